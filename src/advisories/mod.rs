@@ -1,0 +1,599 @@
+//! RustSec advisories: the database on disk, and the check that matches it against the graph.
+//!
+//! Packages are matched by crate name and version, for crates.io packages through either index
+//! protocol (rustsec's own `Query::package` compares source URLs and misses `sparse+` sources).
+//! Withdrawn advisories are skipped; `os`/`arch` restrictions apply when targets are given.
+
+pub mod fetch;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use rustsec::Advisory;
+use rustsec::advisory::Informational;
+
+use crate::date::Date;
+use crate::finding::{AdvisoryRef, Finding, FindingKind};
+use crate::graph::{DependencyGraph, Package};
+
+/// Errors while reading an advisory database.
+#[derive(Debug, thiserror::Error)]
+pub enum AdvisoryError {
+    /// The directory is not an advisory database.
+    #[error("advisory database {path} is unreadable: {message}")]
+    Unreadable {
+        /// The database directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// One advisory file could not be parsed.
+    #[error("invalid advisory {path}: {message}")]
+    Invalid {
+        /// The advisory file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Fetching the database failed and no cached copy exists.
+    #[error("could not fetch the advisory database from {url}: {message}")]
+    Fetch {
+        /// The database URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// `--offline` and no cached copy.
+    #[error(
+        "no cached advisory database for {url} (run `cargo trustcheck fetch` first, or pass --advisory-db)"
+    )]
+    NotCached {
+        /// The database URL.
+        url: String,
+    },
+    /// The cache could not be used.
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
+}
+
+/// An advisory database directory (`crates/<name>/RUSTSEC-*.md`), loaded crate by crate.
+#[derive(Debug)]
+pub struct AdvisoryDatabase {
+    root: PathBuf,
+    /// Advisories of the crates loaded so far.
+    by_crate: HashMap<String, Vec<Advisory>>,
+    /// Crate directories present in the database.
+    crate_dirs: BTreeSet<String>,
+    /// When the database was last updated, if known.
+    last_updated: Option<Date>,
+}
+
+impl AdvisoryDatabase {
+    /// Opens a database directory. Advisories are read lazily with `load_crates`, so a check
+    /// reads only the advisories of crates in its graph.
+    pub fn open(root: &Path) -> Result<AdvisoryDatabase, AdvisoryError> {
+        let crates_dir = root.join("crates");
+        let entries =
+            std::fs::read_dir(&crates_dir).map_err(|error| AdvisoryError::Unreadable {
+                path: root.to_path_buf(),
+                message: format!("{}: {error}", crates_dir.display()),
+            })?;
+        let mut crate_dirs = BTreeSet::new();
+        for entry in entries.flatten() {
+            if let Some(name) = entry.file_name().to_str()
+                && !name.starts_with('.')
+            {
+                crate_dirs.insert(name.to_owned());
+            }
+        }
+        Ok(AdvisoryDatabase {
+            root: root.to_path_buf(),
+            by_crate: HashMap::new(),
+            crate_dirs,
+            last_updated: None,
+        })
+    }
+
+    /// The database directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Sets when the database was last updated (from a fetch record).
+    pub fn set_last_updated(&mut self, date: Date) {
+        self.last_updated = Some(date);
+    }
+
+    /// When the database was last updated: its last git commit, or else its newest advisory.
+    pub fn last_updated(&mut self) -> Option<Date> {
+        if self.last_updated.is_none() {
+            self.last_updated =
+                git_commit_date(&self.root).or_else(|| newest_advisory_date(&self.root));
+        }
+        self.last_updated
+    }
+
+    /// Reads the advisories of these crates, if not read yet.
+    pub fn load_crates<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), AdvisoryError> {
+        for name in names {
+            if self.by_crate.contains_key(name) || !self.crate_dirs.contains(name) {
+                continue;
+            }
+            let advisories = self.read_crate(name)?;
+            self.by_crate.insert(name.to_owned(), advisories);
+        }
+        Ok(())
+    }
+
+    /// Reads every advisory of the database.
+    pub fn load_all(&mut self) -> Result<(), AdvisoryError> {
+        let names: Vec<String> = self.crate_dirs.iter().cloned().collect();
+        self.load_crates(names.iter().map(String::as_str))
+    }
+
+    /// The advisories of a crate (empty unless loaded with `load_crates`).
+    pub fn advisories_for(&self, name: &str) -> &[Advisory] {
+        self.by_crate.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every loaded advisory.
+    pub fn loaded(&self) -> impl Iterator<Item = &Advisory> {
+        self.by_crate.values().flatten()
+    }
+
+    /// Finds a loaded advisory by its id or one of its aliases (case-insensitive).
+    pub fn find(&self, id: &str) -> Option<&Advisory> {
+        self.loaded().find(|advisory| {
+            advisory.metadata.id.as_str().eq_ignore_ascii_case(id)
+                || advisory
+                    .metadata
+                    .aliases
+                    .iter()
+                    .any(|alias| alias.as_str().eq_ignore_ascii_case(id))
+        })
+    }
+
+    fn read_crate(&self, name: &str) -> Result<Vec<Advisory>, AdvisoryError> {
+        let dir = self.root.join("crates").join(name);
+        let entries = std::fs::read_dir(&dir).map_err(|error| AdvisoryError::Unreadable {
+            path: self.root.clone(),
+            message: format!("{}: {error}", dir.display()),
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension().is_some_and(|ext| ext == "md")
+                    && path
+                        .file_name()
+                        .and_then(|name| name.to_str())
+                        .is_some_and(|name| {
+                            name.starts_with("RUSTSEC-") && !name.starts_with("RUSTSEC-0000-0000")
+                        })
+            })
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let text =
+                    std::fs::read_to_string(&path).map_err(|error| AdvisoryError::Invalid {
+                        path: path.clone(),
+                        message: error.to_string(),
+                    })?;
+                text.parse::<Advisory>()
+                    .map_err(|error| AdvisoryError::Invalid {
+                        path: path.clone(),
+                        message: error.to_string(),
+                    })
+            })
+            .collect()
+    }
+}
+
+fn git_commit_date(root: &Path) -> Option<Date> {
+    if !root.join(".git").exists() {
+        return None;
+    }
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["log", "-1", "--format=%ct"])
+        .output()
+        .ok()?;
+    let seconds: i64 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Date::from_unix_seconds(seconds))
+}
+
+/// The newest `date` of any advisory, read from the front matter without a full parse.
+fn newest_advisory_date(root: &Path) -> Option<Date> {
+    let mut newest: Option<Date> = None;
+    for crate_dir in std::fs::read_dir(root.join("crates")).ok()?.flatten() {
+        let Ok(files) = std::fs::read_dir(crate_dir.path()) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let Ok(text) = std::fs::read_to_string(file.path()) else {
+                continue;
+            };
+            let date = text
+                .lines()
+                .take_while(|line| !line.starts_with("# "))
+                .find_map(|line| line.strip_prefix("date = \""))
+                .and_then(|rest| rest.get(..10))
+                .and_then(|date| date.parse::<Date>().ok());
+            if date > newest {
+                newest = date;
+            }
+        }
+    }
+    newest
+}
+
+/// An advisory database ready to use: a local directory, or the cached clone (held locked).
+#[derive(Debug)]
+pub struct OpenedDatabase {
+    /// The database.
+    pub database: AdvisoryDatabase,
+    /// Where it came from, for reports: the directory, or the URL it was cloned from.
+    pub location: String,
+    /// A problem worth telling the user (an update that failed and fell back to the cache).
+    pub warning: Option<String>,
+    /// Keeps the cached clone locked against updates while it is read.
+    _synced: Option<fetch::SyncedDatabase>,
+}
+
+/// Opens `local` when given (nothing is fetched for it); otherwise syncs the clone of `url` in
+/// the cache as `refresh` says, and opens it.
+pub fn obtain(
+    local: Option<&Path>,
+    url: &str,
+    cache: impl FnOnce() -> Result<crate::cache::CacheDir, crate::cache::CacheError>,
+    refresh: fetch::Refresh,
+) -> Result<OpenedDatabase, AdvisoryError> {
+    if let Some(local) = local {
+        return Ok(OpenedDatabase {
+            database: AdvisoryDatabase::open(local)?,
+            location: local.display().to_string(),
+            warning: None,
+            _synced: None,
+        });
+    }
+    let synced = fetch::sync(url, &cache()?, refresh)?;
+    let mut database = AdvisoryDatabase::open(&synced.path)?;
+    if let Some(date) = synced.commit_date() {
+        database.set_last_updated(date);
+    }
+    Ok(OpenedDatabase {
+        database,
+        location: url.to_owned(),
+        warning: synced.warning.clone(),
+        _synced: Some(synced),
+    })
+}
+
+/// What a target triple says about operating system and architecture, for `[affected]`.
+#[derive(Clone, Debug)]
+pub struct TargetFilter {
+    platforms: Vec<target_spec::Platform>,
+}
+
+impl TargetFilter {
+    /// A filter for these target triples; an empty list matches every platform.
+    pub fn new(triples: &[String]) -> TargetFilter {
+        let platforms = triples
+            .iter()
+            .filter_map(|triple| {
+                target_spec::Platform::new(triple.clone(), target_spec::TargetFeatures::Unknown)
+                    .ok()
+            })
+            .collect();
+        TargetFilter { platforms }
+    }
+
+    fn cfg_matches(&self, key: &str, values: &[String]) -> bool {
+        if self.platforms.is_empty() || values.is_empty() {
+            return true;
+        }
+        values.iter().any(|value| {
+            let Ok(spec) = target_spec::TargetSpec::new(format!("cfg({key} = \"{value}\")")) else {
+                return false;
+            };
+            self.platforms
+                .iter()
+                .any(|platform| spec.eval(platform) != Some(false))
+        })
+    }
+
+    /// Whether the advisory's `os`/`arch` restrictions allow one of the targets.
+    pub fn allows(&self, advisory: &Advisory) -> bool {
+        match &advisory.affected {
+            Some(affected) => {
+                self.cfg_matches("target_os", &affected.os)
+                    && self.cfg_matches("target_arch", &affected.arch)
+            }
+            None => true,
+        }
+    }
+}
+
+/// Whether an advisory applies to a package: same crate, same registry, an affected version,
+/// not withdrawn, and allowed by the targets.
+pub fn affects(advisory: &Advisory, package: &Package, targets: &TargetFilter) -> bool {
+    if advisory.metadata.withdrawn.is_some() || advisory.metadata.package.as_str() != package.name {
+        return false;
+    }
+    let same_registry = match &advisory.metadata.source {
+        None => package.is_crates_io(),
+        Some(source) if source.is_default_registry() => package.is_crates_io(),
+        Some(source) => match &package.source_kind {
+            crate::graph::SourceKind::Registry { index, .. } => {
+                source.url().as_str().trim_end_matches('/') == index.trim_end_matches('/')
+            }
+            _ => false,
+        },
+    };
+    same_registry && advisory.versions.is_vulnerable(&package.version) && targets.allows(advisory)
+}
+
+/// The finding kind of an advisory.
+pub fn kind_of(advisory: &Advisory) -> FindingKind {
+    match &advisory.metadata.informational {
+        None => FindingKind::Vulnerability,
+        Some(Informational::Unmaintained) => FindingKind::Unmaintained,
+        Some(Informational::Unsound) => FindingKind::Unsound,
+        Some(Informational::Notice) | Some(Informational::Other(_)) => FindingKind::Notice,
+        Some(_) => FindingKind::Notice,
+    }
+}
+
+/// What a finding says about its advisory.
+pub fn advisory_ref(advisory: &Advisory) -> AdvisoryRef {
+    let metadata = &advisory.metadata;
+    AdvisoryRef {
+        id: metadata.id.as_str().to_owned(),
+        aliases: metadata
+            .aliases
+            .iter()
+            .map(|alias| alias.as_str().to_owned())
+            .collect(),
+        title: metadata.title.clone(),
+        severity: metadata
+            .cvss
+            .as_ref()
+            .map(|cvss| format!("{} ({:.1})", cvss.severity().as_str(), cvss.score())),
+        patched: advisory
+            .versions
+            .patched()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        url: Some(
+            metadata
+                .url
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| {
+                    format!("https://rustsec.org/advisories/{}", metadata.id.as_str())
+                }),
+        ),
+        date: Some(metadata.date.as_str().to_owned()),
+    }
+}
+
+/// The advisories check: one finding per (package, advisory) that affects it.
+pub fn check(
+    graph: &DependencyGraph,
+    database: &AdvisoryDatabase,
+    targets: &TargetFilter,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for package in graph.packages() {
+        for advisory in database.advisories_for(&package.name) {
+            if !affects(advisory, package, targets) {
+                continue;
+            }
+            let reference = advisory_ref(advisory);
+            let mut finding =
+                Finding::for_package(kind_of(advisory), package.to_ref(), reference.title.clone());
+            finding.advisory = Some(reference);
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::SourceKind;
+
+    fn advisory(front_matter: &str) -> Advisory {
+        format!("```toml\n{front_matter}\n```\n\n# Title of it\n\nDescription.\n")
+            .parse()
+            .unwrap()
+    }
+
+    fn package(name: &str, version: &str, source: Option<&str>) -> Package {
+        Package {
+            id: format!("{name} {version}"),
+            name: name.to_owned(),
+            version: version.parse().unwrap(),
+            source: source.map(str::to_owned),
+            source_kind: SourceKind::parse(source),
+            license: None,
+            license_file: None,
+            manifest_path: PathBuf::from("/x/Cargo.toml"),
+            is_member: false,
+            publishable: true,
+        }
+    }
+
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+    const SPARSE: &str = "sparse+https://index.crates.io/";
+
+    const TIME: &str = r#"[advisory]
+id = "RUSTSEC-2020-0071"
+package = "time"
+date = "2020-11-18"
+aliases = ["CVE-2020-26235", "GHSA-wcg3-cvx6-7396"]
+[versions]
+patched = [">= 0.2.23"]
+unaffected = ["= 0.2.0", "= 0.2.1", "= 0.2.2", "= 0.2.3", "= 0.2.4", "= 0.2.5", "= 0.2.6"]"#;
+
+    #[test]
+    fn matches_patched_and_unaffected_ranges() {
+        let time = advisory(TIME);
+        let any = TargetFilter::new(&[]);
+        assert!(affects(
+            &time,
+            &package("time", "0.1.45", Some(CRATES_IO)),
+            &any
+        ));
+        assert!(affects(
+            &time,
+            &package("time", "0.2.22", Some(CRATES_IO)),
+            &any
+        ));
+        assert!(!affects(
+            &time,
+            &package("time", "0.2.23", Some(CRATES_IO)),
+            &any
+        ));
+        assert!(!affects(
+            &time,
+            &package("time", "0.3.36", Some(CRATES_IO)),
+            &any
+        ));
+        assert!(
+            !affects(&time, &package("time", "0.2.3", Some(CRATES_IO)), &any),
+            "unaffected"
+        );
+    }
+
+    #[test]
+    fn matches_sparse_sources_but_not_other_sources() {
+        let time = advisory(TIME);
+        let any = TargetFilter::new(&[]);
+        assert!(affects(
+            &time,
+            &package("time", "0.1.45", Some(SPARSE)),
+            &any
+        ));
+        assert!(
+            !affects(&time, &package("time", "0.1.45", None), &any),
+            "a path crate of the same name"
+        );
+        assert!(!affects(
+            &time,
+            &package("time", "0.1.45", Some("git+https://github.com/x/time#abc")),
+            &any
+        ));
+        assert!(!affects(
+            &time,
+            &package(
+                "time",
+                "0.1.45",
+                Some("sparse+https://other.registry/index/")
+            ),
+            &any
+        ));
+    }
+
+    #[test]
+    fn skips_withdrawn_advisories() {
+        let withdrawn = advisory(&format!(
+            "{}\n",
+            TIME.replace("aliases", "withdrawn = \"2021-01-01\"\naliases")
+        ));
+        assert!(!affects(
+            &withdrawn,
+            &package("time", "0.1.45", Some(CRATES_IO)),
+            &TargetFilter::new(&[])
+        ));
+    }
+
+    #[test]
+    fn honours_os_and_arch_only_when_targets_are_given() {
+        let windows_only = advisory(
+            r#"[advisory]
+id = "RUSTSEC-2099-0001"
+package = "winthing"
+date = "2099-01-01"
+[affected]
+os = ["windows"]
+[versions]
+patched = []"#,
+        );
+        let package = package("winthing", "1.0.0", Some(CRATES_IO));
+        assert!(affects(&windows_only, &package, &TargetFilter::new(&[])));
+        assert!(affects(
+            &windows_only,
+            &package,
+            &TargetFilter::new(&["x86_64-pc-windows-msvc".to_owned()])
+        ));
+        assert!(!affects(
+            &windows_only,
+            &package,
+            &TargetFilter::new(&["x86_64-unknown-linux-gnu".to_owned()])
+        ));
+        assert!(affects(
+            &windows_only,
+            &package,
+            &TargetFilter::new(&[
+                "x86_64-unknown-linux-gnu".to_owned(),
+                "aarch64-pc-windows-msvc".to_owned()
+            ])
+        ));
+    }
+
+    #[test]
+    fn kinds_follow_informational() {
+        let base =
+            "[advisory]\nid = \"RUSTSEC-2099-0002\"\npackage = \"x\"\ndate = \"2099-01-01\"\n";
+        let with = |informational: &str| {
+            advisory(&format!("{base}{informational}[versions]\npatched = []"))
+        };
+        assert_eq!(kind_of(&with("")), FindingKind::Vulnerability);
+        assert_eq!(
+            kind_of(&with("informational = \"unmaintained\"\n")),
+            FindingKind::Unmaintained
+        );
+        assert_eq!(
+            kind_of(&with("informational = \"unsound\"\n")),
+            FindingKind::Unsound
+        );
+        assert_eq!(
+            kind_of(&with("informational = \"notice\"\n")),
+            FindingKind::Notice
+        );
+    }
+
+    #[test]
+    fn finds_advisories_by_alias() {
+        let dir = tempfile::tempdir().unwrap();
+        let crate_dir = dir.path().join("crates/time");
+        std::fs::create_dir_all(&crate_dir).unwrap();
+        std::fs::write(
+            crate_dir.join("RUSTSEC-2020-0071.md"),
+            format!("```toml\n{TIME}\n```\n\n# Potential segfault\n\nText.\n"),
+        )
+        .unwrap();
+        let mut database = AdvisoryDatabase::open(dir.path()).unwrap();
+        database.load_crates(["time", "not-in-db"]).unwrap();
+        assert_eq!(
+            database
+                .find("cve-2020-26235")
+                .map(|a| a.metadata.id.as_str()),
+            Some("RUSTSEC-2020-0071")
+        );
+        assert_eq!(database.advisories_for("time").len(), 1);
+        assert_eq!(database.last_updated(), "2020-11-18".parse().ok());
+    }
+}

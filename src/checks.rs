@@ -1,0 +1,55 @@
+//! Running the checks: each is a function from loaded facts to findings; this module runs them
+//! all over the same facts and attaches the dependency paths, in one place.
+
+use crate::advisories::{self, AdvisoryDatabase, TargetFilter};
+use crate::finding::Finding;
+use crate::graph::DependencyGraph;
+use crate::policy::Policy;
+use crate::sources::{self, RegistryNames};
+
+/// Everything the checks read: the graph, the policy, and the fetched facts.
+pub struct Facts<'a> {
+    /// The dependency graph.
+    pub graph: &'a DependencyGraph,
+    /// The policy (checks read their configuration from it, never levels).
+    pub policy: &'a Policy,
+    /// The advisory database, with the graph's crates loaded.
+    pub advisories: &'a AdvisoryDatabase,
+    /// Targets that restrict advisories with `os`/`arch`.
+    pub targets: &'a TargetFilter,
+    /// Registry names from cargo's configuration.
+    pub registries: &'a RegistryNames,
+}
+
+/// Runs every check and attaches the dependency paths of each finding.
+pub fn run_all(facts: &Facts<'_>) -> Vec<Finding> {
+    let mut findings = advisories::check(facts.graph, facts.advisories, facts.targets);
+    findings.extend(sources::check(
+        facts.graph,
+        &facts.policy.sources,
+        facts.registries,
+    ));
+    attach_paths(&mut findings, facts.graph);
+    findings
+}
+
+/// Fills in the shortest dependency paths of findings about packages in the graph.
+pub fn attach_paths(findings: &mut [Finding], graph: &DependencyGraph) {
+    for finding in findings.iter_mut() {
+        if !finding.paths.is_empty() {
+            continue;
+        }
+        let Some(package) = &finding.package else {
+            continue;
+        };
+        let id = graph
+            .packages_named(&package.name)
+            .find(|candidate| {
+                candidate.version == package.version && candidate.source == package.source
+            })
+            .map(|candidate| candidate.id.clone());
+        if let Some(id) = id {
+            finding.paths = graph.paths_to(&id);
+        }
+    }
+}

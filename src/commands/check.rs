@@ -1,0 +1,151 @@
+//! `check`: load the workspace, obtain the facts, run every check, apply the policy, report.
+
+use std::path::PathBuf;
+
+use crate::advisories::{self, OpenedDatabase, TargetFilter, fetch::Refresh};
+use crate::cache::{CacheDir, FRESH_FOR};
+use crate::checks::{self, Facts};
+use crate::date::Date;
+use crate::error::Error;
+use crate::policy::{self, Policy};
+use crate::report::{DatabaseInfo, Report};
+use crate::sources::RegistryNames;
+use crate::workspace::{Loading, Workspace, WorkspaceOptions};
+
+/// What `check` is asked to do.
+#[derive(Clone, Debug)]
+pub struct CheckRequest {
+    /// The workspace and how to read it.
+    pub workspace: WorkspaceOptions,
+    /// `--advisory-db`: a local database directory.
+    pub advisory_db: Option<PathBuf>,
+    /// The date exemptions are judged against.
+    pub today: Date,
+}
+
+/// A loaded workspace with its advisory database: what `check`, `explain` and `init` start from.
+pub struct Loaded {
+    /// The workspace.
+    pub workspace: Workspace,
+    /// The advisory database, with the graph's crates loaded.
+    pub database: OpenedDatabase,
+    /// Warnings about the run itself.
+    pub notes: Vec<String>,
+    /// What the report says of the database.
+    pub database_info: DatabaseInfo,
+}
+
+/// Loads the workspace and the advisory database, overlapping the database with `cargo metadata`.
+pub fn load(request: &CheckRequest) -> Result<Loaded, Error> {
+    let loading = Loading::start(&request.workspace, request.today)?;
+    let early_url = loading
+        .early_policy()
+        .map(|policy| policy.advisories.db_url.clone());
+    let mut database = open_database(
+        request,
+        early_url
+            .as_deref()
+            .unwrap_or(policy::DEFAULT_ADVISORY_DB_URL),
+    )?;
+    if let Some(lockfile) = loading.early_lockfile() {
+        database.database.load_crates(lockfile.names())?;
+    }
+    let last_updated = database.database.last_updated();
+    let workspace = loading.finish()?;
+    if request.advisory_db.is_none()
+        && early_url.as_deref() != Some(workspace.policy.advisories.db_url.as_str())
+    {
+        database = open_database(request, &workspace.policy.advisories.db_url)?;
+    }
+    database.database.load_crates(
+        workspace
+            .graph
+            .packages()
+            .iter()
+            .map(|package| package.name.as_str()),
+    )?;
+
+    let mut notes = Vec::new();
+    if let Some(warning) = &database.warning {
+        notes.push(warning.clone());
+    }
+    let age_days = last_updated.map(|date| date.days_until(request.today));
+    let max_age = workspace.policy.advisories.max_db_age;
+    match (last_updated, age_days) {
+        (Some(date), Some(age)) if age > i64::from(max_age.0) => notes.push(format!(
+            "the advisory database is {age} days old (last updated {date}), older than advisories.max-db-age ({max_age}); \
+             update it with `cargo trustcheck fetch`{}",
+            if request.advisory_db.is_some() { " or a newer --advisory-db" } else { "" }
+        )),
+        (None, _) => notes.push("the advisory database's age is unknown (no git history and no dated advisories)".to_owned()),
+        _ => {}
+    }
+    let database_info = DatabaseInfo {
+        location: database.location.clone(),
+        last_updated,
+        age_days,
+    };
+    Ok(Loaded {
+        workspace,
+        database,
+        notes,
+        database_info,
+    })
+}
+
+fn open_database(request: &CheckRequest, url: &str) -> Result<OpenedDatabase, Error> {
+    let refresh = if request.workspace.offline {
+        Refresh::Offline
+    } else {
+        Refresh::IfStale(FRESH_FOR)
+    };
+    Ok(advisories::obtain(
+        request.advisory_db.as_deref(),
+        url,
+        CacheDir::from_env,
+        refresh,
+    )?)
+}
+
+/// Runs the checks over loaded facts and applies the policy.
+pub fn evaluate(loaded: &Loaded, request: &CheckRequest) -> Report {
+    let workspace = &loaded.workspace;
+    let targets = TargetFilter::new(&request.workspace.graph.targets);
+    let registries = RegistryNames::discover(&workspace.root);
+    let facts = Facts {
+        graph: &workspace.graph,
+        policy: &workspace.policy,
+        advisories: &loaded.database.database,
+        targets: &targets,
+        registries: &registries,
+    };
+    let findings = checks::run_all(&facts);
+    let verdicts = policy::evaluate(findings, &workspace.policy, request.today);
+    let mut report = Report::new(verdicts, workspace.root.clone());
+    report.notes = loaded.notes.clone();
+    report.policy_path = workspace.policy.path.clone();
+    report.lockfile = workspace.lockfile.clone();
+    report.package_count = workspace.graph.packages().len();
+    report.database = Some(loaded.database_info.clone());
+    report
+}
+
+/// `check`: the report of the workspace against its policy.
+pub fn run(request: &CheckRequest) -> Result<Report, Error> {
+    let loaded = load(request)?;
+    Ok(evaluate(&loaded, request))
+}
+
+/// The policy a request would use, for commands that need only the policy.
+pub fn policy_only(request: &CheckRequest, root: &std::path::Path) -> Result<Policy, Error> {
+    let path = request
+        .workspace
+        .policy
+        .clone()
+        .unwrap_or_else(|| root.join(policy::DEFAULT_POLICY_FILE));
+    Ok(Policy::load(
+        &path,
+        request.workspace.policy.is_some(),
+        request.today,
+    )?)
+}

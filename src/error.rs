@@ -1,0 +1,38 @@
+//! The library's error type: every way a run can fail (exit status 2), by concern.
+
+use crate::advisories::AdvisoryError;
+use crate::cache::CacheError;
+use crate::graph::GraphError;
+use crate::lockfile::LockfileError;
+use crate::policy::PolicyError;
+
+/// Why a command could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The dependency graph could not be loaded.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// The policy file is invalid.
+    #[error("invalid policy: {0}")]
+    Policy(#[from] PolicyError),
+    /// The advisory database could not be obtained or read.
+    #[error(transparent)]
+    Advisories(#[from] AdvisoryError),
+    /// `Cargo.lock` could not be read.
+    #[error(transparent)]
+    Lockfile(#[from] LockfileError),
+    /// The cache could not be used.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// An output file could not be written.
+    #[error("could not write {path}: {source}")]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The command was asked for something it cannot do.
+    #[error("{0}")]
+    Usage(String),
+}

@@ -1,0 +1,30 @@
+//! cargo-trustcheck: supply-chain policy for Rust workspaces.
+//!
+//! A run flows one way:
+//!
+//! ```text
+//! load (workspace: cargo metadata -> graph, policy, lock file)
+//!   -> facts (advisories: the RustSec database, fetched and cached)
+//!   -> checks (advisories, sources) -> Vec<Finding>
+//!   -> policy (levels, then exemptions, applied in `policy::evaluate` only)
+//!   -> report (human, json, sarif, markdown)
+//! ```
+#![warn(missing_docs)]
+
+pub mod advisories;
+pub mod cache;
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod date;
+pub mod diagnostic;
+pub mod error;
+pub mod exit;
+pub mod finding;
+pub mod graph;
+pub mod lockfile;
+pub mod policy;
+pub mod report;
+pub mod sources;
+pub mod text;
+pub mod workspace;

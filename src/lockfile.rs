@@ -1,0 +1,217 @@
+//! `Cargo.lock`, read directly: its packages with their line numbers and dependencies.
+//!
+//! `check` reads it while `cargo metadata` is still running, to know early which crates to load
+//! advisories and cached data for; SARIF uses its line numbers; `diff` compares two of them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// One `[[package]]` of a lock file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedPackage {
+    /// The crate name.
+    pub name: String,
+    /// The locked version.
+    pub version: semver::Version,
+    /// Cargo's source string, `None` for local packages.
+    pub source: Option<String>,
+    /// The 1-based line of its `name = ...` line.
+    pub line: usize,
+    /// Its dependencies as written: `name`, `name version` or `name version (source)`.
+    pub dependencies: Vec<String>,
+}
+
+/// A parsed `Cargo.lock`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lockfile {
+    /// Its packages, in file order.
+    pub packages: Vec<LockedPackage>,
+}
+
+/// Why a lock file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LockfileError {
+    /// The file could not be read.
+    #[error("could not read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid lock file.
+    #[error("invalid lock file {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct RawLockfile {
+    #[serde(default)]
+    package: Vec<RawPackage>,
+}
+
+#[derive(Deserialize)]
+struct RawPackage {
+    name: String,
+    version: String,
+    source: Option<String>,
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
+impl Lockfile {
+    /// Reads a lock file from disk.
+    pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LockfileError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Lockfile::parse(&text).map_err(|message| LockfileError::Invalid {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    /// Parses lock file text.
+    pub fn parse(text: &str) -> Result<Lockfile, String> {
+        let raw: RawLockfile = toml::from_str(text).map_err(|error| error.to_string())?;
+        let name_lines = package_name_lines(text);
+        let packages = raw
+            .package
+            .into_iter()
+            .enumerate()
+            .map(|(index, package)| {
+                let version = semver::Version::parse(&package.version).map_err(|error| {
+                    format!(
+                        "package `{}`: invalid version `{}`: {error}",
+                        package.name, package.version
+                    )
+                })?;
+                Ok(LockedPackage {
+                    line: name_lines.get(index).copied().unwrap_or(0),
+                    name: package.name,
+                    version,
+                    source: package.source,
+                    dependencies: package.dependencies,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Lockfile { packages })
+    }
+
+    /// The 1-based line of a package's `name = ...` line, if it is in the file.
+    pub fn line_of(
+        &self,
+        name: &str,
+        version: &semver::Version,
+        source: Option<&str>,
+    ) -> Option<usize> {
+        self.packages
+            .iter()
+            .find(|package| {
+                package.name == name
+                    && &package.version == version
+                    && package.source.as_deref() == source
+            })
+            .or_else(|| {
+                self.packages
+                    .iter()
+                    .find(|package| package.name == name && &package.version == version)
+            })
+            .map(|package| package.line)
+    }
+
+    /// The crate names of all packages, for early loading.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.packages.iter().map(|package| package.name.as_str())
+    }
+
+    /// Package versions by (name, source), for diffs.
+    pub fn versions(&self) -> BTreeMap<(String, Option<String>), Vec<semver::Version>> {
+        let mut versions: BTreeMap<(String, Option<String>), Vec<semver::Version>> =
+            BTreeMap::new();
+        for package in &self.packages {
+            versions
+                .entry((package.name.clone(), package.source.clone()))
+                .or_default()
+                .push(package.version.clone());
+        }
+        for list in versions.values_mut() {
+            list.sort();
+        }
+        versions
+    }
+}
+
+/// The line of each `[[package]]`'s `name =` line, in file order.
+fn package_name_lines(text: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut in_package = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_package = trimmed == "[[package]]";
+            continue;
+        }
+        if in_package && trimmed.starts_with("name") && trimmed[4..].trim_start().starts_with('=') {
+            lines.push(index + 1);
+            in_package = false;
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"# This file is automatically @generated by Cargo.
+version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "time 0.1.45",
+]
+
+[[package]]
+name = "time"
+version = "0.1.45"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "1b797afad3f312d1c66a56d11d0316f916356d11bd158fbc6ca6389ff6bf805a"
+"#;
+
+    #[test]
+    fn records_package_lines() {
+        let lock = Lockfile::parse(LOCK).unwrap();
+        assert_eq!(lock.packages.len(), 2);
+        assert_eq!(lock.packages[0].line, 5);
+        assert_eq!(lock.packages[1].line, 12);
+        assert_eq!(
+            lock.line_of(
+                "time",
+                &semver::Version::new(0, 1, 45),
+                Some("registry+https://github.com/rust-lang/crates.io-index")
+            ),
+            Some(12)
+        );
+        assert_eq!(
+            lock.packages[0].dependencies,
+            vec!["time 0.1.45".to_owned()]
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_versions() {
+        let error = Lockfile::parse("[[package]]\nname = \"a\"\nversion = \"x\"\n").unwrap_err();
+        assert!(error.contains("invalid version"), "{error}");
+    }
+}

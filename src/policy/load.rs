@@ -1,0 +1,616 @@
+//! Reading `trustcheck.toml` with spans, so every error names `path:line:column` and the key.
+//!
+//! serde checks the shape (unknown keys, wrong types); the values that need more than a type
+//! (levels, dates, semver requirements, SPDX ids, kinds) are kept with their spans and
+//! validated here, so the error points at the offending value.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    AdvisoryPolicy, Clarification, ClarifiedFile, Exemption, LicensePolicy, OwnershipPolicy,
+    Policy, PolicyError, SourcePolicy,
+};
+use crate::date::{Date, Days};
+use crate::finding::{FindingKind, Level};
+
+/// The policy's file name at the workspace root.
+pub const DEFAULT_POLICY_FILE: &str = "trustcheck.toml";
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPolicy {
+    unchecked: Option<Spanned<String>>,
+    max_exemption_days: Option<Spanned<i64>>,
+    exemption_warning_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    advisories: RawAdvisories,
+    #[serde(default)]
+    licenses: RawLicenses,
+    #[serde(default)]
+    ownership: RawOwnership,
+    #[serde(default)]
+    sources: RawSources,
+    #[serde(default, rename = "exemption")]
+    exemptions: Vec<Spanned<RawExemption>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAdvisories {
+    vulnerability: Option<Spanned<String>>,
+    unmaintained: Option<Spanned<String>>,
+    unsound: Option<Spanned<String>>,
+    notice: Option<Spanned<String>>,
+    yanked: Option<Spanned<String>>,
+    db_url: Option<Spanned<String>>,
+    max_db_age: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawLicenses {
+    allow: Option<Vec<Spanned<String>>>,
+    disallowed: Option<Spanned<String>>,
+    unlicensed: Option<Spanned<String>>,
+    change: Option<Spanned<String>>,
+    include_unpublished: Option<bool>,
+    #[serde(default)]
+    clarify: Vec<Spanned<RawClarification>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawClarification {
+    #[serde(rename = "crate")]
+    crate_name: Spanned<String>,
+    version: Option<Spanned<String>>,
+    expression: Spanned<String>,
+    #[serde(default)]
+    license_files: Vec<Spanned<RawClarifiedFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawClarifiedFile {
+    path: String,
+    sha256: Spanned<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawOwnership {
+    change: Option<Spanned<String>>,
+    requests_per_second: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSources {
+    allow_registries: Option<Vec<Spanned<String>>>,
+    allow_git: Option<Vec<Spanned<String>>>,
+    unknown: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawExemption {
+    advisory: Option<Spanned<String>>,
+    #[serde(rename = "crate")]
+    crate_name: Option<Spanned<String>>,
+    version: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    reason: Option<Spanned<String>>,
+    expires: Option<Spanned<toml::Value>>,
+}
+
+/// What makes two exemptions the same: advisory (case-insensitive), crate, version, kind.
+type ExemptionIdentity = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<FindingKind>,
+);
+
+/// Validation context: the file, its text, and today's date for exemption limits.
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Validator<'_> {
+    fn error(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> PolicyError {
+        PolicyError::at(self.path, self.text, span, Some(key.to_owned()), message)
+    }
+
+    fn line_of(&self, span: &Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    fn level(
+        &self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        default: Level,
+    ) -> Result<Level, PolicyError> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        match value.get_ref().as_str() {
+            "deny" => Ok(Level::Deny),
+            "warn" => Ok(Level::Warn),
+            "allow" => Ok(Level::Allow),
+            other => Err(self.error(
+                value.span(),
+                key,
+                format!("unknown level \"{other}\", expected \"deny\", \"warn\" or \"allow\""),
+            )),
+        }
+    }
+
+    fn license_id(&self, value: &Spanned<String>, key: &str) -> Result<String, PolicyError> {
+        let text = value.get_ref().trim();
+        match spdx::Licensee::parse(text) {
+            Ok(_) => Ok(text.to_owned()),
+            Err(error) => Err(self.error(
+                value.span(),
+                key,
+                format!(
+                    "\"{text}\" is not an SPDX license id (optionally `WITH` an exception): {}",
+                    error.reason
+                ),
+            )),
+        }
+    }
+
+    fn version_req(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<semver::VersionReq, PolicyError> {
+        semver::VersionReq::parse(value.get_ref()).map_err(|error| {
+            self.error(
+                value.span(),
+                key,
+                format!(
+                    "\"{}\" is not a semver requirement: {error}",
+                    value.get_ref()
+                ),
+            )
+        })
+    }
+
+    fn date(&self, value: &Spanned<toml::Value>, key: &str) -> Result<Date, PolicyError> {
+        let text = match value.get_ref() {
+            toml::Value::String(text) => text.clone(),
+            toml::Value::Datetime(datetime)
+                if datetime.time.is_none() && datetime.offset.is_none() =>
+            {
+                datetime.to_string()
+            }
+            other => {
+                return Err(self.error(
+                    value.span(),
+                    key,
+                    format!("expected a date \"YYYY-MM-DD\", found {}", other.type_str()),
+                ));
+            }
+        };
+        text.parse::<Date>()
+            .map_err(|error| self.error(value.span(), key, error.to_string()))
+    }
+
+    fn non_empty(&self, value: &Spanned<String>, key: &str) -> Result<String, PolicyError> {
+        let text = value.get_ref().trim();
+        if text.is_empty() {
+            return Err(self.error(value.span(), key, "must not be empty"));
+        }
+        Ok(text.to_owned())
+    }
+}
+
+/// Parses and validates policy text read from `path`. `today` bounds `max-exemption-days`.
+pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, PolicyError> {
+    let raw: RawPolicy =
+        toml::from_str(text).map_err(|error| PolicyError::from_toml(path, text, &error))?;
+    let check = Validator { path, text };
+    let defaults = Policy::default();
+
+    let unchecked = check.level(&raw.unchecked, "unchecked", defaults.unchecked)?;
+    let max_exemption_days = match &raw.max_exemption_days {
+        None => None,
+        Some(days) if *days.get_ref() >= 1 && *days.get_ref() <= 36_500 => {
+            Some(*days.get_ref() as u32)
+        }
+        Some(days) => {
+            return Err(check.error(
+                days.span(),
+                "max-exemption-days",
+                "expected a number of days from 1 to 36500",
+            ));
+        }
+    };
+    let exemption_warning_days = match &raw.exemption_warning_days {
+        None => defaults.exemption_warning_days,
+        Some(days) if (0..=3650).contains(days.get_ref()) => *days.get_ref() as u32,
+        Some(days) => {
+            return Err(check.error(
+                days.span(),
+                "exemption-warning-days",
+                "expected a number of days from 0 to 3650",
+            ));
+        }
+    };
+
+    let raw_advisories = &raw.advisories;
+    let advisories = AdvisoryPolicy {
+        vulnerability: check.level(
+            &raw_advisories.vulnerability,
+            "advisories.vulnerability",
+            defaults.advisories.vulnerability,
+        )?,
+        unmaintained: check.level(
+            &raw_advisories.unmaintained,
+            "advisories.unmaintained",
+            defaults.advisories.unmaintained,
+        )?,
+        unsound: check.level(
+            &raw_advisories.unsound,
+            "advisories.unsound",
+            defaults.advisories.unsound,
+        )?,
+        notice: check.level(
+            &raw_advisories.notice,
+            "advisories.notice",
+            defaults.advisories.notice,
+        )?,
+        yanked: check.level(
+            &raw_advisories.yanked,
+            "advisories.yanked",
+            defaults.advisories.yanked,
+        )?,
+        db_url: match &raw_advisories.db_url {
+            Some(url) => check.non_empty(url, "advisories.db-url")?,
+            None => defaults.advisories.db_url.clone(),
+        },
+        max_db_age: match &raw_advisories.max_db_age {
+            Some(age) => age.get_ref().parse::<Days>().map_err(|error| {
+                check.error(age.span(), "advisories.max-db-age", error.to_string())
+            })?,
+            None => defaults.advisories.max_db_age,
+        },
+    };
+
+    let raw_licenses = &raw.licenses;
+    let allow = match &raw_licenses.allow {
+        Some(ids) => ids
+            .iter()
+            .map(|id| check.license_id(id, "licenses.allow"))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => defaults.licenses.allow.clone(),
+    };
+    let clarify = raw_licenses
+        .clarify
+        .iter()
+        .map(|entry| clarification(&check, entry))
+        .collect::<Result<Vec<_>, _>>()?;
+    let licenses = LicensePolicy {
+        allow,
+        disallowed: check.level(
+            &raw_licenses.disallowed,
+            "licenses.disallowed",
+            defaults.licenses.disallowed,
+        )?,
+        unlicensed: check.level(
+            &raw_licenses.unlicensed,
+            "licenses.unlicensed",
+            defaults.licenses.unlicensed,
+        )?,
+        change: check.level(
+            &raw_licenses.change,
+            "licenses.change",
+            defaults.licenses.change,
+        )?,
+        include_unpublished: raw_licenses
+            .include_unpublished
+            .unwrap_or(defaults.licenses.include_unpublished),
+        clarify,
+    };
+
+    let ownership = OwnershipPolicy {
+        change: check.level(
+            &raw.ownership.change,
+            "ownership.change",
+            defaults.ownership.change,
+        )?,
+        requests_per_second: match &raw.ownership.requests_per_second {
+            Some(rate)
+                if *rate.get_ref() > 0.0
+                    && rate.get_ref().is_finite()
+                    && *rate.get_ref() <= 100.0 =>
+            {
+                *rate.get_ref()
+            }
+            Some(rate) => {
+                return Err(check.error(
+                    rate.span(),
+                    "ownership.requests-per-second",
+                    "expected a number of requests per second above 0 and at most 100",
+                ));
+            }
+            None => defaults.ownership.requests_per_second,
+        },
+    };
+
+    let sources = SourcePolicy {
+        allow_registries: match &raw.sources.allow_registries {
+            Some(names) => names
+                .iter()
+                .map(|name| check.non_empty(name, "sources.allow-registries"))
+                .collect::<Result<_, _>>()?,
+            None => defaults.sources.allow_registries.clone(),
+        },
+        allow_git: match &raw.sources.allow_git {
+            Some(prefixes) => prefixes
+                .iter()
+                .map(|prefix| check.non_empty(prefix, "sources.allow-git"))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        },
+        unknown: check.level(
+            &raw.sources.unknown,
+            "sources.unknown",
+            defaults.sources.unknown,
+        )?,
+    };
+
+    let mut exemptions = Vec::new();
+    let mut seen: HashMap<ExemptionIdentity, usize> = HashMap::new();
+    for entry in &raw.exemptions {
+        let exemption = exemption(&check, entry, max_exemption_days, today)?;
+        let identity = (
+            exemption
+                .advisory
+                .as_ref()
+                .map(|id| id.to_ascii_uppercase()),
+            exemption.crate_name.clone(),
+            exemption.version.as_ref().map(ToString::to_string),
+            exemption.kind,
+        );
+        if let Some(first_line) = seen.get(&identity) {
+            return Err(check.error(
+                entry.span(),
+                "exemption",
+                format!("duplicate exemption: it matches the same findings as the exemption at line {first_line}"),
+            ));
+        }
+        seen.insert(identity, exemption.line);
+        exemptions.push(exemption);
+    }
+
+    Ok(Policy {
+        path: Some(path.to_path_buf()),
+        unchecked,
+        max_exemption_days,
+        exemption_warning_days,
+        advisories,
+        licenses,
+        ownership,
+        sources,
+        exemptions,
+    })
+}
+
+fn exemption(
+    check: &Validator<'_>,
+    entry: &Spanned<RawExemption>,
+    max_days: Option<u32>,
+    today: Date,
+) -> Result<Exemption, PolicyError> {
+    let raw = entry.get_ref();
+    let line = check.line_of(&entry.span());
+    let advisory = raw
+        .advisory
+        .as_ref()
+        .map(|id| check.non_empty(id, "exemption.advisory"))
+        .transpose()?;
+    let crate_name = raw
+        .crate_name
+        .as_ref()
+        .map(|name| check.non_empty(name, "exemption.crate"))
+        .transpose()?;
+    if advisory.is_none() && crate_name.is_none() {
+        return Err(check.error(
+            entry.span(),
+            "exemption",
+            "an exemption needs `advisory` or `crate` (or both), to say what it exempts",
+        ));
+    }
+    let version = raw
+        .version
+        .as_ref()
+        .map(|req| check.version_req(req, "exemption.version"))
+        .transpose()?;
+    let kind = match &raw.kind {
+        None => None,
+        Some(kind) => match kind.get_ref().parse::<FindingKind>() {
+            Ok(parsed) if FindingKind::EXEMPTIBLE.contains(&parsed) => Some(parsed),
+            _ => {
+                let known: Vec<&str> = FindingKind::EXEMPTIBLE
+                    .iter()
+                    .map(|kind| kind.as_str())
+                    .collect();
+                return Err(check.error(
+                    kind.span(),
+                    "exemption.kind",
+                    format!(
+                        "unknown kind \"{}\", expected one of: {}",
+                        kind.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        },
+    };
+    let reason = match &raw.reason {
+        Some(reason) => check.non_empty(reason, "exemption.reason")?,
+        None => {
+            return Err(check.error(
+                entry.span(),
+                "exemption",
+                "an exemption needs a `reason`: say why the finding is acceptable",
+            ));
+        }
+    };
+    let expires = match &raw.expires {
+        Some(expires) => {
+            let date = check.date(expires, "exemption.expires")?;
+            if let Some(max_days) = max_days
+                && today.days_until(date) > i64::from(max_days)
+            {
+                return Err(check.error(
+                    expires.span(),
+                    "exemption.expires",
+                    format!(
+                        "expires {date}, more than max-exemption-days ({max_days}) from today ({today}); the latest allowed is {}",
+                        today.add_days(i64::from(max_days))
+                    ),
+                ));
+            }
+            date
+        }
+        None => {
+            return Err(check.error(
+                entry.span(),
+                "exemption",
+                "an exemption needs an `expires` date (\"YYYY-MM-DD\"), after which it no longer applies",
+            ));
+        }
+    };
+    Ok(Exemption {
+        advisory,
+        crate_name,
+        version,
+        kind,
+        reason,
+        expires,
+        line,
+    })
+}
+
+fn clarification(
+    check: &Validator<'_>,
+    entry: &Spanned<RawClarification>,
+) -> Result<Clarification, PolicyError> {
+    let raw = entry.get_ref();
+    let expression = raw.expression.get_ref().trim();
+    if let Err(error) = spdx::Expression::parse_mode(expression, spdx::ParseMode::LAX) {
+        return Err(check.error(
+            raw.expression.span(),
+            "licenses.clarify.expression",
+            format!(
+                "\"{expression}\" is not a valid SPDX expression: {}",
+                error.reason
+            ),
+        ));
+    }
+    let license_files = raw
+        .license_files
+        .iter()
+        .map(|file| {
+            let hash = file.get_ref().sha256.get_ref().trim().to_ascii_lowercase();
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(check.error(
+                    file.get_ref().sha256.span(),
+                    "licenses.clarify.license-files.sha256",
+                    "expected 64 hexadecimal digits (the file's SHA-256)",
+                ));
+            }
+            Ok(ClarifiedFile {
+                path: file.get_ref().path.clone(),
+                sha256: hash,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Clarification {
+        crate_name: check.non_empty(&raw.crate_name, "licenses.clarify.crate")?,
+        version: raw
+            .version
+            .as_ref()
+            .map(|req| check.version_req(req, "licenses.clarify.version"))
+            .transpose()?,
+        expression: expression.to_owned(),
+        license_files,
+        line: check.line_of(&entry.span()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> Date {
+        "2026-11-24".parse().unwrap()
+    }
+
+    fn parse(text: &str) -> Result<Policy, PolicyError> {
+        parse_policy(text, Path::new("trustcheck.toml"), today())
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        let policy = parse("").unwrap();
+        assert_eq!(
+            Policy {
+                path: None,
+                ..policy
+            },
+            Policy::default()
+        );
+    }
+
+    #[test]
+    fn reads_levels_and_exemptions() {
+        let policy = parse(
+            "unchecked = \"deny\"\n[advisories]\nunmaintained = \"allow\"\n\n[[exemption]]\nadvisory = \"CVE-2020-26235\"\ncrate = \"time\"\nversion = \"<0.2\"\nkind = \"vulnerability\"\nreason = \"not reachable\"\nexpires = 2027-03-31\n",
+        )
+        .unwrap();
+        assert_eq!(policy.unchecked, Level::Deny);
+        assert_eq!(policy.advisories.unmaintained, Level::Allow);
+        let exemption = &policy.exemptions[0];
+        assert_eq!(exemption.line, 5);
+        assert_eq!(exemption.expires.to_string(), "2027-03-31");
+        assert_eq!(exemption.kind, Some(FindingKind::Vulnerability));
+    }
+
+    #[test]
+    fn errors_point_at_the_value() {
+        let error = parse("[licenses]\nallow = [\"MIT\", \"NotALicense\"]\n").unwrap_err();
+        assert_eq!((error.line, error.column), (2, 17));
+        assert_eq!(error.key.as_deref(), Some("licenses.allow"));
+
+        let error =
+            parse("[[exemption]]\ncrate = \"a\"\nreason = \"r\"\nexpires = \"2027-02-30\"\n")
+                .unwrap_err();
+        assert_eq!((error.line, error.column), (4, 11));
+        assert!(error.message.contains("no such day"), "{}", error.message);
+    }
+
+    #[test]
+    fn max_exemption_days_bounds_expiry() {
+        let error = parse("max-exemption-days = 30\n[[exemption]]\ncrate = \"a\"\nreason = \"r\"\nexpires = \"2027-01-31\"\n").unwrap_err();
+        assert!(
+            error.message.contains("latest allowed is 2026-12-24"),
+            "{}",
+            error.message
+        );
+        assert!(parse("max-exemption-days = 90\n[[exemption]]\ncrate = \"a\"\nreason = \"r\"\nexpires = \"2027-01-31\"\n").is_ok());
+    }
+}

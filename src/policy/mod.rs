@@ -1,0 +1,304 @@
+//! The policy, `trustcheck.toml`: levels per finding kind, the license allow list, allowed
+//! sources and the exemptions. `load` reads it with spans; `evaluate` applies it to findings.
+
+mod evaluate;
+mod load;
+
+pub use crate::diagnostic::LocatedError as PolicyError;
+pub use evaluate::evaluate;
+pub use load::{DEFAULT_POLICY_FILE, parse_policy};
+
+use std::path::{Path, PathBuf};
+
+use crate::date::{Date, Days};
+use crate::finding::{Finding, FindingKind, Level};
+
+/// The licenses allowed when the policy names none: a common permissive set.
+pub const DEFAULT_ALLOWED_LICENSES: [&str; 13] = [
+    "MIT",
+    "Apache-2.0",
+    "Apache-2.0 WITH LLVM-exception",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "ISC",
+    "Zlib",
+    "0BSD",
+    "BSL-1.0",
+    "Unicode-3.0",
+    "Unicode-DFS-2016",
+    "CC0-1.0",
+    "Unlicense",
+];
+
+/// The official RustSec advisory database.
+pub const DEFAULT_ADVISORY_DB_URL: &str = "https://github.com/rustsec/advisory-db";
+
+/// The whole policy, after validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// The file it was read from (`None` for the built-in defaults).
+    pub path: Option<PathBuf>,
+    /// Level of `unchecked` findings.
+    pub unchecked: Level,
+    /// An upper bound on how far in the future an exemption may expire.
+    pub max_exemption_days: Option<u32>,
+    /// Exemptions expiring within this many days are reported (`exemption-expiring`).
+    pub exemption_warning_days: u32,
+    /// `[advisories]`.
+    pub advisories: AdvisoryPolicy,
+    /// `[licenses]`.
+    pub licenses: LicensePolicy,
+    /// `[ownership]`.
+    pub ownership: OwnershipPolicy,
+    /// `[sources]`.
+    pub sources: SourcePolicy,
+    /// `[[exemption]]` entries, in file order.
+    pub exemptions: Vec<Exemption>,
+}
+
+/// `[advisories]`: levels of advisory kinds, and where the database comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdvisoryPolicy {
+    /// Level of `vulnerability` findings.
+    pub vulnerability: Level,
+    /// Level of `unmaintained` findings.
+    pub unmaintained: Level,
+    /// Level of `unsound` findings.
+    pub unsound: Level,
+    /// Level of `notice` findings.
+    pub notice: Level,
+    /// Level of `yanked` findings.
+    pub yanked: Level,
+    /// The git URL of the advisory database.
+    pub db_url: String,
+    /// A database older than this gets a warning.
+    pub max_db_age: Days,
+}
+
+/// `[licenses]`: what licenses are allowed, and levels of license findings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicensePolicy {
+    /// Allowed licenses, as written (SPDX ids, optionally `WITH` an exception).
+    pub allow: Vec<String>,
+    /// Level of `license` findings (an expression the allow list does not satisfy).
+    pub disallowed: Level,
+    /// Level of `unlicensed` findings.
+    pub unlicensed: Level,
+    /// Level of `license-change` findings.
+    pub change: Level,
+    /// Whether workspace members with `publish = false` are checked too.
+    pub include_unpublished: bool,
+    /// Licenses stated by the policy for crates whose manifest does not say.
+    pub clarify: Vec<Clarification>,
+}
+
+/// A `[[licenses.clarify]]` entry: the license of a crate whose manifest does not state it
+/// usably, pinned to the content of its license files.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clarification {
+    /// The crate.
+    pub crate_name: String,
+    /// Which versions (all when absent).
+    pub version: Option<semver::VersionReq>,
+    /// The license expression that applies.
+    pub expression: String,
+    /// Files whose SHA-256 must match for the clarification to apply.
+    pub license_files: Vec<ClarifiedFile>,
+    /// 1-based line in the policy file.
+    pub line: usize,
+}
+
+/// A license file named by a clarification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClarifiedFile {
+    /// Path relative to the crate's root.
+    pub path: String,
+    /// Lower-case hex SHA-256 of its content.
+    pub sha256: String,
+}
+
+/// `[ownership]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnershipPolicy {
+    /// Level of `owner-change` and `publisher-change` findings.
+    pub change: Level,
+    /// crates.io API requests per second at most.
+    pub requests_per_second: f64,
+}
+
+/// `[sources]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourcePolicy {
+    /// Allowed registries: `crates-io`, a name from cargo's `[registries]`, or an index URL.
+    pub allow_registries: Vec<String>,
+    /// Allowed git URL prefixes.
+    pub allow_git: Vec<String>,
+    /// Level of `source` findings.
+    pub unknown: Level,
+}
+
+/// An `[[exemption]]`: accepts matching findings, for a reason, until a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exemption {
+    /// Matches an advisory id or one of its aliases.
+    pub advisory: Option<String>,
+    /// Matches a crate name.
+    pub crate_name: Option<String>,
+    /// Matches locked versions.
+    pub version: Option<semver::VersionReq>,
+    /// Matches a finding kind.
+    pub kind: Option<FindingKind>,
+    /// Why the finding is accepted.
+    pub reason: String,
+    /// The last day it applies.
+    pub expires: Date,
+    /// 1-based line of the exemption in the policy file.
+    pub line: usize,
+}
+
+impl Exemption {
+    /// Whether every key the exemption gives matches the finding.
+    pub fn matches(&self, finding: &Finding) -> bool {
+        if !FindingKind::EXEMPTIBLE.contains(&finding.kind) {
+            return false;
+        }
+        if self.kind.is_some_and(|kind| kind != finding.kind) {
+            return false;
+        }
+        if let Some(name) = &self.crate_name
+            && finding.crate_name() != Some(name.as_str())
+        {
+            return false;
+        }
+        if let Some(requirement) = &self.version
+            && !finding
+                .version()
+                .is_some_and(|version| requirement.matches(version))
+        {
+            return false;
+        }
+        if let Some(id) = &self.advisory {
+            let Some(advisory) = &finding.advisory else {
+                return false;
+            };
+            if !advisory.id.eq_ignore_ascii_case(id)
+                && !advisory
+                    .aliases
+                    .iter()
+                    .any(|alias| alias.eq_ignore_ascii_case(id))
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether it no longer applies on `today` (it applies through its `expires` day).
+    pub fn is_expired(&self, today: Date) -> bool {
+        today > self.expires
+    }
+
+    /// A short description of what it matches, e.g. `RUSTSEC-2020-0071 for time <0.2`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(advisory) = &self.advisory {
+            parts.push(advisory.clone());
+        }
+        if let Some(kind) = self.kind {
+            parts.push(format!("{kind} findings"));
+        }
+        if let Some(name) = &self.crate_name {
+            let version = self
+                .version
+                .as_ref()
+                .map(|req| format!(" {req}"))
+                .unwrap_or_default();
+            parts.push(format!("for {name}{version}"));
+        } else if let Some(version) = &self.version {
+            parts.push(format!("for versions {version}"));
+        }
+        parts.join(" ")
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            path: None,
+            unchecked: Level::Warn,
+            max_exemption_days: None,
+            exemption_warning_days: 14,
+            advisories: AdvisoryPolicy {
+                vulnerability: Level::Deny,
+                unmaintained: Level::Warn,
+                unsound: Level::Warn,
+                notice: Level::Warn,
+                yanked: Level::Deny,
+                db_url: DEFAULT_ADVISORY_DB_URL.to_owned(),
+                max_db_age: Days(90),
+            },
+            licenses: LicensePolicy {
+                allow: DEFAULT_ALLOWED_LICENSES
+                    .iter()
+                    .map(|id| (*id).to_owned())
+                    .collect(),
+                disallowed: Level::Deny,
+                unlicensed: Level::Deny,
+                change: Level::Deny,
+                include_unpublished: false,
+                clarify: Vec::new(),
+            },
+            ownership: OwnershipPolicy {
+                change: Level::Deny,
+                requests_per_second: 1.0,
+            },
+            sources: SourcePolicy {
+                allow_registries: vec!["crates-io".to_owned()],
+                allow_git: Vec::new(),
+                unknown: Level::Deny,
+            },
+            exemptions: Vec::new(),
+        }
+    }
+}
+
+impl Policy {
+    /// Reads the policy at `path`, or the built-in defaults when `path` does not exist and
+    /// `required` is false.
+    pub fn load(path: &Path, required: bool, today: Date) -> Result<Policy, PolicyError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => parse_policy(&text, path, today),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Policy::default())
+            }
+            Err(error) => Err(PolicyError::unreadable(path, &error)),
+        }
+    }
+
+    /// The level the policy gives a kind of finding.
+    pub fn level(&self, kind: FindingKind) -> Level {
+        match kind {
+            FindingKind::Vulnerability => self.advisories.vulnerability,
+            FindingKind::Unmaintained => self.advisories.unmaintained,
+            FindingKind::Unsound => self.advisories.unsound,
+            FindingKind::Notice => self.advisories.notice,
+            FindingKind::Yanked => self.advisories.yanked,
+            FindingKind::License => self.licenses.disallowed,
+            FindingKind::Unlicensed => self.licenses.unlicensed,
+            FindingKind::LicenseChange => self.licenses.change,
+            FindingKind::OwnerChange | FindingKind::PublisherChange => self.ownership.change,
+            FindingKind::Source => self.sources.unknown,
+            FindingKind::ExemptionExpired => Level::Deny,
+            FindingKind::ExemptionExpiring | FindingKind::ExemptionUnused => Level::Warn,
+            FindingKind::Unchecked => self.unchecked,
+        }
+    }
+
+    /// The policy file's name for messages: its path, or `built-in defaults`.
+    pub fn display_name(&self) -> String {
+        self.path
+            .as_ref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_else(|| "built-in defaults".to_owned())
+    }
+}

@@ -1,0 +1,320 @@
+//! Test fixtures: workspaces built in temporary directories that cargo resolves offline.
+//!
+//! Registry crates are vendored in a directory source that replaces crates.io, so
+//! `cargo metadata` reports them exactly as crates.io packages (`registry+https://github.com/
+//! rust-lang/crates.io-index`) without any network. Advisory databases are written the same way.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The shared RustSec snapshot beside the repository.
+pub fn shared_advisory_db() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/advisory-db")
+}
+
+/// A registry crate to vendor.
+#[derive(Clone, Debug)]
+pub struct Crate {
+    pub name: String,
+    pub version: String,
+    pub license: Option<String>,
+    pub license_file: Option<(String, String)>,
+    pub dependencies: Vec<String>,
+}
+
+/// A crate `name` `version` with the MIT license and no dependencies.
+pub fn krate(name: &str, version: &str) -> Crate {
+    Crate {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        license: Some("MIT".to_owned()),
+        license_file: None,
+        dependencies: Vec::new(),
+    }
+}
+
+impl Crate {
+    pub fn license(mut self, license: &str) -> Crate {
+        self.license = Some(license.to_owned());
+        self
+    }
+
+    pub fn no_license(mut self) -> Crate {
+        self.license = None;
+        self
+    }
+
+    pub fn license_file(mut self, path: &str, text: &str) -> Crate {
+        self.license = None;
+        self.license_file = Some((path.to_owned(), text.to_owned()));
+        self
+    }
+
+    /// A dependency line for its `[dependencies]`, e.g. `time = "0.1"`.
+    pub fn dep(mut self, line: &str) -> Crate {
+        self.dependencies.push(line.to_owned());
+        self
+    }
+}
+
+/// A workspace member.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub name: String,
+    pub manifest_tail: String,
+}
+
+/// A member named `name` whose manifest ends with `tail` (dependency sections).
+pub fn member(name: &str, tail: &str) -> Member {
+    Member {
+        name: name.to_owned(),
+        manifest_tail: tail.to_owned(),
+    }
+}
+
+/// A workspace in a temporary directory.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub members: Vec<Member>,
+    pub crates: Vec<Crate>,
+}
+
+impl Fixture {
+    /// Writes the workspace (members at `members/<name>`) and vendors the crates, then locks it.
+    pub fn new(members: Vec<Member>, crates: Vec<Crate>) -> Fixture {
+        let fixture = Fixture {
+            dir: tempfile::tempdir().expect("temp dir"),
+            members,
+            crates,
+        };
+        fixture.write();
+        fixture.lock();
+        fixture
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.root().join("Cargo.toml")
+    }
+
+    fn write(&self) {
+        let root = self.root();
+        let members: Vec<String> = self
+            .members
+            .iter()
+            .map(|m| format!("\"members/{}\"", m.name))
+            .collect();
+        write(
+            &root.join("Cargo.toml"),
+            &format!(
+                "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+                members.join(", ")
+            ),
+        );
+        write(
+            &root.join(".cargo/config.toml"),
+            "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"vendor\"\n",
+        );
+        for member in &self.members {
+            let dir = root.join("members").join(&member.name);
+            write(
+                &dir.join("Cargo.toml"),
+                &format!(
+                    "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{}\n",
+                    member.name, member.manifest_tail
+                ),
+            );
+            write(&dir.join("src/lib.rs"), "");
+        }
+        std::fs::create_dir_all(root.join("vendor")).unwrap();
+        for krate in &self.crates {
+            self.vendor(krate);
+        }
+    }
+
+    /// Vendors one more crate (or replaces one), e.g. a new version to upgrade to.
+    pub fn vendor(&self, krate: &Crate) {
+        let dir = self
+            .root()
+            .join("vendor")
+            .join(format!("{}-{}", krate.name, krate.version));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut manifest = format!(
+            "[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\n",
+            krate.name, krate.version
+        );
+        if let Some(license) = &krate.license {
+            let _ = writeln!(manifest, "license = \"{license}\"");
+        }
+        if let Some((path, text)) = &krate.license_file {
+            let _ = writeln!(manifest, "license-file = \"{path}\"");
+            write(&dir.join(path), text);
+        }
+        manifest.push_str("\n[dependencies]\n");
+        for dep in &krate.dependencies {
+            let _ = writeln!(manifest, "{dep}");
+        }
+        write(&dir.join("Cargo.toml"), &manifest);
+        write(&dir.join("src/lib.rs"), "");
+        let checksum = format!("{:064x}", fnv(&format!("{}-{}", krate.name, krate.version)));
+        write(
+            &dir.join(".cargo-checksum.json"),
+            &format!("{{\"files\":{{}},\"package\":\"{checksum}\"}}"),
+        );
+    }
+
+    /// Regenerates Cargo.lock offline.
+    pub fn lock(&self) {
+        let output = Command::new(env!("CARGO"))
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(self.root())
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "cargo generate-lockfile failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Replaces a member's manifest tail and relocks.
+    pub fn set_member(&self, name: &str, tail: &str) {
+        let dir = self.root().join("members").join(name);
+        write(
+            &dir.join("Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{tail}\n"
+            ),
+        );
+        self.lock();
+    }
+
+    pub fn write_file(&self, relative: &str, text: &str) {
+        write(&self.root().join(relative), text);
+    }
+
+    pub fn read_file(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.root().join(relative)).unwrap_or_default()
+    }
+}
+
+fn fnv(text: &str) -> u128 {
+    let mut hash: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for byte in text.bytes() {
+        hash ^= u128::from(byte);
+        hash = hash.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    hash
+}
+
+pub fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// An advisory database in a temporary directory.
+pub struct AdvisoryDb {
+    pub dir: tempfile::TempDir,
+}
+
+impl AdvisoryDb {
+    pub fn new() -> AdvisoryDb {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("crates")).unwrap();
+        AdvisoryDb { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Adds an advisory; `extra` is more front matter (informational, aliases, affected ...).
+    pub fn add(
+        &self,
+        id: &str,
+        krate: &str,
+        patched: &[&str],
+        extra: &str,
+        title: &str,
+    ) -> &AdvisoryDb {
+        let patched: Vec<String> = patched.iter().map(|req| format!("\"{req}\"")).collect();
+        let (advisory_extra, tables) = match extra.find("\n[") {
+            Some(index) => (&extra[..index], &extra[index..]),
+            None => (extra, ""),
+        };
+        let text = format!(
+            "```toml\n[advisory]\nid = \"{id}\"\npackage = \"{krate}\"\ndate = \"2026-10-01\"\n{advisory_extra}\n{tables}\n[versions]\npatched = [{}]\n```\n\n# {title}\n\nDetails of {id}.\n",
+            patched.join(", ")
+        );
+        write(
+            &self
+                .path()
+                .join("crates")
+                .join(krate)
+                .join(format!("{id}.md")),
+            &text,
+        );
+        self
+    }
+}
+
+/// The binary under test, with a clean environment: its own cache, no colour, no CI.
+pub fn trustcheck(cache: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-trustcheck"));
+    command
+        .env("TRUSTCHECK_CACHE_DIR", cache)
+        .env("TRUSTCHECK_INDEX_URL", "http://127.0.0.1:9/")
+        .env("TRUSTCHECK_API_URL", "http://127.0.0.1:9/")
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("CI");
+    command
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+pub fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("binary runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// The JSON report, parsed.
+pub fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|error| panic!("not JSON ({error}):\n{stdout}"))
+}
+
+/// (kind, crate, version, advisory, level, exempted) of every finding, sorted.
+pub fn finding_keys(
+    report: &serde_json::Value,
+) -> Vec<(String, String, String, String, String, bool)> {
+    let mut keys: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|finding| {
+            let text = |key: &str| finding[key].as_str().unwrap_or("").to_owned();
+            (
+                text("kind"),
+                text("crate"),
+                text("version"),
+                text("advisory"),
+                text("level"),
+                finding["exempted"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
