@@ -22,6 +22,7 @@ pub mod error;
 pub mod exit;
 pub mod finding;
 pub mod graph;
+pub mod http;
 pub mod lockfile;
 pub mod policy;
 pub mod report;

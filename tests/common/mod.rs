@@ -318,3 +318,5 @@ pub fn finding_keys(
     keys.sort();
     keys
 }
+
+pub mod server;
