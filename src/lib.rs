@@ -24,6 +24,7 @@ pub mod finding;
 pub mod graph;
 pub mod http;
 pub mod lockfile;
+pub mod ownership;
 pub mod policy;
 pub mod report;
 pub mod sources;
