@@ -112,6 +112,33 @@ pub struct CheckArgs {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Also print GitHub Actions `::error`/`::warning` annotations on stderr (auto: when GITHUB_ACTIONS=true).
+    #[arg(long, value_enum, default_value_t = AnnotationChoice::Auto, value_name = "WHEN")]
+    pub github_annotations: AnnotationChoice,
+}
+
+/// When to print GitHub Actions annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnnotationChoice {
+    /// When running on GitHub Actions (`GITHUB_ACTIONS=true`).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl AnnotationChoice {
+    /// Whether to print annotations.
+    pub fn enabled(self) -> bool {
+        match self {
+            AnnotationChoice::Always => true,
+            AnnotationChoice::Never => false,
+            AnnotationChoice::Auto => {
+                std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true")
+            }
+        }
+    }
 }
 
 /// Options of `explain`.

@@ -497,7 +497,12 @@ fn a_stale_database_is_reported_on_stderr_for_machine_formats() {
         .unwrap();
     std::fs::write(
         db.path().join("crates/nothing-here/RUSTSEC-2000-0001.md"),
-        text.replace("2026-10-01", "2020-01-01"),
+        text.replace(
+            &cargo_trustcheck::date::Date::today()
+                .add_days(-1)
+                .to_string(),
+            "2020-01-01",
+        ),
     )
     .unwrap();
     let (code, report, stderr) = check_json(&fixture, &db, &[]);

@@ -15,6 +15,13 @@ pub fn run_check(args: &CheckArgs) -> anyhow::Result<Outcome> {
             eprintln!("warning: {}", crate::text::sanitize_terminal(note));
         }
     }
+    if args.github_annotations.enabled() {
+        let workspace = std::env::var_os("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
+        eprint!(
+            "{}",
+            crate::report::annotations::render(&report, workspace.as_deref())
+        );
+    }
     print_stdout(&report.render(args.format, args.color.enabled()))?;
     Ok(if report.denies() {
         Outcome::Violated

@@ -1,6 +1,7 @@
 //! Reports: renderers of the same verdicts in human, JSON, SARIF and Markdown form.
 //! Renderers never decide policy; they only present what `policy::evaluate` decided.
 
+pub mod annotations;
 pub mod human;
 pub mod json;
 pub mod markdown;

@@ -247,8 +247,10 @@ impl AdvisoryDb {
             Some(index) => (&extra[..index], &extra[index..]),
             None => (extra, ""),
         };
+        // Dated yesterday, so that the database never looks stale to the tests.
+        let date = cargo_trustcheck::date::Date::today().add_days(-1);
         let text = format!(
-            "```toml\n[advisory]\nid = \"{id}\"\npackage = \"{krate}\"\ndate = \"2026-10-01\"\n{advisory_extra}\n{tables}\n[versions]\npatched = [{}]\n```\n\n# {title}\n\nDetails of {id}.\n",
+            "```toml\n[advisory]\nid = \"{id}\"\npackage = \"{krate}\"\ndate = \"{date}\"\n{advisory_extra}\n{tables}\n[versions]\npatched = [{}]\n```\n\n# {title}\n\nDetails of {id}.\n",
             patched.join(", ")
         );
         write(
