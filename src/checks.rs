@@ -2,8 +2,10 @@
 //! all over the same facts and attaches the dependency paths, in one place.
 
 use crate::advisories::{self, AdvisoryDatabase, TargetFilter};
+use crate::baseline::Baseline;
 use crate::finding::Finding;
 use crate::graph::DependencyGraph;
+use crate::licenses;
 use crate::policy::Policy;
 use crate::sources::{self, RegistryNames};
 
@@ -19,11 +21,18 @@ pub struct Facts<'a> {
     pub targets: &'a TargetFilter,
     /// Registry names from cargo's configuration.
     pub registries: &'a RegistryNames,
+    /// The baseline, `trustcheck.lock`, when the workspace has one.
+    pub baseline: Option<&'a Baseline>,
 }
 
 /// Runs every check and attaches the dependency paths of each finding.
 pub fn run_all(facts: &Facts<'_>) -> Vec<Finding> {
     let mut findings = advisories::check(facts.graph, facts.advisories, facts.targets);
+    findings.extend(licenses::check(
+        facts.graph,
+        &facts.policy.licenses,
+        facts.baseline,
+    ));
     findings.extend(sources::check(
         facts.graph,
         &facts.policy.sources,

@@ -39,6 +39,10 @@ pub struct Cli {
 pub enum Command {
     /// Run every check, apply the policy and its exemptions, report.
     Check(CheckArgs),
+    /// Write a commented trustcheck.toml and a first trustcheck.lock baseline for the workspace.
+    Init(InitArgs),
+    /// Rewrite trustcheck.lock from the current graph, or accept one crate's current facts.
+    Baseline(BaselineArgs),
     /// Explain one advisory (by id or alias), or why one crate is in the graph and what applies to it.
     Explain(ExplainArgs),
 }
@@ -160,6 +164,56 @@ pub struct ExplainArgs {
     pub color: ColorChoice,
 }
 
+/// Which workspace's graph to read, for commands that need only the graph (the whole resolve:
+/// the baseline always covers every registry package of Cargo.lock).
+#[derive(Debug, Clone, Args)]
+pub struct GraphSourceArgs {
+    /// The workspace's Cargo.toml (default: found from the current directory, as cargo does).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// No network (passed to cargo).
+    #[arg(long)]
+    pub offline: bool,
+    /// Require Cargo.lock to be up to date (passed to cargo).
+    #[arg(long)]
+    pub locked: bool,
+}
+
+impl GraphSourceArgs {
+    /// The workspace options these arguments ask for.
+    pub fn options(&self) -> WorkspaceOptions {
+        WorkspaceOptions {
+            manifest_path: self.manifest_path.clone(),
+            offline: self.offline,
+            locked: self.locked,
+            ..WorkspaceOptions::default()
+        }
+    }
+}
+
+/// Options of `init`.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Which workspace.
+    #[command(flatten)]
+    pub graph_source: GraphSourceArgs,
+    /// Replace an existing trustcheck.toml and trustcheck.lock.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options of `baseline`.
+#[derive(Debug, Clone, Args)]
+pub struct BaselineArgs {
+    /// Which workspace.
+    #[command(flatten)]
+    pub graph_source: GraphSourceArgs,
+    /// Accept the current license, owners and publishers of this crate only, leaving every
+    /// other entry as it is (repeatable).
+    #[arg(long, value_name = "CRATE")]
+    pub accept: Vec<String>,
+}
+
 impl GraphArgs {
     /// The graph options these arguments ask for.
     pub fn options(&self) -> GraphOptions {
@@ -256,6 +310,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         None => commands::run_check(&cli.check),
         Some(Command::Check(args)) => commands::run_check(&args),
+        Some(Command::Init(args)) => commands::init::run(&args),
+        Some(Command::Baseline(args)) => commands::baseline::run(&args),
         Some(Command::Explain(args)) => commands::explain::run(&args),
     }
 }

@@ -1,6 +1,7 @@
 //! The library's error type: every way a run can fail (exit status 2), by concern.
 
 use crate::advisories::AdvisoryError;
+use crate::baseline::{AcceptError, BaselineError};
 use crate::cache::CacheError;
 use crate::graph::GraphError;
 use crate::lockfile::LockfileError;
@@ -15,6 +16,12 @@ pub enum Error {
     /// The policy file is invalid.
     #[error("invalid policy: {0}")]
     Policy(#[from] PolicyError),
+    /// The baseline, `trustcheck.lock`, is invalid.
+    #[error("invalid baseline: {0}")]
+    Baseline(BaselineError),
+    /// `baseline --accept` was given a crate it cannot accept.
+    #[error(transparent)]
+    Accept(#[from] AcceptError),
     /// The advisory database could not be obtained or read.
     #[error(transparent)]
     Advisories(#[from] AdvisoryError),

@@ -3,15 +3,16 @@
 //! A run flows one way:
 //!
 //! ```text
-//! load (workspace: cargo metadata -> graph, policy, lock file)
+//! load (workspace: cargo metadata -> graph, policy, lock file, baseline)
 //!   -> facts (advisories: the RustSec database, fetched and cached)
-//!   -> checks (advisories, sources) -> Vec<Finding>
+//!   -> checks (advisories, licenses, sources) -> Vec<Finding>
 //!   -> policy (levels, then exemptions, applied in `policy::evaluate` only)
 //!   -> report (human, json, sarif, markdown)
 //! ```
 #![warn(missing_docs)]
 
 pub mod advisories;
+pub mod baseline;
 pub mod cache;
 pub mod checks;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod exit;
 pub mod finding;
 pub mod graph;
 pub mod http;
+pub mod licenses;
 pub mod lockfile;
 pub mod ownership;
 pub mod policy;

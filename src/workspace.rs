@@ -1,4 +1,4 @@
-//! Loading a workspace: the dependency graph, and the policy and lock file at its root.
+//! Loading a workspace: the dependency graph, and the policy, lock file and baseline at its root.
 //!
 //! `cargo metadata` is the slowest part of a run, so `Loading::start` spawns it first and reads
 //! the files at the (guessed) workspace root while it runs; `finish` waits for the graph and
@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::baseline::{BASELINE_FILE, Baseline, BaselineError};
 use crate::date::Date;
 use crate::error::Error;
 use crate::graph::{DependencyGraph, GraphOptions, MetadataJob, MetadataSource};
@@ -53,6 +54,8 @@ pub struct Workspace {
     pub policy: Policy,
     /// `Cargo.lock`, when present.
     pub lockfile: Option<Lockfile>,
+    /// The baseline, `trustcheck.lock`, when present.
+    pub baseline: Option<Baseline>,
 }
 
 /// The files read at the workspace root.
@@ -60,6 +63,7 @@ struct RootFiles {
     root: PathBuf,
     policy: Result<Policy, PolicyError>,
     lockfile: Option<Lockfile>,
+    baseline: Result<Option<Baseline>, BaselineError>,
 }
 
 impl RootFiles {
@@ -72,6 +76,7 @@ impl RootFiles {
             root: root.to_path_buf(),
             policy,
             lockfile: Lockfile::load(&root.join("Cargo.lock")).ok(),
+            baseline: Baseline::load(&root.join(BASELINE_FILE)),
         }
     }
 }
@@ -120,9 +125,17 @@ impl Loading {
             root: graph.workspace_root.clone(),
             policy: files.policy?,
             lockfile: files.lockfile,
+            baseline: files.baseline.map_err(Error::Baseline)?,
             graph,
         })
     }
+}
+
+/// Loads only the dependency graph, for commands that need neither the policy nor the
+/// advisories (`init`, `baseline`).
+pub fn load_graph(options: &WorkspaceOptions) -> Result<DependencyGraph, Error> {
+    let json = MetadataJob::start(&options.metadata_source())?.wait()?;
+    Ok(DependencyGraph::from_metadata_json(&json, &options.graph)?)
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

@@ -415,10 +415,11 @@ fn withdrawn_advisories_are_not_reported() {
 #[test]
 fn a_path_dependency_with_an_advisory_crate_name_is_not_matched() {
     let fixture = chrono_time_fixture();
-    // A local crate called `time`, vendored nowhere: a path dependency.
+    // A local crate called `time`, vendored nowhere: a path dependency (licensed, so that
+    // the license check has nothing to say about it either).
     fixture.write_file(
         "local/time/Cargo.toml",
-        "[package]\nname = \"time\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        "[package]\nname = \"time\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n",
     );
     fixture.write_file("local/time/src/lib.rs", "");
     fixture.set_member(

@@ -118,6 +118,7 @@ pub fn evaluate(loaded: &Loaded, request: &CheckRequest) -> Report {
         advisories: &loaded.database.database,
         targets: &targets,
         registries: &registries,
+        baseline: workspace.baseline.as_ref(),
     };
     let findings = checks::run_all(&facts);
     let verdicts = policy::evaluate(findings, &workspace.policy, request.today);

@@ -1,5 +1,5 @@
 //! `explain ID-or-CRATE`: one advisory in full, or why one crate is in the graph (its dependency
-//! paths) and which findings and exemptions apply to it.
+//! paths), which findings and exemptions apply to it, and what the baseline accepted for it.
 
 use std::fmt::Write;
 
@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::check::{self, CheckRequest};
 use crate::advisories::{self, advisory_ref, fetch::Refresh, kind_of};
+use crate::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
 use crate::cache::{CacheDir, FRESH_FOR};
 use crate::cli::{ExplainArgs, Outcome, print_stdout};
 use crate::error::Error;
@@ -245,6 +246,7 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
                 "reason": exemption.reason,
                 "expires": exemption.expires.to_string(),
             })).collect::<Vec<_>>(),
+            "baseline": loaded.workspace.baseline.as_ref().map(|baseline| baseline_json(baseline, name)),
         });
         return Ok(serde_json::to_string_pretty(&document).unwrap_or_default() + "\n");
     }
@@ -309,6 +311,7 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
             clean(&finding.message)
         );
     }
+    render_history(&mut out, loaded.workspace.baseline.as_ref(), name);
     let _ = writeln!(out, "\nExemptions:");
     if exemptions.is_empty() {
         let _ = writeln!(out, "  none");
@@ -325,4 +328,108 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
         );
     }
     Ok(out)
+}
+
+fn publisher_json(publisher: &Publisher) -> serde_json::Value {
+    match publisher {
+        Publisher::Account { id, login } => json!({ "id": id, "login": login }),
+        Publisher::TrustedPublishing { repository } => {
+            json!({ "trusted-publishing": repository })
+        }
+    }
+}
+
+/// What the baseline recorded for a crate, by source (an empty list: not recorded).
+fn baseline_json(baseline: &Baseline, name: &str) -> serde_json::Value {
+    baseline
+        .records_named(name)
+        .map(|(source, record)| {
+            json!({
+                "source": source,
+                "owners": record.owners.as_ref().map(|owners| owners.iter().map(|owner| json!({
+                    "id": owner.id,
+                    "login": owner.login,
+                    "kind": owner.kind.as_str(),
+                })).collect::<Vec<_>>()),
+                "versions": record.versions.iter().map(|(version, entry)| json!({
+                    "version": version.to_string(),
+                    "license": entry.license,
+                    "published-by": entry.published_by.as_ref().map(publisher_json),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+/// The crate's license history from the baseline: each recorded version and its license.
+fn render_history(out: &mut String, baseline: Option<&Baseline>, name: &str) {
+    let _ = writeln!(out, "\nBaseline ({BASELINE_FILE}):");
+    let Some(baseline) = baseline else {
+        let _ = writeln!(
+            out,
+            "  none: this workspace has no {BASELINE_FILE} (create it with `cargo trustcheck init` or `cargo trustcheck baseline`)"
+        );
+        return;
+    };
+    let mut recorded = false;
+    for (source, record) in baseline.records_named(name) {
+        recorded = true;
+        let from = if source == CRATES_IO {
+            String::new()
+        } else {
+            format!(" from {}", clean(source))
+        };
+        if let Some(owners) = &record.owners {
+            let owners: Vec<String> = owners
+                .iter()
+                .map(|owner| format!("{} ({})", clean(&owner.login), owner.kind.as_str()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  owners{from}  {}",
+                if owners.is_empty() {
+                    "none".to_owned()
+                } else {
+                    owners.join(", ")
+                }
+            );
+        }
+        let width = record
+            .versions
+            .keys()
+            .map(|version| version.to_string().len())
+            .max()
+            .unwrap_or(0);
+        for (version, entry) in &record.versions {
+            let license = entry
+                .license
+                .as_deref()
+                .map(clean)
+                .unwrap_or_else(|| "(no license)".to_owned());
+            let publisher = match &entry.published_by {
+                Some(Publisher::Account { login, .. }) => {
+                    format!("  published by {}", clean(login))
+                }
+                Some(Publisher::TrustedPublishing { repository }) => {
+                    format!(
+                        "  published by trusted publishing from {}",
+                        clean(repository)
+                    )
+                }
+                None => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<width$}{from}  {license}{publisher}",
+                version.to_string()
+            );
+        }
+    }
+    if !recorded {
+        let _ = writeln!(
+            out,
+            "  not recorded (`cargo trustcheck baseline --accept {}` records it)",
+            clean(name)
+        );
+    }
 }

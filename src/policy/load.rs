@@ -157,7 +157,7 @@ impl Validator<'_> {
 
     fn license_id(&self, value: &Spanned<String>, key: &str) -> Result<String, PolicyError> {
         let text = value.get_ref().trim();
-        match spdx::Licensee::parse(text) {
+        match spdx::Licensee::parse_mode(text, crate::licenses::expression::ALLOW_ENTRY_MODE) {
             Ok(_) => Ok(text.to_owned()),
             Err(error) => Err(self.error(
                 value.span(),

@@ -1,0 +1,527 @@
+//! `trustcheck.lock` on disk: rendered by hand so that its layout is stable and its diffs are
+//! small (one crate per table, one version per line, everything sorted), and parsed with spans
+//! so that every error names `path:line:column` and the key.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    Baseline, BaselineError, CrateRecord, FORMAT_VERSION, Owner, OwnerKind, Publisher,
+    VersionRecord,
+};
+
+/// The comment atop every baseline file.
+const HEADER: &str = "\
+# trustcheck.lock: the supply-chain baseline of this workspace, written by cargo-trustcheck.
+#
+# It records what was accepted for each registry crate: its license, its owners, and the
+# account that published each locked version. `cargo trustcheck check` reports what differs
+# from it (license-change, owner-change, publisher-change).
+# Do not edit it by hand: update it with `cargo trustcheck baseline` (the whole graph) or
+# `cargo trustcheck baseline --accept CRATE` (one crate), and review its diff like code.
+";
+
+/// Renders the baseline: byte for byte the same for the same baseline.
+pub fn render(baseline: &Baseline) -> String {
+    let mut out = String::from(HEADER);
+    let _ = writeln!(out, "format-version = {FORMAT_VERSION}");
+    for ((name, source), record) in &baseline.crates {
+        out.push_str("\n[[crate]]\n");
+        let _ = writeln!(out, "name = {}", string(name));
+        let _ = writeln!(out, "source = {}", string(source));
+        if let Some(owners) = &record.owners {
+            let mut owners = owners.clone();
+            owners.sort_by(|a, b| (&a.login, a.id, a.kind).cmp(&(&b.login, b.id, b.kind)));
+            let lines = owners.iter().map(|owner| {
+                format!(
+                    "{{ id = {}, login = {}, kind = {} }}",
+                    owner.id,
+                    string(&owner.login),
+                    string(owner.kind.as_str())
+                )
+            });
+            write_array(&mut out, "owners", lines);
+        }
+        let lines = record.versions.iter().map(|(version, entry)| {
+            let mut line = format!("{{ version = {}", string(&version.to_string()));
+            if let Some(license) = &entry.license {
+                let _ = write!(line, ", license = {}", string(license));
+            }
+            match &entry.published_by {
+                Some(Publisher::Account { id, login }) => {
+                    let _ = write!(
+                        line,
+                        ", published-by = {{ id = {id}, login = {} }}",
+                        string(login)
+                    );
+                }
+                Some(Publisher::TrustedPublishing { repository }) => {
+                    let _ = write!(
+                        line,
+                        ", published-by = {{ trusted-publishing = {} }}",
+                        string(repository)
+                    );
+                }
+                None => {}
+            }
+            line.push_str(" }");
+            line
+        });
+        write_array(&mut out, "versions", lines);
+    }
+    out
+}
+
+fn write_array(out: &mut String, key: &str, items: impl Iterator<Item = String>) {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        let _ = writeln!(out, "{key} = []");
+        return;
+    }
+    let _ = writeln!(out, "{key} = [");
+    for item in items {
+        let _ = writeln!(out, "    {item},");
+    }
+    out.push_str("]\n");
+}
+
+/// A TOML basic string.
+fn string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(quoted, "\\u{:04X}", u32::from(c));
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBaseline {
+    format_version: Option<Spanned<i64>>,
+    #[serde(default, rename = "crate")]
+    crates: Vec<Spanned<RawCrate>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCrate {
+    name: Spanned<String>,
+    source: Spanned<String>,
+    owners: Option<Vec<Spanned<RawOwner>>>,
+    versions: Vec<Spanned<RawVersion>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawOwner {
+    id: u64,
+    login: String,
+    kind: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawVersion {
+    version: Spanned<String>,
+    license: Option<String>,
+    published_by: Option<Spanned<RawPublisher>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPublisher {
+    id: Option<u64>,
+    login: Option<String>,
+    trusted_publishing: Option<String>,
+}
+
+/// Parses baseline text read from `path`. Unknown keys, duplicate entries, invalid versions
+/// and an unknown `format-version` are errors.
+pub fn parse(text: &str, path: &Path) -> Result<Baseline, BaselineError> {
+    let raw: RawBaseline =
+        toml::from_str(text).map_err(|error| BaselineError::from_toml(path, text, &error))?;
+    let error = |span: Range<usize>, key: &str, message: String| {
+        BaselineError::at(path, text, span, Some(key.to_owned()), message)
+    };
+    match &raw.format_version {
+        None => {
+            return Err(error(
+                0..0,
+                "format-version",
+                format!("missing `format-version = {FORMAT_VERSION}`: is this a trustcheck.lock?"),
+            ));
+        }
+        Some(version) if *version.get_ref() != FORMAT_VERSION => {
+            return Err(error(
+                version.span(),
+                "format-version",
+                format!(
+                    "unsupported format version {}; this cargo-trustcheck reads version {FORMAT_VERSION} (a newer cargo-trustcheck wrote this file?)",
+                    version.get_ref()
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+
+    let mut baseline = Baseline::default();
+    for entry in raw.crates {
+        let raw_crate = entry.get_ref();
+        let name = raw_crate.name.get_ref().trim();
+        if name.is_empty() {
+            return Err(error(
+                raw_crate.name.span(),
+                "crate.name",
+                "must not be empty".to_owned(),
+            ));
+        }
+        let source = raw_crate.source.get_ref().trim();
+        if source.is_empty() {
+            return Err(error(
+                raw_crate.source.span(),
+                "crate.source",
+                "must not be empty".to_owned(),
+            ));
+        }
+        let key = (name.to_owned(), source.to_owned());
+        if baseline.crates.contains_key(&key) {
+            return Err(error(
+                entry.span(),
+                "crate",
+                format!("duplicate entry for crate `{name}` from {source}"),
+            ));
+        }
+        let owners = match &raw_crate.owners {
+            None => None,
+            Some(raw_owners) => Some(
+                raw_owners
+                    .iter()
+                    .map(|owner| {
+                        let raw_owner = owner.get_ref();
+                        let kind = match raw_owner.kind.get_ref().as_str() {
+                            "user" => OwnerKind::User,
+                            "team" => OwnerKind::Team,
+                            other => {
+                                return Err(error(
+                                    raw_owner.kind.span(),
+                                    "crate.owners.kind",
+                                    format!("unknown owner kind \"{other}\", expected \"user\" or \"team\""),
+                                ));
+                            }
+                        };
+                        Ok(Owner {
+                            id: raw_owner.id,
+                            login: raw_owner.login.clone(),
+                            kind,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        let mut versions = BTreeMap::new();
+        for version in &raw_crate.versions {
+            let raw_version = version.get_ref();
+            let number = raw_version
+                .version
+                .get_ref()
+                .parse::<semver::Version>()
+                .map_err(|parse_error| {
+                    error(
+                        raw_version.version.span(),
+                        "crate.versions.version",
+                        format!(
+                            "\"{}\" is not a semver version: {parse_error}",
+                            raw_version.version.get_ref()
+                        ),
+                    )
+                })?;
+            let published_by = match &raw_version.published_by {
+                None => None,
+                Some(publisher) => Some(match publisher.get_ref() {
+                    RawPublisher {
+                        id: Some(id),
+                        login: Some(login),
+                        trusted_publishing: None,
+                    } => Publisher::Account {
+                        id: *id,
+                        login: login.clone(),
+                    },
+                    RawPublisher {
+                        id: None,
+                        login: None,
+                        trusted_publishing: Some(repository),
+                    } => Publisher::TrustedPublishing {
+                        repository: repository.clone(),
+                    },
+                    _ => {
+                        return Err(error(
+                            publisher.span(),
+                            "crate.versions.published-by",
+                            "expected `{ id = N, login = \"...\" }` or `{ trusted-publishing = \"github:owner/repo\" }`".to_owned(),
+                        ));
+                    }
+                }),
+            };
+            let record = VersionRecord {
+                license: raw_version.license.clone(),
+                published_by,
+            };
+            if versions.insert(number.clone(), record).is_some() {
+                return Err(error(
+                    raw_version.version.span(),
+                    "crate.versions.version",
+                    format!("version {number} of `{name}` is listed twice"),
+                ));
+            }
+        }
+        let mut record = CrateRecord { owners, versions };
+        record.sort_owners();
+        baseline.crates.insert(key, record);
+    }
+    Ok(baseline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::CRATES_IO;
+
+    fn version(license: Option<&str>, published_by: Option<Publisher>) -> VersionRecord {
+        VersionRecord {
+            license: license.map(str::to_owned),
+            published_by,
+        }
+    }
+
+    /// A baseline using every feature of the format.
+    fn sample() -> Baseline {
+        let mut baseline = Baseline::default();
+        let dtolnay = Publisher::Account {
+            id: 3618,
+            login: "dtolnay".to_owned(),
+        };
+        baseline.crates.insert(
+            ("anyhow".to_owned(), CRATES_IO.to_owned()),
+            CrateRecord {
+                owners: Some(vec![Owner {
+                    id: 3618,
+                    login: "dtolnay".to_owned(),
+                    kind: OwnerKind::User,
+                }]),
+                versions: BTreeMap::from([
+                    (
+                        "1.0.86".parse().unwrap(),
+                        version(Some("MIT OR Apache-2.0"), Some(dtolnay)),
+                    ),
+                    (
+                        "1.0.89".parse().unwrap(),
+                        version(Some("MIT OR Apache-2.0"), None),
+                    ),
+                ]),
+            },
+        );
+        baseline.crates.insert(
+            (
+                "inhouse".to_owned(),
+                "sparse+https://registry.example.com/index/".to_owned(),
+            ),
+            CrateRecord {
+                owners: Some(vec![
+                    Owner {
+                        id: 7,
+                        login: "alice".to_owned(),
+                        kind: OwnerKind::User,
+                    },
+                    Owner {
+                        id: 12,
+                        login: "github:acme:release \"team\"".to_owned(),
+                        kind: OwnerKind::Team,
+                    },
+                ]),
+                versions: BTreeMap::from([
+                    ("0.9.0-beta.1".parse().unwrap(), version(None, None)),
+                    (
+                        "0.10.0".parse().unwrap(),
+                        version(
+                            Some("LicenseRef-Acme\\1"),
+                            Some(Publisher::TrustedPublishing {
+                                repository: "github:acme/inhouse".to_owned(),
+                            }),
+                        ),
+                    ),
+                ]),
+            },
+        );
+        baseline.crates.insert(
+            ("zeta".to_owned(), CRATES_IO.to_owned()),
+            CrateRecord {
+                owners: Some(Vec::new()),
+                versions: BTreeMap::from([(
+                    "2.0.0".parse().unwrap(),
+                    version(Some("MIT/Apache-2.0\n\u{7f}é"), None),
+                )]),
+            },
+        );
+        baseline
+    }
+
+    #[test]
+    fn parsing_a_rendered_baseline_gives_it_back() {
+        let baseline = sample();
+        let text = render(&baseline);
+        assert_eq!(parse(&text, Path::new("trustcheck.lock")), Ok(baseline));
+        assert_eq!(
+            render(&Baseline::default()),
+            format!("{HEADER}format-version = 1\n")
+        );
+        assert_eq!(
+            parse(&render(&Baseline::default()), Path::new("x")),
+            Ok(Baseline::default())
+        );
+    }
+
+    #[test]
+    fn rendering_is_sorted_whatever_the_order_of_owners() {
+        let mut baseline = sample();
+        let text = render(&baseline);
+        for record in baseline.crates.values_mut() {
+            if let Some(owners) = &mut record.owners {
+                owners.reverse();
+            }
+        }
+        assert_eq!(render(&baseline), text);
+    }
+
+    #[test]
+    fn the_format_is_stable() {
+        insta::assert_snapshot!(render(&sample()));
+    }
+
+    fn error_of(text: &str) -> BaselineError {
+        parse(text, Path::new("trustcheck.lock")).expect_err("invalid baseline")
+    }
+
+    #[test]
+    fn errors_name_line_column_and_key() {
+        let header = "format-version = 1\n\n[[crate]]\nname = \"a\"\nsource = \"crates-io\"\n";
+        let error = error_of(&format!("{header}versions = [{{ version = \"1.x\" }}]\n"));
+        assert_eq!((error.line, error.column), (6, 25));
+        assert_eq!(error.key.as_deref(), Some("crate.versions.version"));
+
+        let error = error_of(&format!("{header}versions = []\nlicense = \"MIT\"\n"));
+        assert_eq!(error.line, 7);
+        assert!(error.message.contains("unknown key"), "{}", error.message);
+
+        let error = error_of(&format!(
+            "{header}versions = [\n    {{ version = \"1.0.0\" }},\n    {{ version = \"1.0.0\" }},\n]\n"
+        ));
+        assert_eq!((error.line, error.column), (8, 17));
+        assert!(error.message.contains("listed twice"), "{}", error.message);
+
+        let error = error_of(&format!(
+            "{header}owners = [{{ id = 1, login = \"x\", kind = \"org\" }}]\nversions = []\n"
+        ));
+        assert_eq!(error.key.as_deref(), Some("crate.owners.kind"));
+
+        let error = error_of(&format!(
+            "{header}versions = [{{ version = \"1.0.0\", published-by = {{ login = \"x\" }} }}]\n"
+        ));
+        assert_eq!(error.key.as_deref(), Some("crate.versions.published-by"));
+
+        let error = error_of(&format!(
+            "{header}versions = []\n{}versions = []\n",
+            &header[20..]
+        ));
+        assert!(error.message.contains("duplicate"), "{}", error.message);
+        assert_eq!(error.line, 7, "{error}");
+
+        let error = error_of("format-version = 2\n");
+        assert_eq!((error.line, error.column), (1, 18));
+        assert!(error.message.contains("unsupported format version 2"));
+
+        let error = error_of(&format!("{}versions = []\n", &header[20..]));
+        assert!(
+            error.message.contains("missing `format-version = 1`"),
+            "{}",
+            error.message
+        );
+
+        let error =
+            error_of("format-version = 1\n[[crate]]\nname = \"a\"\nsource = \"crates-io\"\n");
+        assert!(error.message.contains("versions"), "{}", error.message);
+        assert_eq!(error.line, 2);
+    }
+
+    #[test]
+    fn mutated_baselines_never_panic_the_parser() {
+        let text: Vec<char> = render(&sample()).chars().collect();
+        let tokens = [
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "=",
+            "\"",
+            "\n",
+            "[[crate]]",
+            "version",
+            "-1",
+            "1e400",
+            "owners",
+            "published-by",
+            "\u{0}",
+            "é",
+            "format-version = 2",
+            "0.1.0-",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n.max(1) as u64) as usize
+        };
+        let mut outcomes = [0usize; 2];
+        for _ in 0..2000 {
+            let mut mutated = text.clone();
+            for _ in 0..1 + next(4) {
+                let at = next(mutated.len());
+                if next(2) == 0 && !mutated.is_empty() {
+                    let end = (at + next(12)).min(mutated.len());
+                    mutated.drain(at..end);
+                } else {
+                    let token = tokens[next(tokens.len())];
+                    mutated.splice(at..at, token.chars()).for_each(drop);
+                }
+            }
+            let mutated: String = mutated.into_iter().collect();
+            match std::panic::catch_unwind(|| parse(&mutated, Path::new("fuzz.lock"))) {
+                Ok(Ok(_)) => outcomes[0] += 1,
+                Ok(Err(error)) => {
+                    assert!(error.to_string().starts_with("fuzz.lock"), "{error}");
+                    outcomes[1] += 1;
+                }
+                Err(_) => panic!("the parser panicked on:\n{mutated}"),
+            }
+        }
+        assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+    }
+}
