@@ -4,8 +4,10 @@
 use crate::advisories::{self, AdvisoryDatabase, TargetFilter};
 use crate::finding::Finding;
 use crate::graph::DependencyGraph;
+use crate::index::IndexFacts;
 use crate::policy::Policy;
 use crate::sources::{self, RegistryNames};
+use crate::yanked;
 
 /// Everything the checks read: the graph, the policy, and the fetched facts.
 pub struct Facts<'a> {
@@ -19,11 +21,14 @@ pub struct Facts<'a> {
     pub targets: &'a TargetFilter,
     /// Registry names from cargo's configuration.
     pub registries: &'a RegistryNames,
+    /// Registry index entries (yanked status), fetched and cached.
+    pub index: &'a IndexFacts,
 }
 
 /// Runs every check and attaches the dependency paths of each finding.
 pub fn run_all(facts: &Facts<'_>) -> Vec<Finding> {
     let mut findings = advisories::check(facts.graph, facts.advisories, facts.targets);
+    findings.extend(yanked::check(facts.graph, facts.index));
     findings.extend(sources::check(
         facts.graph,
         &facts.policy.sources,

@@ -41,6 +41,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain one advisory (by id or alias), or why one crate is in the graph and what applies to it.
     Explain(ExplainArgs),
+    /// Refresh every cache `check` reads (advisory database, index entries), for a later `check --offline`.
+    Fetch(FetchArgs),
 }
 
 /// Where the workspace is and how to read it.
@@ -112,6 +114,17 @@ pub struct CheckArgs {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Options of `fetch`: the workspace and graph whose data to fetch.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// Where the workspace is.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// How to narrow the graph.
+    #[command(flatten)]
+    pub graph: GraphArgs,
 }
 
 /// Options of `explain`.
@@ -230,6 +243,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         None => commands::run_check(&cli.check),
         Some(Command::Check(args)) => commands::run_check(&args),
         Some(Command::Explain(args)) => commands::explain::run(&args),
+        Some(Command::Fetch(args)) => commands::fetch::run(&args),
     }
 }
 

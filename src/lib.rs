@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! load (workspace: cargo metadata -> graph, policy, lock file)
-//!   -> facts (advisories: the RustSec database, fetched and cached)
-//!   -> checks (advisories, sources) -> Vec<Finding>
+//!   -> facts (advisories: the RustSec database; index: registry index entries; fetched and cached)
+//!   -> checks (advisories, yanked, sources) -> Vec<Finding>
 //!   -> policy (levels, then exemptions, applied in `policy::evaluate` only)
 //!   -> report (human, json, sarif, markdown)
 //! ```
@@ -23,9 +23,11 @@ pub mod exit;
 pub mod finding;
 pub mod graph;
 pub mod http;
+pub mod index;
 pub mod lockfile;
 pub mod policy;
 pub mod report;
 pub mod sources;
 pub mod text;
 pub mod workspace;
+pub mod yanked;

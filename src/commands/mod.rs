@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod fetch;
 
 use crate::cli::{CheckArgs, Outcome, print_stdout};
 use crate::report::Format;
