@@ -60,8 +60,7 @@ pub fn check(graph: &DependencyGraph, facts: &IndexFacts) -> Vec<Finding> {
                 FindingKind::Yanked,
                 package.to_ref(),
                 format!(
-                    "{} {version} is yanked from {registry}; update to a version that is not",
-                    package.name
+                    "the locked version is yanked from {registry}; update to one that is not yanked"
                 ),
             )),
             VersionStatus::Absent => findings.push(unchecked(
@@ -161,7 +160,8 @@ mod tests {
             vec![(
                 "yanked".to_owned(),
                 "old".to_owned(),
-                "old 1.0.1 is yanked from crates.io; update to a version that is not".to_owned()
+                "the locked version is yanked from crates.io; update to one that is not yanked"
+                    .to_owned()
             )]
         );
     }
@@ -232,7 +232,7 @@ mod tests {
             by_crate["inhouse"],
             (
                 "yanked",
-                "inhouse 1.0.0 is yanked from the registry https://reg.example/index/; update to a version that is not"
+                "the locked version is yanked from the registry https://reg.example/index/; update to one that is not yanked"
             )
         );
         assert!(by_crate["gitreg"].1.contains("git index protocol"));

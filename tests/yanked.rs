@@ -156,7 +156,7 @@ fn expected_findings() -> Vec<(String, String, String, String)> {
             "yanked",
             "yanky",
             "deny",
-            "yanky 1.0.0 is yanked from crates.io; update to a version that is not",
+            "the locked version is yanked from crates.io; update to one that is not yanked",
         ),
     ]
 }
@@ -443,7 +443,7 @@ fn other_registries_are_asked_through_their_own_sparse_index_or_reported_uncheck
                 "yanked".to_owned(),
                 "inhouse".to_owned(),
                 format!(
-                    "inhouse 1.0.0 is yanked from the registry {}; update to a version that is not",
+                    "the locked version is yanked from the registry {}; update to one that is not yanked",
                     internal.base()
                 )
             ),
