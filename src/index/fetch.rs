@@ -86,9 +86,17 @@ impl EarlyRead {
     }
 }
 
-/// Whether a progress bar may be drawn: stderr is a terminal and this is not CI.
+/// Whether a progress bar may be drawn: stderr is a terminal and `CI` is unset. (`obtain`
+/// draws it only when there is something to fetch.)
 pub fn progress_allowed() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+    shows_progress(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("CI").as_deref(),
+    )
+}
+
+fn shows_progress(stderr_is_terminal: bool, ci: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && ci.is_none()
 }
 
 /// What happened to the entries, for `fetch`'s summary.

@@ -413,7 +413,7 @@ fn requests_run_concurrently_but_at_most_sixteen_at_a_time() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        true,
         quick,
     )
     .unwrap();
@@ -439,6 +439,14 @@ fn keys_cover_registry_packages_by_their_index() {
             ),
         ])
     );
+}
+
+#[test]
+fn a_progress_bar_only_on_a_terminal_outside_ci() {
+    assert!(shows_progress(true, None));
+    assert!(!shows_progress(false, None));
+    assert!(!shows_progress(true, Some(std::ffi::OsStr::new("true"))));
+    assert!(!shows_progress(true, Some(std::ffi::OsStr::new(""))));
 }
 
 #[test]
