@@ -453,3 +453,29 @@ fn other_registries_are_asked_through_their_own_sparse_index_or_reported_uncheck
     let internal_paths: Vec<String> = internal.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(internal_paths, ["/in/ho/inhouse"]);
 }
+
+#[test]
+fn when_the_index_fails_the_cached_entries_are_kept_and_the_user_is_told() {
+    let fixture = fixture();
+    let cache = tempfile::tempdir().unwrap();
+    let index = std::sync::Arc::new(Index::new());
+    let server = start(&index);
+    let (_, online) = check(&fixture, cache.path(), &server.base(), &[]);
+
+    server.set_handler(|_| Reply::new(503, "maintenance"));
+    let (code, _, stderr) = run_tool(&fixture, cache.path(), &server.base(), &["fetch"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("7 failed, older entries kept")
+            && stderr.contains(&format!(
+                "warning: the index at {} failed for 7 crates (",
+                server.base()
+            ))
+            && stderr.contains("answered HTTP 503 after 4 attempts")
+            && stderr.contains("their cached entries were used"),
+        "{stderr}"
+    );
+    let (code, offline) = check(&fixture, cache.path(), &server.base(), &["--offline"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&offline), findings(&online), "the cache is intact");
+}

@@ -75,12 +75,7 @@ pub fn load(request: &CheckRequest) -> Result<Loaded, Error> {
             .map(|package| package.name.as_str()),
     )?;
 
-    let refresh = if request.workspace.offline {
-        Refresh::Offline
-    } else {
-        Refresh::IfStale(FRESH_FOR)
-    };
-    let index = obtain_index(&workspace, index_config, refresh, early_index)?;
+    let index = obtain_index(&workspace, index_config, refresh(request), early_index)?;
 
     let mut notes = Vec::new();
     if let Some(warning) = &database.warning {
@@ -178,17 +173,21 @@ pub fn obtain_index(
     })
 }
 
-fn open_database(request: &CheckRequest, url: &str) -> Result<OpenedDatabase, Error> {
-    let refresh = if request.workspace.offline {
+/// How `check` treats cached data: the cache only with `--offline`, else refreshed when stale.
+fn refresh(request: &CheckRequest) -> Refresh {
+    if request.workspace.offline {
         Refresh::Offline
     } else {
         Refresh::IfStale(FRESH_FOR)
-    };
+    }
+}
+
+fn open_database(request: &CheckRequest, url: &str) -> Result<OpenedDatabase, Error> {
     Ok(advisories::obtain(
         request.advisory_db.as_deref(),
         url,
         CacheDir::from_env,
-        refresh,
+        refresh(request),
     )?)
 }
 
