@@ -6,8 +6,10 @@ use crate::baseline::Baseline;
 use crate::finding::Finding;
 use crate::graph::DependencyGraph;
 use crate::licenses;
+use crate::index::IndexFacts;
 use crate::policy::Policy;
 use crate::sources::{self, RegistryNames};
+use crate::yanked;
 
 /// Everything the checks read: the graph, the policy, and the fetched facts.
 pub struct Facts<'a> {
@@ -23,6 +25,8 @@ pub struct Facts<'a> {
     pub registries: &'a RegistryNames,
     /// The baseline, `trustcheck.lock`, when the workspace has one.
     pub baseline: Option<&'a Baseline>,
+    /// Registry index entries (yanked status), fetched and cached.
+    pub index: &'a IndexFacts,
 }
 
 /// Runs every check and attaches the dependency paths of each finding.
@@ -33,6 +37,7 @@ pub fn run_all(facts: &Facts<'_>) -> Vec<Finding> {
         &facts.policy.licenses,
         facts.baseline,
     ));
+    findings.extend(yanked::check(facts.graph, facts.index));
     findings.extend(sources::check(
         facts.graph,
         &facts.policy.sources,

@@ -45,6 +45,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Explain one advisory (by id or alias), or why one crate is in the graph and what applies to it.
     Explain(ExplainArgs),
+    /// Refresh every cache `check` reads (advisory database, index entries), for a later `check --offline`.
+    Fetch(FetchArgs),
 }
 
 /// Where the workspace is and how to read it.
@@ -143,6 +145,17 @@ impl AnnotationChoice {
             }
         }
     }
+}
+
+/// Options of `fetch`: the workspace and graph whose data to fetch.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// Where the workspace is.
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    /// How to narrow the graph.
+    #[command(flatten)]
+    pub graph: GraphArgs,
 }
 
 /// Options of `explain`.
@@ -313,6 +326,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Init(args)) => commands::init::run(&args),
         Some(Command::Baseline(args)) => commands::baseline::run(&args),
         Some(Command::Explain(args)) => commands::explain::run(&args),
+        Some(Command::Fetch(args)) => commands::fetch::run(&args),
     }
 }
 

@@ -4,6 +4,7 @@ use crate::advisories::AdvisoryError;
 use crate::baseline::{AcceptError, BaselineError};
 use crate::cache::CacheError;
 use crate::graph::GraphError;
+use crate::index::IndexError;
 use crate::lockfile::LockfileError;
 use crate::policy::PolicyError;
 
@@ -25,6 +26,9 @@ pub enum Error {
     /// The advisory database could not be obtained or read.
     #[error(transparent)]
     Advisories(#[from] AdvisoryError),
+    /// The registry index could not be reached, with nothing cached to fall back on.
+    #[error(transparent)]
+    Index(#[from] IndexError),
     /// `Cargo.lock` could not be read.
     #[error(transparent)]
     Lockfile(#[from] LockfileError),

@@ -4,8 +4,8 @@
 //!
 //! ```text
 //! load (workspace: cargo metadata -> graph, policy, lock file, baseline)
-//!   -> facts (advisories: the RustSec database, fetched and cached)
-//!   -> checks (advisories, licenses, sources) -> Vec<Finding>
+//!   -> facts (advisories: the RustSec database; index: registry index entries; fetched and cached)
+//!   -> checks (advisories, yanked, licenses, sources) -> Vec<Finding>
 //!   -> policy (levels, then exemptions, applied in `policy::evaluate` only)
 //!   -> report (human, json, sarif, markdown)
 //! ```
@@ -24,6 +24,7 @@ pub mod exit;
 pub mod finding;
 pub mod graph;
 pub mod http;
+pub mod index;
 pub mod licenses;
 pub mod lockfile;
 pub mod ownership;
@@ -32,3 +33,4 @@ pub mod report;
 pub mod sources;
 pub mod text;
 pub mod workspace;
+pub mod yanked;

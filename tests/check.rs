@@ -96,6 +96,27 @@ fn check_json(fixture: &Fixture, db: &AdvisoryDb, extra: &[&str]) -> (i32, Repor
     (code, report, stderr)
 }
 
+/// The crates of `unchecked` findings: `check_json` runs offline with an empty cache, so the
+/// yanked status of every registry package is `unchecked` (a warning), never a silent pass.
+fn unchecked(report: &Report) -> Vec<&str> {
+    let mut crates: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.kind == "unchecked")
+        .map(|finding| {
+            assert_eq!(finding.level, "warn");
+            assert!(
+                finding.message.starts_with("yanked status not checked"),
+                "{}",
+                finding.message
+            );
+            finding.crate_name.as_deref().unwrap_or("")
+        })
+        .collect();
+    crates.sort_unstable();
+    crates
+}
+
 fn advisory_findings(report: &Report) -> Vec<&Finding> {
     report
         .findings
@@ -143,11 +164,12 @@ fn check_reports_a_vulnerability_with_its_dependency_path_and_exits_1() {
         unmaintained.paths,
         vec![vec!["app".to_owned(), "old-unmaintained".to_owned()]]
     );
+    assert_eq!(unchecked(&report), ["chrono", "old-unmaintained", "time"]);
     assert_eq!(
         report.summary,
         Summary {
             deny: 1,
-            warn: 1,
+            warn: 1 + 3,
             exempted: 0
         }
     );
@@ -161,11 +183,12 @@ fn check_exits_0_when_only_warnings_remain() {
     );
     let (code, report, _) = check_json(&fixture, &chrono_time_db(), &[]);
     assert_eq!(code, 0);
+    assert_eq!(unchecked(&report), ["old-unmaintained"]);
     assert_eq!(
         report.summary,
         Summary {
             deny: 0,
-            warn: 1,
+            warn: 1 + 1,
             exempted: 0
         }
     );
@@ -226,7 +249,8 @@ fn human_report_groups_findings_and_shows_ids_severity_patches_and_paths() {
         "patched >=0.2.23",
         "aka CVE-2020-26235, GHSA-wcg3-cvx6-7396",
         "path app → chrono → time",
-        "summary: 1 denied, 1 warning, 0 exempted",
+        "Checks not done (3)",
+        "summary: 1 denied, 4 warnings, 0 exempted",
     ] {
         assert!(
             stdout.contains(expected),
@@ -508,7 +532,8 @@ fn a_stale_database_is_reported_on_stderr_for_machine_formats() {
     .unwrap();
     let (code, report, stderr) = check_json(&fixture, &db, &[]);
     assert_eq!(code, 0);
-    assert!(report.findings.is_empty());
+    assert!(advisory_findings(&report).is_empty());
+    assert_eq!(unchecked(&report).len(), report.findings.len());
     assert!(
         stderr.contains("advisory database is") && stderr.contains("2020-01-01"),
         "{stderr}"
@@ -549,9 +574,11 @@ fn the_database_is_cloned_into_the_cache_with_git_and_then_used_offline() {
         &format!("[advisories]\ndb-url = \"file://{}\"\n", repo.display()),
     );
     let cache = tempfile::tempdir().unwrap();
+    let index = index_server(&fixture.crates);
     let check = |offline: bool| {
         let mut command = trustcheck(cache.path());
         command
+            .env("TRUSTCHECK_INDEX_URL", index.base())
             .current_dir(fixture.root())
             .arg("--manifest-path")
             .arg(fixture.manifest())
@@ -564,6 +591,7 @@ fn the_database_is_cloned_into_the_cache_with_git_and_then_used_offline() {
     let (code, stdout, stderr) = check(false);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(json(&stdout)["summary"]["deny"], 1);
+    assert!(unchecked_crates(&json(&stdout)).is_empty(), "{stdout}");
     let clones: Vec<_> = std::fs::read_dir(cache.path().join("advisory-db"))
         .unwrap()
         .flatten()
@@ -578,4 +606,8 @@ fn the_database_is_cloned_into_the_cache_with_git_and_then_used_offline() {
     let (code, stdout, stderr) = check(true);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(json(&stdout)["summary"]["deny"], 1);
+    assert!(
+        unchecked_crates(&json(&stdout)).is_empty(),
+        "the index entries were cached too: {stdout}"
+    );
 }

@@ -7,6 +7,11 @@ use crate::cache::{CacheDir, FRESH_FOR};
 use crate::checks::{self, Facts};
 use crate::date::Date;
 use crate::error::Error;
+use crate::finding::Level;
+use crate::http::HttpClient;
+use crate::index::cache::IndexCache;
+use crate::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
+use crate::index::{IndexConfig, IndexFacts};
 use crate::policy::{self, Policy};
 use crate::report::{DatabaseInfo, Report};
 use crate::sources::RegistryNames;
@@ -29,15 +34,20 @@ pub struct Loaded {
     pub workspace: Workspace,
     /// The advisory database, with the graph's crates loaded.
     pub database: OpenedDatabase,
+    /// The registry index entries of the graph's registry packages.
+    pub index: IndexFacts,
     /// Warnings about the run itself.
     pub notes: Vec<String>,
     /// What the report says of the database.
     pub database_info: DatabaseInfo,
 }
 
-/// Loads the workspace and the advisory database, overlapping the database with `cargo metadata`.
+/// Loads the workspace, the advisory database and the index entries, overlapping the database
+/// and the cached index entries with `cargo metadata`.
 pub fn load(request: &CheckRequest) -> Result<Loaded, Error> {
     let loading = Loading::start(&request.workspace, request.today)?;
+    let index_config = IndexConfig::from_env();
+    let early_index = read_index_early(&loading, &index_config);
     let early_url = loading
         .early_policy()
         .map(|policy| policy.advisories.db_url.clone());
@@ -65,10 +75,13 @@ pub fn load(request: &CheckRequest) -> Result<Loaded, Error> {
             .map(|package| package.name.as_str()),
     )?;
 
+    let index = obtain_index(&workspace, index_config, refresh(request), early_index)?;
+
     let mut notes = Vec::new();
     if let Some(warning) = &database.warning {
         notes.push(warning.clone());
     }
+    notes.extend(index.notes);
     let age_days = last_updated.map(|date| date.days_until(request.today));
     let max_age = workspace.policy.advisories.max_db_age;
     match (last_updated, age_days) {
@@ -88,22 +101,93 @@ pub fn load(request: &CheckRequest) -> Result<Loaded, Error> {
     Ok(Loaded {
         workspace,
         database,
+        index: index.facts,
         notes,
         database_info,
     })
 }
 
-fn open_database(request: &CheckRequest, url: &str) -> Result<OpenedDatabase, Error> {
-    let refresh = if request.workspace.offline {
+/// Starts reading the cached index entries of the lock file's registry packages on another
+/// thread, so that a warm run reads them while `cargo metadata` runs.
+fn read_index_early(loading: &Loading, config: &IndexConfig) -> Option<EarlyRead> {
+    if loading
+        .early_policy()
+        .is_some_and(|policy| policy.advisories.yanked == Level::Allow)
+    {
+        return None;
+    }
+    let keys = index_fetch::keys_of_lockfile(loading.early_lockfile()?, config);
+    let cache = CacheDir::from_env()
+        .and_then(|cache| IndexCache::new(&cache))
+        .ok()?;
+    Some(EarlyRead::start(cache, keys))
+}
+
+/// The index entries of a workspace, as obtained.
+pub struct IndexLoad {
+    /// What the `yanked` check reads.
+    pub facts: IndexFacts,
+    /// Notes for the report.
+    pub notes: Vec<String>,
+    /// What happened to the entries.
+    pub stats: FetchStats,
+}
+
+/// Obtains the index entries of the workspace's registry packages as `refresh` says (nothing
+/// when the policy allows yanked versions), using the entries `early` read from the cache.
+pub fn obtain_index(
+    workspace: &Workspace,
+    config: IndexConfig,
+    refresh: Refresh,
+    early: Option<EarlyRead>,
+) -> Result<IndexLoad, Error> {
+    if workspace.policy.advisories.yanked == Level::Allow {
+        return Ok(IndexLoad {
+            facts: IndexFacts::disabled(config),
+            notes: Vec::new(),
+            stats: FetchStats::default(),
+        });
+    }
+    let early = early.map(EarlyRead::finish).unwrap_or_default();
+    let keys = index_fetch::keys_of_graph(&workspace.graph, &config);
+    if keys.is_empty() {
+        return Ok(IndexLoad {
+            facts: IndexFacts::new(config, Default::default()),
+            notes: Vec::new(),
+            stats: FetchStats::default(),
+        });
+    }
+    let cache = IndexCache::new(&CacheDir::from_env()?)?;
+    let obtained = index_fetch::obtain(
+        &keys,
+        &cache,
+        early,
+        refresh,
+        index_fetch::progress_allowed(),
+        HttpClient::new,
+    )?;
+    Ok(IndexLoad {
+        facts: IndexFacts::new(config, obtained.lookups),
+        notes: obtained.notes,
+        stats: obtained.stats,
+    })
+}
+
+/// How `check` treats cached data: the cache only with `--offline`, else refreshed when stale.
+fn refresh(request: &CheckRequest) -> Refresh {
+    if request.workspace.offline {
         Refresh::Offline
     } else {
         Refresh::IfStale(FRESH_FOR)
-    };
+    }
+}
+
+fn open_database(request: &CheckRequest, url: &str) -> Result<OpenedDatabase, Error> {
     Ok(advisories::obtain(
         request.advisory_db.as_deref(),
         url,
         CacheDir::from_env,
-        refresh,
+        refresh(request),
     )?)
 }
 
@@ -119,6 +203,7 @@ pub fn evaluate(loaded: &Loaded, request: &CheckRequest) -> Report {
         targets: &targets,
         registries: &registries,
         baseline: workspace.baseline.as_ref(),
+        index: &loaded.index,
     };
     let findings = checks::run_all(&facts);
     let verdicts = policy::evaluate(findings, &workspace.policy, request.today);

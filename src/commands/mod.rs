@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod check;
 pub mod explain;
 pub mod init;
+pub mod fetch;
 
 use std::path::Path;
 

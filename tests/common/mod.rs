@@ -321,4 +321,70 @@ pub fn finding_keys(
     keys
 }
 
+/// Where a crate's file is in a sparse index, written out from the layout's definition:
+/// `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`, lower-cased.
+pub fn index_path(name: &str) -> String {
+    let name = name.to_ascii_lowercase();
+    match name.len() {
+        1 => format!("1/{name}"),
+        2 => format!("2/{name}"),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+/// An index file as a registry serves it: one JSON object per version, with the fields
+/// crates.io writes (only `name`, `vers` and `yanked` matter to the tool).
+pub fn index_file(name: &str, versions: &[(&str, bool)]) -> String {
+    versions
+        .iter()
+        .map(|(version, yanked)| {
+            format!(
+                "{}\n",
+                serde_json::json!({
+                    "name": name,
+                    "vers": version,
+                    "deps": [{"name": "dep", "req": "^1", "features": [], "optional": false,
+                              "default_features": true, "target": null, "kind": "normal"}],
+                    "cksum": "0000000000000000000000000000000000000000000000000000000000000000",
+                    "features": {},
+                    "yanked": yanked,
+                    "v": 2,
+                })
+            )
+        })
+        .collect()
+}
+
+/// A sparse index on 127.0.0.1 that lists the vendored version of each crate (none yanked) and
+/// answers 404 for anything else.
+pub fn index_server(crates: &[Crate]) -> server::Server {
+    let files: std::collections::BTreeMap<String, String> = crates
+        .iter()
+        .map(|krate| {
+            (
+                format!("/{}", index_path(&krate.name)),
+                index_file(&krate.name, &[(krate.version.as_str(), false)]),
+            )
+        })
+        .collect();
+    server::Server::start(move |request| match files.get(&request.path) {
+        Some(file) => server::Reply::new(200, file.clone()),
+        None => server::Reply::new(404, ""),
+    })
+}
+
+/// The crates of `unchecked` findings, sorted.
+pub fn unchecked_crates(report: &serde_json::Value) -> Vec<String> {
+    let mut crates: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|finding| finding["kind"] == "unchecked")
+        .map(|finding| finding["crate"].as_str().unwrap_or("").to_owned())
+        .collect();
+    crates.sort();
+    crates
+}
+
 pub mod server;
