@@ -113,7 +113,7 @@ fn sarif_output_is_valid_and_points_at_cargo_lock_and_policy_lines() {
     fixture.write_file(
         "trustcheck.toml",
         &format!(
-            "# policy\n\n[[exemption]]\nadvisory = \"RUSTSEC-2099-0002\"\nreason = \"reviewed\"\nexpires = \"{future}\"\n\n[[exemption]]\ncrate = \"nothing-like-it\"\nreason = \"stale\"\nexpires = \"{future}\"\n"
+            "# policy\n\n[[exemption]]\nadvisory = \"RUSTSEC-2099-0002\"\nreason = \"reviewed\"\nexpires = \"{future}\"\n\n[[exemption]]\ncrate = \"nothing-like-it\"\nreason = \"stale\"\nexpires = \"{future}\"\n\n[advisories]\nyanked = \"allow\"\n"
         ),
     );
     let cache = tempfile::tempdir().unwrap();

@@ -3,8 +3,8 @@
 pub mod baseline;
 pub mod check;
 pub mod explain;
-pub mod init;
 pub mod fetch;
+pub mod init;
 
 use std::path::Path;
 
