@@ -7,6 +7,7 @@ use crate::finding::Finding;
 use crate::graph::DependencyGraph;
 use crate::index::IndexFacts;
 use crate::licenses;
+use crate::ownership::check::{self as ownership, OwnershipFacts};
 use crate::policy::Policy;
 use crate::sources::{self, RegistryNames};
 use crate::yanked;
@@ -27,6 +28,8 @@ pub struct Facts<'a> {
     pub baseline: Option<&'a Baseline>,
     /// Registry index entries (yanked status), fetched and cached.
     pub index: &'a IndexFacts,
+    /// Owners and publishers, fetched and cached.
+    pub ownership: &'a OwnershipFacts,
 }
 
 /// Runs every check and attaches the dependency paths of each finding.
@@ -38,6 +41,11 @@ pub fn run_all(facts: &Facts<'_>) -> Vec<Finding> {
         facts.baseline,
     ));
     findings.extend(yanked::check(facts.graph, facts.index));
+    findings.extend(ownership::check(
+        facts.graph,
+        facts.baseline,
+        facts.ownership,
+    ));
     findings.extend(sources::check(
         facts.graph,
         &facts.policy.sources,

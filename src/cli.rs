@@ -45,8 +45,28 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Explain one advisory (by id or alias), or why one crate is in the graph and what applies to it.
     Explain(ExplainArgs),
-    /// Refresh every cache `check` reads (advisory database, index entries), for a later `check --offline`.
+    /// Refresh every cache `check` reads (advisory database, index entries, ownership data), for a later `check --offline`.
     Fetch(FetchArgs),
+    /// Reviewer's report between two git revisions: exemptions, baseline, dependencies, findings.
+    Diff(DiffArgs),
+}
+
+/// Options of `diff`.
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The base revision (a branch, tag or commit), e.g. `origin/main`.
+    pub base: String,
+    /// The head revision (default: the working tree).
+    pub head: Option<String>,
+    /// The workspace's Cargo.toml (default: found from the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// A local RustSec database for comparing findings (default: the cached clone, if any).
+    #[arg(long, value_name = "PATH")]
+    pub advisory_db: Option<PathBuf>,
+    /// Report format: human, json or markdown.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Where the workspace is and how to read it.
@@ -156,6 +176,10 @@ pub struct FetchArgs {
     /// How to narrow the graph.
     #[command(flatten)]
     pub graph: GraphArgs,
+    /// Read owners and publishers from a crates.io database dump (db-dump.tar.gz) instead of
+    /// asking the rate-limited API crate by crate.
+    #[arg(long, value_name = "PATH")]
+    pub db_dump: Option<PathBuf>,
 }
 
 /// Options of `explain`.
@@ -327,6 +351,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Baseline(args)) => commands::baseline::run(&args),
         Some(Command::Explain(args)) => commands::explain::run(&args),
         Some(Command::Fetch(args)) => commands::fetch::run(&args),
+        Some(Command::Diff(args)) => commands::diff::run(&args),
     }
 }
 

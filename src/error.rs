@@ -43,6 +43,12 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A crates.io database dump could not be read.
+    #[error(transparent)]
+    Dump(#[from] crate::ownership::dump::DumpError),
+    /// The network failed and no cached data could stand in.
+    #[error("network failure: {0}")]
+    Network(String),
     /// The command was asked for something it cannot do.
     #[error("{0}")]
     Usage(String),

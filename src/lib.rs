@@ -19,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub mod date;
 pub mod diagnostic;
+pub mod diff;
 pub mod error;
 pub mod exit;
 pub mod finding;

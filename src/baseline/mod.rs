@@ -63,7 +63,10 @@ pub struct Owner {
 }
 
 /// Whether an owner is a user or a team.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum OwnerKind {
     /// A user account.
     User,
@@ -82,7 +85,10 @@ impl OwnerKind {
 }
 
 /// Who published a version.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Publisher {
     /// A registry account.
     Account {
@@ -109,6 +115,37 @@ pub enum AcceptError {
         "crate `{0}` is in the dependency graph but not from a registry; the baseline records registry crates only"
     )]
     NotFromRegistry(String),
+}
+
+impl std::fmt::Display for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Publisher::Account { id, login } => write!(f, "{login} (user {id})"),
+            Publisher::TrustedPublishing { repository } => {
+                write!(f, "trusted publishing from {repository}")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} {})", self.login, self.kind.as_str(), self.id)
+    }
+}
+
+impl Publisher {
+    /// Whether two publishers are the same: accounts by id, trusted publishing by repository.
+    pub fn same_as(&self, other: &Publisher) -> bool {
+        match (self, other) {
+            (Publisher::Account { id: a, .. }, Publisher::Account { id: b, .. }) => a == b,
+            (
+                Publisher::TrustedPublishing { repository: a },
+                Publisher::TrustedPublishing { repository: b },
+            ) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        }
+    }
 }
 
 /// What a version's license is compared with: the record of the same version if there is

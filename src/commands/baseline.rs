@@ -3,10 +3,20 @@
 
 use std::fmt::Write as _;
 
+use std::collections::BTreeSet;
+
 use super::write_file;
 use crate::baseline::{self, BASELINE_FILE, Baseline, BaselineError, Change};
+use crate::cache::CacheDir;
 use crate::cli::{BaselineArgs, Outcome, print_stdout};
+use crate::date::Date;
 use crate::error::Error;
+use crate::http::HttpClient;
+use crate::ownership::api::{ApiClient, api_url_from_env};
+use crate::ownership::cache::OwnershipCache;
+use crate::ownership::check::ApiAccess;
+use crate::ownership::refresh;
+use crate::policy::{DEFAULT_POLICY_FILE, Policy};
 use crate::text::sanitize_terminal as clean;
 use crate::workspace::load_graph;
 
@@ -28,7 +38,7 @@ pub fn run(args: &BaselineArgs) -> anyhow::Result<Outcome> {
         .transpose()
         .map_err(Error::Baseline)?;
 
-    let updated = if args.accept.is_empty() {
+    let mut updated = if args.accept.is_empty() {
         Baseline::from_graph(&graph, previous.as_ref())
     } else {
         let Some(mut updated) = previous.clone() else {
@@ -44,13 +54,50 @@ pub fn run(args: &BaselineArgs) -> anyhow::Result<Outcome> {
         updated
     };
 
+    let only: Option<BTreeSet<String>> =
+        (!args.accept.is_empty()).then(|| args.accept.iter().cloned().collect());
+    let policy = Policy::load(
+        &graph.workspace_root.join(DEFAULT_POLICY_FILE),
+        false,
+        Date::today(),
+    )
+    .map_err(Error::Policy)?;
+    let warnings = fill_ownership(
+        &mut updated,
+        only.as_ref(),
+        policy.ownership.requests_per_second,
+        args.graph_source.offline,
+    )?;
     let text = baseline::render(&updated);
     if existing_text.as_deref() != Some(text.as_str()) {
         write_file(&path, &text)?;
     }
     let changes = updated.changes_since(&previous.unwrap_or_default());
     print_stdout(&summary(&path, &updated, &changes, existing_text.is_none()))?;
+    for warning in warnings {
+        eprintln!("warning: {}", clean(&warning));
+    }
     Ok(Outcome::Passed)
+}
+
+/// Fills the owners and publishers of the baseline's crates.io crates (only those in `only`,
+/// when given) from the ownership cache, asking the crates.io API (unless `offline`) for what
+/// the cache lacks. Returns warnings about what could not be obtained.
+pub fn fill_ownership(
+    baseline: &mut Baseline,
+    only: Option<&BTreeSet<String>>,
+    requests_per_second: f64,
+    offline: bool,
+) -> Result<Vec<String>, Error> {
+    let client = ApiClient::new(&api_url_from_env(), HttpClient::new(), requests_per_second);
+    let cache = OwnershipCache::open(&CacheDir::from_env()?, client.base())?;
+    let access = if offline {
+        ApiAccess::Offline
+    } else {
+        ApiAccess::Online(&client)
+    };
+    let report = refresh::fill_baseline(baseline, only, &cache, access)?;
+    Ok(refresh::describe_problems(&report))
 }
 
 /// What a rewrite changed, in a few lines.

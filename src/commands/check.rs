@@ -12,6 +12,9 @@ use crate::http::HttpClient;
 use crate::index::cache::IndexCache;
 use crate::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
 use crate::index::{IndexConfig, IndexFacts};
+use crate::ownership::api::{ApiClient, api_url_from_env};
+use crate::ownership::cache::OwnershipCache;
+use crate::ownership::check::{self as ownership_check, ApiAccess, OwnershipFacts};
 use crate::policy::{self, Policy};
 use crate::report::{DatabaseInfo, Report};
 use crate::sources::RegistryNames;
@@ -36,6 +39,8 @@ pub struct Loaded {
     pub database: OpenedDatabase,
     /// The registry index entries of the graph's registry packages.
     pub index: IndexFacts,
+    /// Owners and publishers, for comparison with the baseline.
+    pub ownership: OwnershipFacts,
     /// Warnings about the run itself.
     pub notes: Vec<String>,
     /// What the report says of the database.
@@ -76,12 +81,14 @@ pub fn load(request: &CheckRequest) -> Result<Loaded, Error> {
     )?;
 
     let index = obtain_index(&workspace, index_config, refresh(request), early_index)?;
+    let ownership = obtain_ownership(&workspace, request.workspace.offline)?;
 
     let mut notes = Vec::new();
     if let Some(warning) = &database.warning {
         notes.push(warning.clone());
     }
     notes.extend(index.notes);
+    notes.extend(ownership.notes.iter().cloned());
     let age_days = last_updated.map(|date| date.days_until(request.today));
     let max_age = workspace.policy.advisories.max_db_age;
     match (last_updated, age_days) {
@@ -102,6 +109,7 @@ pub fn load(request: &CheckRequest) -> Result<Loaded, Error> {
         workspace,
         database,
         index: index.facts,
+        ownership,
         notes,
         database_info,
     })
@@ -173,6 +181,40 @@ pub fn obtain_index(
     })
 }
 
+/// The crates.io API client the policy allows (`requests-per-second`), at `TRUSTCHECK_API_URL`.
+pub fn api_client(policy: &Policy) -> ApiClient {
+    ApiClient::new(
+        &api_url_from_env(),
+        HttpClient::new(),
+        policy.ownership.requests_per_second,
+    )
+}
+
+/// Gathers owners (from the cache) and the publishers of versions the baseline does not hold
+/// (from the cache, else the API unless `offline`). Nothing without a baseline or when the
+/// policy allows ownership changes.
+pub fn obtain_ownership(workspace: &Workspace, offline: bool) -> Result<OwnershipFacts, Error> {
+    let Some(baseline) = workspace.baseline.as_ref() else {
+        return Ok(OwnershipFacts::default());
+    };
+    if workspace.policy.ownership.change == Level::Allow {
+        return Ok(OwnershipFacts::default());
+    }
+    let client = api_client(&workspace.policy);
+    let cache = OwnershipCache::open(&CacheDir::from_env()?, client.base())?;
+    let access = if offline {
+        ApiAccess::Offline
+    } else {
+        ApiAccess::Online(&client)
+    };
+    Ok(ownership_check::gather(
+        &workspace.graph,
+        Some(baseline),
+        &cache,
+        access,
+    ))
+}
+
 /// How `check` treats cached data: the cache only with `--offline`, else refreshed when stale.
 fn refresh(request: &CheckRequest) -> Refresh {
     if request.workspace.offline {
@@ -204,6 +246,7 @@ pub fn evaluate(loaded: &Loaded, request: &CheckRequest) -> Report {
         registries: &registries,
         baseline: workspace.baseline.as_ref(),
         index: &loaded.index,
+        ownership: &loaded.ownership,
     };
     let findings = checks::run_all(&facts);
     let verdicts = policy::evaluate(findings, &workspace.policy, request.today);

@@ -2,6 +2,8 @@
 //! network. One step per cache, in order: the advisory database, then the index entries of the
 //! graph's registry packages. A new cache is one more step in `fetch`.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::time::Instant;
 
 use super::check::{self, CheckRequest};
@@ -10,6 +12,8 @@ use crate::cache::CacheDir;
 use crate::cli::{FetchArgs, Outcome};
 use crate::error::Error;
 use crate::index::IndexConfig;
+use crate::ownership::cache::OwnershipCache;
+use crate::ownership::{dump, refresh};
 use crate::text::sanitize_terminal as clean;
 use crate::workspace::{Loading, Workspace};
 
@@ -20,23 +24,29 @@ pub struct FetchSummary {
     pub steps: Vec<String>,
     /// What could not be fetched (a later `check` reports it as `unchecked` or uses older data).
     pub warnings: Vec<String>,
+    /// A network failure that stopped a step: `fetch` reports the other steps, then fails.
+    pub failure: Option<String>,
 }
 
 /// Runs `fetch` and prints its summary on stderr.
 pub fn run(args: &FetchArgs) -> anyhow::Result<Outcome> {
     let request = args.workspace.request(&args.graph);
-    let summary = fetch(&request)?;
+    let summary = fetch(&request, args.db_dump.as_deref())?;
     for step in &summary.steps {
         eprintln!("{}", clean(step));
     }
     for warning in &summary.warnings {
         eprintln!("warning: {}", clean(warning));
     }
+    if let Some(failure) = summary.failure {
+        return Err(Error::Network(failure).into());
+    }
     Ok(Outcome::Passed)
 }
 
-/// Refreshes every cache `check` reads, for the workspace and graph options of `request`.
-pub fn fetch(request: &CheckRequest) -> Result<FetchSummary, Error> {
+/// Refreshes every cache `check` reads, for the workspace and graph options of `request`;
+/// ownership data comes from `db_dump` when given.
+pub fn fetch(request: &CheckRequest, db_dump: Option<&Path>) -> Result<FetchSummary, Error> {
     if request.workspace.offline {
         return Err(Error::Usage(
             "`fetch` fills the caches from the network; it cannot run with --offline".to_owned(),
@@ -46,6 +56,7 @@ pub fn fetch(request: &CheckRequest) -> Result<FetchSummary, Error> {
     let mut summary = FetchSummary::default();
     fetch_advisory_db(request, &workspace, &mut summary)?;
     fetch_index_entries(&workspace, &mut summary)?;
+    fetch_ownership(&workspace, db_dump, &mut summary)?;
     Ok(summary)
 }
 
@@ -114,5 +125,79 @@ fn fetch_index_entries(workspace: &Workspace, summary: &mut FetchSummary) -> Res
         .extend(load.facts.unavailable().map(|(base, name, why)| {
             format!("`{name}` ({base}): {why}; `check` will report it as unchecked")
         }));
+    Ok(())
+}
+
+/// Step: owners and publishers of the graph's crates.io crates, from a database dump or the
+/// API. Without a dump, this runs only when the workspace has a baseline to compare them with:
+/// the API allows one request per second, and nothing else reads this data.
+fn fetch_ownership(
+    workspace: &Workspace,
+    db_dump: Option<&Path>,
+    summary: &mut FetchSummary,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let mut crates: BTreeMap<String, BTreeSet<semver::Version>> = BTreeMap::new();
+    for package in workspace
+        .graph
+        .packages()
+        .iter()
+        .filter(|package| package.is_crates_io())
+    {
+        crates
+            .entry(package.name.clone())
+            .or_default()
+            .insert(package.version.clone());
+    }
+    let client = check::api_client(&workspace.policy);
+    let cache = OwnershipCache::open(&CacheDir::from_env()?, client.base())?;
+    if let Some(path) = db_dump {
+        let wanted: BTreeSet<String> = crates.keys().cloned().collect();
+        let import = dump::import(path, &wanted, &cache)?;
+        summary.steps.push(format!(
+            "ownership: {} crates read from the database dump {}{} ({:.1}s)",
+            import.crates,
+            path.display(),
+            import
+                .timestamp
+                .map(|timestamp| format!(" of {timestamp}"))
+                .unwrap_or_default(),
+            started.elapsed().as_secs_f64()
+        ));
+        if !import.missing.is_empty() {
+            summary.warnings.push(format!(
+                "{} crates are not in the database dump: {}",
+                import.missing.len(),
+                import.missing.join(", ")
+            ));
+        }
+        return Ok(());
+    }
+    if workspace.baseline.is_none() {
+        summary.steps.push(
+            "ownership: nothing fetched (no trustcheck.lock to compare owners with; `init` records them)".to_owned(),
+        );
+        return Ok(());
+    }
+    let report = refresh::refresh(&crates, &cache, &client)?;
+    summary.steps.push(format!(
+        "ownership: {} crates.io crates, {} requests, {} already refreshed by an interrupted fetch ({:.1}s)",
+        crates.len(),
+        report.requests,
+        report.skipped,
+        started.elapsed().as_secs_f64()
+    ));
+    if let Some(reason) = &report.unreachable {
+        summary.failure = Some(format!(
+            "the crates.io API at {} could not be reached: {reason} (what was fetched is kept; run `fetch` again to resume)",
+            client.base()
+        ));
+    }
+    summary.warnings.extend(
+        report
+            .failed
+            .iter()
+            .map(|(name, why)| format!("ownership of `{name}`: {why}")),
+    );
     Ok(())
 }

@@ -41,7 +41,13 @@ pub fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
     let policy = policy_text(&usage).ok_or_else(|| {
         Error::Usage("the built-in policy template has no `[licenses] allow` list".to_owned())
     })?;
-    let baseline = Baseline::from_graph(&graph, None);
+    let mut baseline = Baseline::from_graph(&graph, None);
+    let warnings = super::baseline::fill_ownership(
+        &mut baseline,
+        None,
+        Policy::default().ownership.requests_per_second,
+        args.graph_source.offline,
+    )?;
     write_file(&policy_path, &policy)?;
     write_file(&baseline_path, &baseline::render(&baseline))?;
 
@@ -100,6 +106,9 @@ pub fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
         "Review both files, then commit them; `cargo trustcheck check` enforces the policy."
     );
     print_stdout(&out)?;
+    for warning in warnings {
+        eprintln!("warning: {}", crate::text::sanitize_terminal(&warning));
+    }
     Ok(Outcome::Passed)
 }
 

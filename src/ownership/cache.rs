@@ -125,6 +125,29 @@ impl OwnershipCache {
         self.store(name, &entry)
     }
 
+    fn fetch_mark(&self) -> PathBuf {
+        self.dir.join(".fetch-started")
+    }
+
+    /// When an unfinished `fetch` started (Unix seconds), if one was interrupted.
+    pub fn unfinished_fetch(&self) -> Option<u64> {
+        std::fs::read_to_string(self.fetch_mark())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Remembers that a `fetch` started at `at`, until it finishes.
+    pub fn mark_fetch_started(&self, at: u64) -> Result<(), CacheError> {
+        write_atomic(&self.fetch_mark(), at.to_string().as_bytes())
+    }
+
+    /// Forgets the mark of a `fetch` that finished.
+    pub fn mark_fetch_finished(&self) {
+        let _ = std::fs::remove_file(self.fetch_mark());
+    }
+
     /// Records that the registry does not know the crate.
     pub fn record_not_found(&self, name: &str, at: u64) -> Result<(), CacheError> {
         let mut entry = self.load(name);

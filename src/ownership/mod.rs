@@ -4,31 +4,15 @@
 
 pub mod api;
 pub mod cache;
+pub mod check;
 pub mod dump;
+pub mod refresh;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Whether an owner is a user or a team.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OwnerKind {
-    /// A user account.
-    User,
-    /// A GitHub team (`github:org:team`).
-    Team,
-}
-
-impl OwnerKind {
-    /// `user` or `team`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OwnerKind::User => "user",
-            OwnerKind::Team => "team",
-        }
-    }
-}
+pub use crate::baseline::{OwnerKind, Publisher};
 
 /// An owner of a crate. Identity is (kind, id); the login is for readers.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,38 +30,17 @@ pub struct OwnerRecord {
 
 impl fmt::Display for OwnerRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            OwnerKind::User => write!(f, "{} (user {})", self.login, self.id),
-            OwnerKind::Team => write!(f, "{} (team {})", self.login, self.id),
-        }
+        write!(f, "{} ({} {})", self.login, self.kind.as_str(), self.id)
     }
 }
 
-/// Who published a version.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Publisher {
-    /// A registry account.
-    Account {
-        /// Its stable id.
-        id: u64,
-        /// Its login.
-        login: String,
-    },
-    /// Trusted Publishing from a CI repository, e.g. `github:owner/repo`.
-    TrustedPublishing {
-        /// `provider:repository`.
-        repository: String,
-    },
-}
-
-impl fmt::Display for Publisher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Publisher::Account { id, login } => write!(f, "{login} (user {id})"),
-            Publisher::TrustedPublishing { repository } => {
-                write!(f, "trusted publishing from {repository}")
-            }
+impl OwnerRecord {
+    /// The owner as the baseline records it (without the display name).
+    pub fn to_owner(&self) -> crate::baseline::Owner {
+        crate::baseline::Owner {
+            id: self.id,
+            login: self.login.clone(),
+            kind: self.kind,
         }
     }
 }

@@ -1,0 +1,555 @@
+//! `diff BASE [HEAD]`: what a change does to the workspace's trust — exemptions added, removed
+//! and changed (flagging broader ones), baseline entries newly accepted, dependencies added,
+//! removed, upgraded and downgraded, and the findings it introduces and resolves.
+
+pub mod baseline;
+pub mod render;
+pub mod revision;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::advisories::{self, AdvisoryDatabase, TargetFilter};
+use crate::checks;
+use crate::date::Date;
+use crate::finding::{Finding, FindingKind, Verdict};
+use crate::graph::{DependencyGraph, Package, SourceKind};
+use crate::lockfile::Lockfile;
+use crate::policy::{self, Exemption, Policy};
+use crate::sources::{self, RegistryNames};
+
+/// The files of one side of the diff.
+#[derive(Clone, Debug)]
+pub struct Side {
+    /// How the side is named in reports.
+    pub label: String,
+    /// The policy at that side (the defaults when there is no policy file).
+    pub policy: Policy,
+    /// The lock file at that side (empty when there is none).
+    pub lockfile: Lockfile,
+}
+
+/// An exemption as `diff` reports it: every key of the exemption, and its line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExemptionEntry {
+    /// `advisory`.
+    pub advisory: Option<String>,
+    /// `crate`.
+    #[serde(rename = "crate")]
+    pub crate_name: Option<String>,
+    /// `version`.
+    pub version: Option<String>,
+    /// `kind`.
+    pub kind: Option<FindingKind>,
+    /// `reason`.
+    pub reason: String,
+    /// `expires`.
+    pub expires: String,
+    /// Its line in that side's policy file.
+    pub line: usize,
+}
+
+impl From<&Exemption> for ExemptionEntry {
+    fn from(exemption: &Exemption) -> ExemptionEntry {
+        ExemptionEntry {
+            advisory: exemption.advisory.clone(),
+            crate_name: exemption.crate_name.clone(),
+            version: exemption.version.as_ref().map(ToString::to_string),
+            kind: exemption.kind,
+            reason: exemption.reason.clone(),
+            expires: exemption.expires.to_string(),
+            line: exemption.line,
+        }
+    }
+}
+
+/// An exemption changed between the sides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExemptionChange {
+    /// At the base.
+    pub before: ExemptionEntry,
+    /// At the head.
+    pub after: ExemptionEntry,
+    /// Why the change makes the exemption broader (empty when it does not).
+    pub broader: Vec<String>,
+}
+
+/// Exemptions added, removed and changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExemptionDiff {
+    /// New at the head.
+    pub added: Vec<ExemptionEntry>,
+    /// Gone at the head.
+    pub removed: Vec<ExemptionEntry>,
+    /// Changed.
+    pub changed: Vec<ExemptionChange>,
+}
+
+/// A dependency present on one side only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DependencyEntry {
+    /// The crate.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// Its version.
+    pub version: String,
+    /// Cargo's source string (null for local packages).
+    pub source: Option<String>,
+    /// Whether this source appears nowhere in the base's lock file.
+    #[serde(rename = "new-source", skip_serializing_if = "std::ops::Not::not")]
+    pub new_source: bool,
+}
+
+/// A dependency whose version moved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DependencyChange {
+    /// The crate.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// The version at the base.
+    pub before: String,
+    /// The version at the head.
+    pub after: String,
+    /// Cargo's source string.
+    pub source: Option<String>,
+    /// `upgrade` or `downgrade`.
+    pub direction: &'static str,
+}
+
+/// Dependencies added, removed and changed, from the two lock files.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DependencyDiff {
+    /// Only at the head.
+    pub added: Vec<DependencyEntry>,
+    /// Only at the base.
+    pub removed: Vec<DependencyEntry>,
+    /// Upgraded or downgraded.
+    pub changed: Vec<DependencyChange>,
+}
+
+/// Findings the change introduces and resolves.
+#[derive(Clone, Debug, Default)]
+pub struct FindingDiff {
+    /// Whether findings could be computed (an advisory database was available).
+    pub available: bool,
+    /// Findings at the head that the base did not have (not exempted).
+    pub introduced: Vec<Verdict>,
+    /// Findings at the base that the head no longer has (or now exempts).
+    pub resolved: Vec<Verdict>,
+}
+
+/// The whole diff.
+#[derive(Clone, Debug)]
+pub struct Diff {
+    /// The base's label.
+    pub base: String,
+    /// The head's label.
+    pub head: String,
+    /// Exemptions.
+    pub exemptions: ExemptionDiff,
+    /// Baseline entries.
+    pub baseline: baseline::BaselineDiff,
+    /// Dependencies.
+    pub dependencies: DependencyDiff,
+    /// Findings.
+    pub findings: FindingDiff,
+}
+
+/// Why an exemption change widens what it exempts.
+fn broadening(before: &Exemption, after: &Exemption) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if before.crate_name.is_some() && after.crate_name.is_none() {
+        reasons.push("no longer limited to one crate".to_owned());
+    }
+    if before.advisory.is_some() && after.advisory.is_none() {
+        reasons.push("no longer limited to one advisory".to_owned());
+    }
+    if before.kind.is_some() && after.kind.is_none() {
+        reasons.push("no longer limited to one kind of finding".to_owned());
+    }
+    match (&before.version, &after.version) {
+        (Some(_), None) => reasons.push("no longer limited to a version range".to_owned()),
+        (Some(old), Some(new)) if old != new => {
+            reasons.push(format!("version range changed from `{old}` to `{new}`"))
+        }
+        _ => {}
+    }
+    if after.expires > before.expires {
+        reasons.push(format!(
+            "expires later ({} instead of {})",
+            after.expires, before.expires
+        ));
+    }
+    reasons
+}
+
+type ExemptionKey = (Option<String>, Option<String>, Option<FindingKind>);
+
+fn exemption_key(exemption: &Exemption) -> ExemptionKey {
+    (
+        exemption
+            .advisory
+            .as_ref()
+            .map(|id| id.to_ascii_uppercase()),
+        exemption.crate_name.clone(),
+        exemption.kind,
+    )
+}
+
+fn same_exemption(a: &Exemption, b: &Exemption) -> bool {
+    exemption_key(a) == exemption_key(b)
+        && a.version.as_ref().map(ToString::to_string)
+            == b.version.as_ref().map(ToString::to_string)
+        && a.reason == b.reason
+        && a.expires == b.expires
+}
+
+/// Exemptions added, removed and changed between two policies. Unchanged exemptions pair up
+/// first; then exemptions with the same advisory, crate and kind are changes of each other.
+pub fn diff_exemptions(base: &[Exemption], head: &[Exemption]) -> ExemptionDiff {
+    let mut base_left: Vec<&Exemption> = base.iter().collect();
+    let mut head_left: Vec<&Exemption> = Vec::new();
+    for exemption in head {
+        match base_left
+            .iter()
+            .position(|candidate| same_exemption(candidate, exemption))
+        {
+            Some(index) => {
+                base_left.remove(index);
+            }
+            None => head_left.push(exemption),
+        }
+    }
+    let mut diff = ExemptionDiff::default();
+    let mut added = Vec::new();
+    for exemption in head_left {
+        let key = exemption_key(exemption);
+        let matches: Vec<usize> = (0..base_left.len())
+            .filter(|&index| exemption_key(base_left[index]) == key)
+            .collect();
+        if let [index] = matches[..] {
+            let before = base_left.remove(index);
+            diff.changed.push(ExemptionChange {
+                before: before.into(),
+                after: exemption.into(),
+                broader: broadening(before, exemption),
+            });
+        } else {
+            added.push(exemption);
+        }
+    }
+    diff.added = added.into_iter().map(ExemptionEntry::from).collect();
+    diff.removed = base_left.into_iter().map(ExemptionEntry::from).collect();
+    diff
+}
+
+/// Dependencies added, removed, upgraded and downgraded between two lock files.
+pub fn diff_dependencies(base: &Lockfile, head: &Lockfile) -> DependencyDiff {
+    let base_versions = base.versions();
+    let head_versions = head.versions();
+    let base_sources: BTreeSet<Option<&String>> = base
+        .packages
+        .iter()
+        .map(|package| package.source.as_ref())
+        .collect();
+    let keys: BTreeSet<&(String, Option<String>)> =
+        base_versions.keys().chain(head_versions.keys()).collect();
+    let mut diff = DependencyDiff::default();
+    for key in keys {
+        let before: Vec<&semver::Version> = base_versions
+            .get(key)
+            .map(|list| list.iter().collect())
+            .unwrap_or_default();
+        let after: Vec<&semver::Version> = head_versions
+            .get(key)
+            .map(|list| list.iter().collect())
+            .unwrap_or_default();
+        let removed: Vec<&semver::Version> = before
+            .iter()
+            .copied()
+            .filter(|version| !after.contains(version))
+            .collect();
+        let added: Vec<&semver::Version> = after
+            .iter()
+            .copied()
+            .filter(|version| !before.contains(version))
+            .collect();
+        let (name, source) = key;
+        let paired = removed.len().min(added.len());
+        for (old, new) in removed.iter().zip(added.iter()) {
+            diff.changed.push(DependencyChange {
+                crate_name: name.clone(),
+                before: old.to_string(),
+                after: new.to_string(),
+                source: source.clone(),
+                direction: if new > old { "upgrade" } else { "downgrade" },
+            });
+        }
+        for version in &added[paired..] {
+            diff.added.push(DependencyEntry {
+                crate_name: name.clone(),
+                version: version.to_string(),
+                source: source.clone(),
+                new_source: source.is_some() && !base_sources.contains(&source.as_ref()),
+            });
+        }
+        for version in &removed[paired..] {
+            diff.removed.push(DependencyEntry {
+                crate_name: name.clone(),
+                version: version.to_string(),
+                source: source.clone(),
+                new_source: false,
+            });
+        }
+    }
+    diff
+}
+
+/// The dependency graph a lock file describes: its packages and their dependency lists.
+/// Local packages (no source) stand for the workspace members.
+pub fn lock_graph(lockfile: &Lockfile, workspace_root: &Path) -> DependencyGraph {
+    let id = |name: &str, version: &semver::Version, source: Option<&str>| {
+        format!("{name} {version} {}", source.unwrap_or("local"))
+    };
+    let packages: Vec<Package> = lockfile
+        .packages
+        .iter()
+        .map(|package| Package {
+            id: id(&package.name, &package.version, package.source.as_deref()),
+            name: package.name.clone(),
+            version: package.version.clone(),
+            source: package.source.clone(),
+            source_kind: SourceKind::parse(package.source.as_deref()),
+            license: None,
+            license_file: None,
+            manifest_path: workspace_root.join("Cargo.toml"),
+            is_member: package.source.is_none(),
+            publishable: false,
+        })
+        .collect();
+    let mut by_name: BTreeMap<&str, Vec<&crate::lockfile::LockedPackage>> = BTreeMap::new();
+    for package in &lockfile.packages {
+        by_name.entry(&package.name).or_default().push(package);
+    }
+    let mut edges = Vec::new();
+    for package in &lockfile.packages {
+        let from = id(&package.name, &package.version, package.source.as_deref());
+        for dependency in &package.dependencies {
+            let mut parts = dependency.splitn(3, ' ');
+            let name = parts.next().unwrap_or("");
+            let version = parts
+                .next()
+                .and_then(|text| semver::Version::parse(text).ok());
+            let source = parts
+                .next()
+                .map(|text| text.trim_start_matches('(').trim_end_matches(')'));
+            let target = by_name.get(name).and_then(|candidates| {
+                candidates.iter().find(|candidate| {
+                    version
+                        .as_ref()
+                        .is_none_or(|version| &candidate.version == version)
+                        && source.is_none_or(|source| candidate.source.as_deref() == Some(source))
+                })
+            });
+            if let Some(target) = target {
+                edges.push((
+                    from.clone(),
+                    id(&target.name, &target.version, target.source.as_deref()),
+                ));
+            }
+        }
+    }
+    DependencyGraph::from_parts(workspace_root.to_path_buf(), packages, &edges)
+}
+
+/// The findings of one side that a lock file alone can show (advisories, sources), evaluated
+/// with that side's policy.
+pub fn side_verdicts(
+    side: &Side,
+    database: &AdvisoryDatabase,
+    registries: &RegistryNames,
+    workspace_root: &Path,
+    today: Date,
+) -> Vec<Verdict> {
+    let graph = lock_graph(&side.lockfile, workspace_root);
+    let mut findings: Vec<Finding> = advisories::check(&graph, database, &TargetFilter::new(&[]));
+    findings.extend(sources::check(&graph, &side.policy.sources, registries));
+    checks::attach_paths(&mut findings, &graph);
+    policy::evaluate(findings, &side.policy, today)
+        .into_iter()
+        .filter(|verdict| !verdict.finding.kind.as_str().starts_with("exemption-"))
+        .collect()
+}
+
+/// Findings introduced and resolved between two sides' verdicts. A finding counts while it is
+/// not exempted: one that the head exempts is resolved, and is listed with its exemption so the
+/// reviewer sees it was accepted rather than fixed.
+pub fn diff_findings(base: Vec<Verdict>, head: Vec<Verdict>) -> FindingDiff {
+    type Key = (
+        FindingKind,
+        Option<String>,
+        Option<semver::Version>,
+        Option<String>,
+    );
+    let key = |verdict: &Verdict| -> Key {
+        let finding = &verdict.finding;
+        (
+            finding.kind,
+            finding.crate_name().map(str::to_owned),
+            finding.version().cloned(),
+            finding.advisory_id().map(str::to_owned),
+        )
+    };
+    let open_base: BTreeSet<Key> = base
+        .iter()
+        .filter(|verdict| verdict.exemption.is_none())
+        .map(key)
+        .collect();
+    let open_head: BTreeSet<Key> = head
+        .iter()
+        .filter(|verdict| verdict.exemption.is_none())
+        .map(key)
+        .collect();
+    let exempted_at_head: BTreeMap<Key, &Verdict> = head
+        .iter()
+        .filter(|verdict| verdict.exemption.is_some())
+        .map(|verdict| (key(verdict), verdict))
+        .collect();
+    let introduced = head
+        .iter()
+        .filter(|verdict| verdict.exemption.is_none() && !open_base.contains(&key(verdict)))
+        .cloned()
+        .collect();
+    let resolved = base
+        .iter()
+        .filter(|verdict| verdict.exemption.is_none() && !open_head.contains(&key(verdict)))
+        .map(|verdict| {
+            exempted_at_head
+                .get(&key(verdict))
+                .map_or_else(|| verdict.clone(), |&exempted| exempted.clone())
+        })
+        .collect();
+    FindingDiff {
+        available: true,
+        introduced,
+        resolved,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exemption(
+        advisory: Option<&str>,
+        crate_name: Option<&str>,
+        version: Option<&str>,
+        expires: &str,
+    ) -> Exemption {
+        Exemption {
+            advisory: advisory.map(str::to_owned),
+            crate_name: crate_name.map(str::to_owned),
+            version: version.map(|req| req.parse().unwrap()),
+            kind: None,
+            reason: "r".to_owned(),
+            expires: expires.parse().unwrap(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn exemptions_are_added_removed_and_changed_with_broadening_flagged() {
+        let base = vec![
+            exemption(
+                Some("RUSTSEC-2020-0071"),
+                Some("time"),
+                Some("<0.2"),
+                "2027-01-01",
+            ),
+            exemption(Some("RUSTSEC-2021-0001"), None, None, "2027-01-01"),
+            exemption(None, Some("same"), None, "2027-01-01"),
+        ];
+        let head = vec![
+            exemption(None, Some("same"), None, "2027-01-01"),
+            exemption(Some("rustsec-2020-0071"), Some("time"), None, "2027-06-01"),
+            exemption(Some("RUSTSEC-2022-0002"), None, None, "2027-01-01"),
+        ];
+        let diff = diff_exemptions(&base, &head);
+        assert_eq!(diff.added.len(), 1);
+        assert_eq!(diff.added[0].advisory.as_deref(), Some("RUSTSEC-2022-0002"));
+        assert_eq!(diff.removed.len(), 1);
+        assert_eq!(
+            diff.removed[0].advisory.as_deref(),
+            Some("RUSTSEC-2021-0001")
+        );
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(
+            diff.changed[0].broader,
+            vec![
+                "no longer limited to a version range".to_owned(),
+                "expires later (2027-06-01 instead of 2027-01-01)".to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn dependencies_are_added_removed_upgraded_and_downgraded() {
+        let lock = |packages: &[(&str, &str, Option<&str>)]| {
+            let mut text = String::from("version = 4\n");
+            for (name, version, source) in packages {
+                text.push_str(&format!(
+                    "\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\n"
+                ));
+                if let Some(source) = source {
+                    text.push_str(&format!("source = \"{source}\"\n"));
+                }
+            }
+            Lockfile::parse(&text).unwrap()
+        };
+        let io = Some("registry+https://github.com/rust-lang/crates.io-index");
+        let git = Some("git+https://example.com/x#abc");
+        let base = lock(&[
+            ("app", "0.1.0", None),
+            ("a", "1.0.0", io),
+            ("b", "2.0.0", io),
+            ("gone", "1.0.0", io),
+        ]);
+        let head = lock(&[
+            ("app", "0.1.0", None),
+            ("a", "1.1.0", io),
+            ("b", "1.9.0", io),
+            ("new", "1.0.0", io),
+            ("fork", "1.0.0", git),
+        ]);
+        let diff = diff_dependencies(&base, &head);
+        let changed: Vec<(&str, &str, &str, &str)> = diff
+            .changed
+            .iter()
+            .map(|change| {
+                (
+                    change.crate_name.as_str(),
+                    change.before.as_str(),
+                    change.after.as_str(),
+                    change.direction,
+                )
+            })
+            .collect();
+        assert_eq!(
+            changed,
+            vec![
+                ("a", "1.0.0", "1.1.0", "upgrade"),
+                ("b", "2.0.0", "1.9.0", "downgrade")
+            ]
+        );
+        let added: Vec<(&str, bool)> = diff
+            .added
+            .iter()
+            .map(|entry| (entry.crate_name.as_str(), entry.new_source))
+            .collect();
+        assert_eq!(added, vec![("fork", true), ("new", false)]);
+        assert_eq!(diff.removed.len(), 1);
+        assert_eq!(diff.removed[0].crate_name, "gone");
+    }
+}

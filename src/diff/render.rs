@@ -1,0 +1,490 @@
+//! Rendering a diff: human text, the contract's JSON, and Markdown fit to paste as a
+//! pull-request comment (a summary line, tables, collapsible details, untrusted text escaped).
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use super::baseline::{BaselineChange, BaselineEntry};
+use super::{Diff, ExemptionEntry};
+use crate::finding::Verdict;
+use crate::report::json::JsonFinding;
+use crate::report::markdown::verdict_table;
+use crate::text::{escape_markdown as esc, markdown_code as code, sanitize_terminal as clean};
+
+/// The contract's JSON document of a diff.
+pub fn json(diff: &Diff) -> String {
+    let findings = |verdicts: &[Verdict]| verdicts.iter().map(JsonFinding::of).collect::<Vec<_>>();
+    let document = json!({
+        "format-version": 1,
+        "base": diff.base,
+        "head": diff.head,
+        "exemptions": diff.exemptions,
+        "baseline": diff.baseline,
+        "dependencies": diff.dependencies,
+        "findings": {
+            "introduced": findings(&diff.findings.introduced),
+            "resolved": findings(&diff.findings.resolved),
+            "available": diff.findings.available,
+        },
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+}
+
+fn exemption_text(entry: &ExemptionEntry) -> String {
+    let mut parts = Vec::new();
+    if let Some(advisory) = &entry.advisory {
+        parts.push(advisory.clone());
+    }
+    if let Some(kind) = entry.kind {
+        parts.push(format!("kind {kind}"));
+    }
+    if let Some(name) = &entry.crate_name {
+        parts.push(format!("crate {name}"));
+    }
+    if let Some(version) = &entry.version {
+        parts.push(format!("version {version}"));
+    }
+    format!(
+        "{} until {}: {}",
+        parts.join(", "),
+        entry.expires,
+        entry.reason
+    )
+}
+
+fn counts(diff: &Diff) -> Vec<String> {
+    let mut parts = Vec::new();
+    let exemptions = &diff.exemptions;
+    let exemption_total =
+        exemptions.added.len() + exemptions.removed.len() + exemptions.changed.len();
+    if exemption_total > 0 {
+        let broader = exemptions
+            .changed
+            .iter()
+            .filter(|change| !change.broader.is_empty())
+            .count();
+        let mut text = format!(
+            "exemptions +{} −{} ~{}",
+            exemptions.added.len(),
+            exemptions.removed.len(),
+            exemptions.changed.len()
+        );
+        if broader > 0 {
+            text.push_str(&format!(" ({broader} broader)"));
+        }
+        parts.push(text);
+    }
+    let baseline = &diff.baseline;
+    let baseline_total = baseline.added.len() + baseline.removed.len() + baseline.changed.len();
+    if baseline_total > 0 {
+        parts.push(format!(
+            "baseline +{} −{} ~{}",
+            baseline.added.len(),
+            baseline.removed.len(),
+            baseline.changed.len()
+        ));
+    }
+    let dependencies = &diff.dependencies;
+    let upgrades = dependencies
+        .changed
+        .iter()
+        .filter(|change| change.direction == "upgrade")
+        .count();
+    let dependency_total =
+        dependencies.added.len() + dependencies.removed.len() + dependencies.changed.len();
+    if dependency_total > 0 {
+        parts.push(format!(
+            "dependencies +{} −{} ↑{} ↓{}",
+            dependencies.added.len(),
+            dependencies.removed.len(),
+            upgrades,
+            dependencies.changed.len() - upgrades
+        ));
+    }
+    if diff.findings.available {
+        parts.push(format!(
+            "findings +{} −{}",
+            diff.findings.introduced.len(),
+            diff.findings.resolved.len()
+        ));
+    }
+    parts
+}
+
+fn baseline_entry_text(entry: &BaselineEntry) -> String {
+    let mut text = format!(
+        "{} {}",
+        entry.crate_name,
+        entry.version.as_deref().unwrap_or("")
+    );
+    if let Some(license) = &entry.license {
+        text.push_str(&format!(", license {license}"));
+    }
+    if let Some(publisher) = &entry.published_by {
+        text.push_str(&format!(", published by {publisher}"));
+    }
+    if !entry.owners.is_empty() {
+        text.push_str(&format!(", owners {}", entry.owners.join(", ")));
+    }
+    text
+}
+
+fn baseline_change_text(change: &BaselineChange) -> String {
+    let subject = match &change.version {
+        Some(version) => format!("{} {version}", change.crate_name),
+        None => change.crate_name.clone(),
+    };
+    let value = |value: &Value| match value {
+        Value::Null => "(none)".to_owned(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let mut text = format!(
+        "{subject}: {} {} → {}",
+        change.field,
+        value(&change.before),
+        value(&change.after)
+    );
+    if !change.added.is_empty() {
+        text.push_str(&format!(" (added {})", change.added.join(", ")));
+    }
+    if !change.removed.is_empty() {
+        text.push_str(&format!(" (removed {})", change.removed.join(", ")));
+    }
+    text
+}
+
+/// The human report of a diff.
+pub fn human(diff: &Diff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "trustcheck diff {} → {}",
+        clean(&diff.base),
+        clean(&diff.head)
+    );
+    let summary = counts(diff);
+    let _ = writeln!(
+        out,
+        "{}\n",
+        if summary.is_empty() {
+            "no changes".to_owned()
+        } else {
+            summary.join(", ")
+        }
+    );
+
+    let exemptions = &diff.exemptions;
+    if !(exemptions.added.is_empty()
+        && exemptions.removed.is_empty()
+        && exemptions.changed.is_empty())
+    {
+        let _ = writeln!(out, "Exemptions");
+        for entry in &exemptions.added {
+            let _ = writeln!(out, "  + {}", clean(&exemption_text(entry)));
+        }
+        for entry in &exemptions.removed {
+            let _ = writeln!(out, "  - {}", clean(&exemption_text(entry)));
+        }
+        for change in &exemptions.changed {
+            let _ = writeln!(out, "  ~ {}", clean(&exemption_text(&change.before)));
+            let _ = writeln!(out, "    → {}", clean(&exemption_text(&change.after)));
+            for reason in &change.broader {
+                let _ = writeln!(out, "    broader: {}", clean(reason));
+            }
+        }
+        out.push('\n');
+    }
+    let baseline = &diff.baseline;
+    if !(baseline.added.is_empty() && baseline.removed.is_empty() && baseline.changed.is_empty()) {
+        let _ = writeln!(out, "Baseline (trust newly accepted)");
+        for entry in &baseline.added {
+            let _ = writeln!(out, "  + {}", clean(&baseline_entry_text(entry)));
+        }
+        for change in &baseline.changed {
+            let _ = writeln!(out, "  ~ {}", clean(&baseline_change_text(change)));
+        }
+        for entry in &baseline.removed {
+            let _ = writeln!(out, "  - {}", clean(&baseline_entry_text(entry)));
+        }
+        out.push('\n');
+    }
+    let dependencies = &diff.dependencies;
+    if !(dependencies.added.is_empty()
+        && dependencies.removed.is_empty()
+        && dependencies.changed.is_empty())
+    {
+        let _ = writeln!(out, "Dependencies");
+        for entry in &dependencies.added {
+            let flag = if entry.new_source {
+                "  [new source]"
+            } else {
+                ""
+            };
+            let source = entry
+                .source
+                .as_deref()
+                .map(|source| format!(" ({source})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  + {} {}{}{flag}",
+                clean(&entry.crate_name),
+                entry.version,
+                clean(&source)
+            );
+        }
+        for change in &dependencies.changed {
+            let arrow = if change.direction == "upgrade" {
+                "↑"
+            } else {
+                "↓"
+            };
+            let _ = writeln!(
+                out,
+                "  {arrow} {} {} → {}",
+                clean(&change.crate_name),
+                change.before,
+                change.after
+            );
+        }
+        for entry in &dependencies.removed {
+            let _ = writeln!(out, "  - {} {}", clean(&entry.crate_name), entry.version);
+        }
+        out.push('\n');
+    }
+    if diff.findings.available {
+        let _ = writeln!(out, "Findings");
+        for verdict in &diff.findings.introduced {
+            let _ = writeln!(out, "  + {}", clean(&finding_text(verdict)));
+        }
+        for verdict in &diff.findings.resolved {
+            let _ = writeln!(out, "  - {}", clean(&finding_text(verdict)));
+        }
+        if diff.findings.introduced.is_empty() && diff.findings.resolved.is_empty() {
+            let _ = writeln!(out, "  none introduced, none resolved");
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "Findings: not compared (no advisory database: pass --advisory-db or run `cargo trustcheck fetch`)"
+        );
+    }
+    out
+}
+
+fn finding_text(verdict: &Verdict) -> String {
+    let finding = &verdict.finding;
+    let level = match &verdict.exemption {
+        Some(exemption) => format!("exempted until {}", exemption.expires),
+        None => verdict.level.to_string(),
+    };
+    format!(
+        "{} {} {} {}{}: {}",
+        level,
+        finding.kind,
+        finding.crate_name().unwrap_or(""),
+        finding
+            .version()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        finding
+            .advisory_id()
+            .map(|id| format!(" {id}"))
+            .unwrap_or_default(),
+        finding.message
+    )
+}
+
+/// The Markdown report of a diff.
+pub fn markdown(diff: &Diff) -> String {
+    let mut out = String::new();
+    let icon = if !diff.findings.introduced.iter().any(Verdict::denies)
+        && diff
+            .exemptions
+            .changed
+            .iter()
+            .all(|change| change.broader.is_empty())
+        && diff.exemptions.added.is_empty()
+    {
+        "✅"
+    } else {
+        "⚠️"
+    };
+    let summary = counts(diff);
+    let _ = writeln!(
+        out,
+        "{icon} **cargo-trustcheck diff** {} → {}: {}\n",
+        esc(&diff.base),
+        esc(&diff.head),
+        if summary.is_empty() {
+            "no changes".to_owned()
+        } else {
+            summary.join(", ")
+        }
+    );
+
+    let exemptions = &diff.exemptions;
+    if !(exemptions.added.is_empty()
+        && exemptions.removed.is_empty()
+        && exemptions.changed.is_empty())
+    {
+        out.push_str("### Exemptions\n\n| | Advisory | Crate | Version | Kind | Expires | Reason |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+        let row = |marker: &str, entry: &ExemptionEntry, note: &str| {
+            format!(
+                "| {marker} | {} | {} | {} | {} | {} | {}{note} |\n",
+                entry.advisory.as_deref().map(code).unwrap_or_default(),
+                entry.crate_name.as_deref().map(code).unwrap_or_default(),
+                entry.version.as_deref().map(code).unwrap_or_default(),
+                entry.kind.map(|kind| kind.to_string()).unwrap_or_default(),
+                entry.expires,
+                esc(&entry.reason)
+            )
+        };
+        for entry in &exemptions.added {
+            out.push_str(&row("➕ added", entry, ""));
+        }
+        for entry in &exemptions.removed {
+            out.push_str(&row("➖ removed", entry, ""));
+        }
+        for change in &exemptions.changed {
+            out.push_str(&row("✏️ before", &change.before, ""));
+            let note = if change.broader.is_empty() {
+                String::new()
+            } else {
+                format!("<br>**broader**: {}", esc(&change.broader.join("; ")))
+            };
+            out.push_str(&row("✏️ after", &change.after, &note));
+        }
+        out.push('\n');
+    }
+
+    let baseline = &diff.baseline;
+    if !(baseline.added.is_empty() && baseline.removed.is_empty() && baseline.changed.is_empty()) {
+        out.push_str("### Baseline: trust newly accepted\n\n| | Crate | Version | What |\n| --- | --- | --- | --- |\n");
+        for change in &baseline.changed {
+            let text = baseline_change_text(change);
+            let what = text.split_once(": ").map(|(_, what)| what).unwrap_or(&text);
+            let _ = writeln!(
+                out,
+                "| ✏️ | {} | {} | {} |",
+                code(&change.crate_name),
+                change.version.as_deref().map(code).unwrap_or_default(),
+                esc(what)
+            );
+        }
+        let details = baseline.added.len() + baseline.removed.len();
+        if details > 0 {
+            out.push_str(&format!(
+                "\n<details><summary>{} baseline entries added, {} removed</summary>\n\n| | Crate | Version | License | Published by |\n| --- | --- | --- | --- | --- |\n",
+                baseline.added.len(),
+                baseline.removed.len()
+            ));
+            for (marker, entries) in [("➕", &baseline.added), ("➖", &baseline.removed)] {
+                for entry in entries {
+                    let _ = writeln!(
+                        out,
+                        "| {marker} | {} | {} | {} | {} |",
+                        code(&entry.crate_name),
+                        entry.version.as_deref().map(code).unwrap_or_default(),
+                        entry.license.as_deref().map(esc).unwrap_or_default(),
+                        entry.published_by.as_deref().map(code).unwrap_or_default()
+                    );
+                }
+            }
+            out.push_str("\n</details>\n");
+        }
+        out.push('\n');
+    }
+
+    let dependencies = &diff.dependencies;
+    let dependency_total =
+        dependencies.added.len() + dependencies.removed.len() + dependencies.changed.len();
+    if dependency_total > 0 {
+        let _ = writeln!(
+            out,
+            "<details><summary>Dependencies: {} added, {} removed, {} changed</summary>\n\n| | Crate | Before | After | Source |\n| --- | --- | --- | --- | --- |",
+            dependencies.added.len(),
+            dependencies.removed.len(),
+            dependencies.changed.len()
+        );
+        let source = |source: &Option<String>, new: bool| {
+            let text = source
+                .as_deref()
+                .map(code)
+                .unwrap_or_else(|| "local".to_owned());
+            if new {
+                format!("{text} **new source**")
+            } else {
+                text
+            }
+        };
+        for entry in &dependencies.added {
+            let _ = writeln!(
+                out,
+                "| ➕ | {} | | {} | {} |",
+                code(&entry.crate_name),
+                code(&entry.version),
+                source(&entry.source, entry.new_source)
+            );
+        }
+        for change in &dependencies.changed {
+            let arrow = if change.direction == "upgrade" {
+                "⬆️"
+            } else {
+                "⬇️"
+            };
+            let _ = writeln!(
+                out,
+                "| {arrow} | {} | {} | {} | {} |",
+                code(&change.crate_name),
+                code(&change.before),
+                code(&change.after),
+                source(&change.source, false)
+            );
+        }
+        for entry in &dependencies.removed {
+            let _ = writeln!(
+                out,
+                "| ➖ | {} | {} | | {} |",
+                code(&entry.crate_name),
+                code(&entry.version),
+                source(&entry.source, false)
+            );
+        }
+        out.push_str("\n</details>\n\n");
+    }
+
+    if diff.findings.available {
+        if !diff.findings.introduced.is_empty() {
+            out.push_str("### Findings introduced\n\n");
+            let verdicts: Vec<&Verdict> = diff.findings.introduced.iter().collect();
+            verdict_table(&mut out, &verdicts);
+            out.push('\n');
+        }
+        if !diff.findings.resolved.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>Findings resolved ({})</summary>\n",
+                diff.findings.resolved.len()
+            );
+            let verdicts: Vec<&Verdict> = diff.findings.resolved.iter().collect();
+            verdict_table(&mut out, &verdicts);
+            out.push_str("\n</details>\n");
+        }
+        if diff.findings.introduced.is_empty() && diff.findings.resolved.is_empty() {
+            out.push_str("No findings introduced or resolved.\n");
+        }
+    } else {
+        out.push_str(
+            "> [!NOTE]\n> Findings were not compared: no advisory database was available.\n",
+        );
+    }
+    out
+}

@@ -1,0 +1,436 @@
+//! The ownership check: owners added or removed since the baseline (`owner-change`), and locked
+//! versions published by an account that published none of the baseline's versions
+//! (`publisher-change`). What could not be known is `unchecked`.
+//!
+//! `gather` decides what to ask: nothing without a baseline; owners come from the cache only
+//! (`fetch` refreshes them); the crates.io API is asked only about locked versions the baseline
+//! does not hold yet (a bumped version), so a pull request that bumps two crates makes two
+//! requests, not hundreds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::api::{ApiClient, ApiError};
+use super::cache::{FactSource, OwnershipCache, Stamped};
+use super::{OwnerRecord, Publisher};
+use crate::baseline::{Baseline, CRATES_IO, Owner};
+use crate::cache::unix_now;
+use crate::finding::{Finding, FindingKind, PackageRef};
+use crate::graph::{DependencyGraph, Package};
+
+/// What the ownership check knows about the graph, gathered from the cache and the API.
+#[derive(Clone, Debug, Default)]
+pub struct OwnershipFacts {
+    /// The freshest known owners of crates whose owners the baseline recorded, by crate name.
+    pub owners: BTreeMap<String, Vec<OwnerRecord>>,
+    /// Who published locked versions the baseline does not hold (`None`: the registry does not say).
+    pub publishers: BTreeMap<(String, semver::Version), Option<Publisher>>,
+    /// Packages for which something could not be known, and why.
+    pub unavailable: Vec<(PackageRef, String)>,
+    /// Warnings about the run (an unreachable API).
+    pub notes: Vec<String>,
+}
+
+/// The API, or why it is not asked.
+pub enum ApiAccess<'a> {
+    /// Ask it.
+    Online(&'a ApiClient),
+    /// `--offline`: the cache only.
+    Offline,
+}
+
+/// The crates.io packages of the graph, one per (name, version).
+fn crates_io_packages(graph: &DependencyGraph) -> impl Iterator<Item = &Package> {
+    graph
+        .packages()
+        .iter()
+        .filter(|package| package.is_crates_io())
+}
+
+/// Gathers what the check needs for `graph` against `baseline`.
+pub fn gather(
+    graph: &DependencyGraph,
+    baseline: Option<&Baseline>,
+    cache: &OwnershipCache,
+    api: ApiAccess<'_>,
+) -> OwnershipFacts {
+    let mut facts = OwnershipFacts::default();
+    let Some(baseline) = baseline else {
+        return facts;
+    };
+    let mut api_down: Option<String> = None;
+    let mut owners_seen = BTreeSet::new();
+    for package in crates_io_packages(graph) {
+        let Some(record) = baseline.crate_record(&package.name, CRATES_IO) else {
+            continue; // new to the graph: nothing accepted to compare with
+        };
+        let cached = cache.load(&package.name);
+        if record.owners.is_some() && owners_seen.insert(package.name.clone()) {
+            match &cached.owners {
+                Some(owners) => {
+                    facts.owners.insert(package.name.clone(), owners.value.clone());
+                }
+                None => facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "the owners of {} were never fetched on this machine; run `cargo trustcheck fetch`",
+                        package.name
+                    ),
+                )),
+            }
+        }
+        let knows_publishers = record
+            .versions
+            .values()
+            .any(|version| version.published_by.is_some());
+        if record.versions.contains_key(&package.version) || !knows_publishers {
+            continue;
+        }
+        let version = package.version.to_string();
+        let key = (package.name.clone(), package.version.clone());
+        if let Some(info) = cached
+            .versions
+            .as_ref()
+            .and_then(|versions| versions.value.get(&version))
+        {
+            facts.publishers.insert(key, info.published_by.clone());
+            continue;
+        }
+        let client = match (&api, &api_down) {
+            (ApiAccess::Online(client), None) => client,
+            (ApiAccess::Offline, _) => {
+                facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "who published {} {version} is not in the cache (--offline)",
+                        package.name
+                    ),
+                ));
+                continue;
+            }
+            (_, Some(reason)) => {
+                facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "who published {} {version} could not be asked: {reason}",
+                        package.name
+                    ),
+                ));
+                continue;
+            }
+        };
+        match client.versions(&package.name) {
+            Ok(versions) => {
+                let found = versions.get(&version).map(|info| info.published_by.clone());
+                let _ = cache.record_versions(
+                    &package.name,
+                    Stamped {
+                        fetched_at: unix_now(),
+                        source: FactSource::Api,
+                        value: versions,
+                    },
+                );
+                match found {
+                    Some(publisher) => {
+                        facts.publishers.insert(key, publisher);
+                    }
+                    None => facts.unavailable.push((
+                        package.to_ref(),
+                        format!(
+                            "the registry lists no version {version} of {}",
+                            package.name
+                        ),
+                    )),
+                }
+            }
+            Err(ApiError::Unreachable(error)) => {
+                let reason = format!("the crates.io API is unreachable ({error})");
+                facts.notes.push(format!("{reason}; publisher checks of new versions were skipped (run `cargo trustcheck fetch` when it is reachable)"));
+                facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "who published {} {version} could not be asked: {reason}",
+                        package.name
+                    ),
+                ));
+                api_down = Some(reason);
+            }
+            Err(error) => facts.unavailable.push((
+                package.to_ref(),
+                format!(
+                    "who published {} {version} could not be asked: {error}",
+                    package.name
+                ),
+            )),
+        }
+    }
+    facts
+}
+
+fn owner_list(owners: &[Owner]) -> String {
+    owners
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ownership check over gathered facts.
+pub fn check(
+    graph: &DependencyGraph,
+    baseline: Option<&Baseline>,
+    facts: &OwnershipFacts,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(baseline) = baseline else {
+        return findings;
+    };
+    for (name, current) in &facts.owners {
+        let Some(accepted) = baseline
+            .crate_record(name, CRATES_IO)
+            .and_then(|record| record.owners.as_ref())
+        else {
+            continue;
+        };
+        let identity = |owner: &Owner| (owner.kind, owner.id);
+        let accepted_ids: BTreeSet<_> = accepted.iter().map(identity).collect();
+        let current: Vec<Owner> = current.iter().map(OwnerRecord::to_owner).collect();
+        let current_ids: BTreeSet<_> = current.iter().map(identity).collect();
+        let added: Vec<Owner> = current
+            .iter()
+            .filter(|owner| !accepted_ids.contains(&identity(owner)))
+            .cloned()
+            .collect();
+        let removed: Vec<Owner> = accepted
+            .iter()
+            .filter(|owner| !current_ids.contains(&identity(owner)))
+            .cloned()
+            .collect();
+        if added.is_empty() && removed.is_empty() {
+            continue;
+        }
+        let Some(package) = crates_io_packages(graph)
+            .filter(|package| &package.name == name)
+            .max_by(|a, b| a.version.cmp(&b.version))
+        else {
+            continue;
+        };
+        let mut parts = Vec::new();
+        if !added.is_empty() {
+            parts.push(format!("added {}", owner_list(&added)));
+        }
+        if !removed.is_empty() {
+            parts.push(format!("removed {}", owner_list(&removed)));
+        }
+        findings.push(Finding::for_package(
+            FindingKind::OwnerChange,
+            package.to_ref(),
+            format!(
+                "the owners of {name} changed since the baseline: {}",
+                parts.join("; ")
+            ),
+        ));
+    }
+    for ((name, version), publisher) in &facts.publishers {
+        let Some(record) = baseline.crate_record(name, CRATES_IO) else {
+            continue;
+        };
+        let known: Vec<&Publisher> = record
+            .versions
+            .values()
+            .filter_map(|version| version.published_by.as_ref())
+            .collect();
+        let Some(package) = crates_io_packages(graph)
+            .find(|package| &package.name == name && &package.version == version)
+        else {
+            continue;
+        };
+        match publisher {
+            None => findings.push(Finding::for_package(
+                FindingKind::Unchecked,
+                package.to_ref(),
+                format!("the registry does not record who published {name} {version}, so it cannot be compared with the baseline's publishers"),
+            )),
+            Some(publisher) if !known.iter().any(|known| known.same_as(publisher)) => {
+                let mut known_names: Vec<String> = known.iter().map(ToString::to_string).collect();
+                known_names.sort();
+                known_names.dedup();
+                findings.push(Finding::for_package(
+                    FindingKind::PublisherChange,
+                    package.to_ref(),
+                    format!(
+                        "{name} {version} was published by {publisher}, who published none of the versions in the baseline (they were published by {})",
+                        known_names.join(", ")
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for (package, reason) in &facts.unavailable {
+        findings.push(Finding::for_package(
+            FindingKind::Unchecked,
+            package.clone(),
+            format!("ownership: {reason}"),
+        ));
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::{CrateRecord, OwnerKind, VersionRecord};
+    use crate::graph::SourceKind;
+    use std::path::PathBuf;
+
+    const CRATES_IO_SOURCE: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    fn package(name: &str, version: &str) -> Package {
+        Package {
+            id: format!("{name} {version}"),
+            name: name.to_owned(),
+            version: version.parse().unwrap(),
+            source: Some(CRATES_IO_SOURCE.to_owned()),
+            source_kind: SourceKind::parse(Some(CRATES_IO_SOURCE)),
+            license: None,
+            license_file: None,
+            manifest_path: PathBuf::from("/x/Cargo.toml"),
+            is_member: false,
+            publishable: true,
+        }
+    }
+
+    fn owner(id: u64, login: &str) -> OwnerRecord {
+        OwnerRecord {
+            kind: OwnerKind::User,
+            id,
+            login: login.to_owned(),
+            name: None,
+        }
+    }
+
+    fn account(id: u64, login: &str) -> Publisher {
+        Publisher::Account {
+            id,
+            login: login.to_owned(),
+        }
+    }
+
+    fn baseline() -> Baseline {
+        let mut baseline = Baseline::default();
+        baseline.crates.insert(
+            ("serde".to_owned(), CRATES_IO.to_owned()),
+            CrateRecord {
+                owners: Some(vec![
+                    owner(1, "dtolnay").to_owner(),
+                    owner(2, "alice").to_owner(),
+                ]),
+                versions: [(
+                    "1.0.0".parse().unwrap(),
+                    VersionRecord {
+                        license: Some("MIT".to_owned()),
+                        published_by: Some(account(1, "dtolnay")),
+                    },
+                )]
+                .into_iter()
+                .collect(),
+            },
+        );
+        baseline
+    }
+
+    #[test]
+    fn owners_added_and_removed_are_named() {
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.0.0")], &[]);
+        let mut facts = OwnershipFacts::default();
+        facts.owners.insert(
+            "serde".to_owned(),
+            vec![owner(1, "dtolnay-renamed"), owner(3, "mallory")],
+        );
+        let findings = check(&graph, Some(&baseline()), &facts);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].kind, FindingKind::OwnerChange);
+        assert_eq!(
+            findings[0].message,
+            "the owners of serde changed since the baseline: added mallory (user 3); removed alice (user 2)",
+            "a renamed login with the same id is not a change"
+        );
+    }
+
+    #[test]
+    fn a_new_publisher_of_a_bumped_version_is_a_change_and_a_known_one_is_not() {
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
+        let mut facts = OwnershipFacts::default();
+        facts.publishers.insert(
+            ("serde".to_owned(), "1.1.0".parse().unwrap()),
+            Some(account(666, "mallory")),
+        );
+        let findings = check(&graph, Some(&baseline()), &facts);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].kind, FindingKind::PublisherChange);
+        assert!(
+            findings[0].message.contains("mallory (user 666)"),
+            "{}",
+            findings[0].message
+        );
+        assert!(
+            findings[0].message.contains("dtolnay (user 1)"),
+            "{}",
+            findings[0].message
+        );
+
+        facts.publishers.insert(
+            ("serde".to_owned(), "1.1.0".parse().unwrap()),
+            Some(account(1, "dtolnay")),
+        );
+        assert!(check(&graph, Some(&baseline()), &facts).is_empty());
+
+        facts
+            .publishers
+            .insert(("serde".to_owned(), "1.1.0".parse().unwrap()), None);
+        assert_eq!(
+            check(&graph, Some(&baseline()), &facts)[0].kind,
+            FindingKind::Unchecked
+        );
+    }
+
+    #[test]
+    fn without_a_baseline_nothing_is_gathered_or_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(
+            &crate::cache::CacheDir::at(dir.path()),
+            "http://127.0.0.1:9/",
+        )
+        .unwrap();
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
+        let facts = gather(&graph, None, &cache, ApiAccess::Offline);
+        assert!(
+            facts.owners.is_empty() && facts.publishers.is_empty() && facts.unavailable.is_empty()
+        );
+        assert!(check(&graph, None, &facts).is_empty());
+    }
+
+    #[test]
+    fn offline_gathering_reports_what_the_cache_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(
+            &crate::cache::CacheDir::at(dir.path()),
+            "http://127.0.0.1:9/",
+        )
+        .unwrap();
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
+        let facts = gather(&graph, Some(&baseline()), &cache, ApiAccess::Offline);
+        let reasons: Vec<&str> = facts
+            .unavailable
+            .iter()
+            .map(|(_, reason)| reason.as_str())
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("never fetched"));
+        assert!(reasons[1].contains("--offline"));
+    }
+}
