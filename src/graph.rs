@@ -188,6 +188,29 @@ pub struct Package {
 }
 
 impl Package {
+    /// A package known only by name, version and cargo source string (`None` for a local
+    /// package, which then counts as a workspace member): no license, a placeholder manifest
+    /// path. For graphs built from a lock file, and for tests.
+    pub fn new(name: &str, version: semver::Version, source: Option<&str>) -> Package {
+        Package {
+            id: Package::id_for(name, &version, source),
+            name: name.to_owned(),
+            source_kind: SourceKind::parse(source),
+            source: source.map(str::to_owned),
+            license: None,
+            license_file: None,
+            manifest_path: PathBuf::from(format!("/{name}-{version}/Cargo.toml")),
+            is_member: source.is_none(),
+            publishable: true,
+            version,
+        }
+    }
+
+    /// The id `Package::new` gives a package.
+    pub fn id_for(name: &str, version: &semver::Version, source: Option<&str>) -> String {
+        format!("{name} {version} ({})", source.unwrap_or("local"))
+    }
+
     /// The reference findings carry.
     pub fn to_ref(&self) -> PackageRef {
         PackageRef {
@@ -675,15 +698,8 @@ mod tests {
     fn package(name: &str, member: bool) -> Package {
         Package {
             id: format!("{name} 1.0.0"),
-            name: name.to_owned(),
-            version: semver::Version::new(1, 0, 0),
-            source: None,
-            source_kind: SourceKind::Local,
-            license: None,
-            license_file: None,
-            manifest_path: PathBuf::from(format!("/ws/{name}/Cargo.toml")),
             is_member: member,
-            publishable: true,
+            ..Package::new(name, semver::Version::new(1, 0, 0), None)
         }
     }
 

@@ -86,25 +86,13 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::graph::SourceKind;
     use crate::index::IndexConfig;
     use crate::index::cache::Entry;
 
     const INDEX: &str = "http://127.0.0.1:1/";
 
     fn package(name: &str, version: &str, source: Option<&str>) -> Package {
-        Package {
-            id: format!("{name} {version}"),
-            name: name.to_owned(),
-            version: version.parse().unwrap(),
-            source: source.map(str::to_owned),
-            source_kind: SourceKind::parse(source),
-            license: None,
-            license_file: None,
-            manifest_path: PathBuf::from("/ws/Cargo.toml"),
-            is_member: source.is_none(),
-            publishable: true,
-        }
+        Package::new(name, version.parse().unwrap(), source)
     }
 
     fn found(versions: &[&str], yanked: &[&str]) -> Lookup {

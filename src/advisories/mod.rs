@@ -412,7 +412,6 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::SourceKind;
 
     fn advisory(front_matter: &str) -> Advisory {
         format!("```toml\n{front_matter}\n```\n\n# Title of it\n\nDescription.\n")
@@ -422,16 +421,8 @@ mod tests {
 
     fn package(name: &str, version: &str, source: Option<&str>) -> Package {
         Package {
-            id: format!("{name} {version}"),
-            name: name.to_owned(),
-            version: version.parse().unwrap(),
-            source: source.map(str::to_owned),
-            source_kind: SourceKind::parse(source),
-            license: None,
-            license_file: None,
-            manifest_path: PathBuf::from("/x/Cargo.toml"),
             is_member: false,
-            publishable: true,
+            ..Package::new(name, version.parse().unwrap(), source)
         }
     }
 

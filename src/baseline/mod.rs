@@ -399,16 +399,8 @@ mod tests {
     fn registry_package(name: &str, version: &str, license: Option<&str>) -> Package {
         let source = "registry+https://github.com/rust-lang/crates.io-index";
         Package {
-            id: format!("{name} {version} ({source})"),
-            name: name.to_owned(),
-            version: version.parse().unwrap(),
-            source: Some(source.to_owned()),
-            source_kind: SourceKind::parse(Some(source)),
             license: license.map(str::to_owned),
-            license_file: None,
-            manifest_path: PathBuf::from(format!("/registry/{name}-{version}/Cargo.toml")),
-            is_member: false,
-            publishable: true,
+            ..Package::new(name, version.parse().unwrap(), Some(source))
         }
     }
 

@@ -15,7 +15,7 @@ use crate::advisories::{self, AdvisoryDatabase, TargetFilter};
 use crate::checks;
 use crate::date::Date;
 use crate::finding::{Finding, FindingKind, Verdict};
-use crate::graph::{DependencyGraph, Package, SourceKind};
+use crate::graph::{DependencyGraph, Package};
 use crate::lockfile::Lockfile;
 use crate::policy::{self, Exemption, Policy};
 use crate::sources::{self, RegistryNames};
@@ -310,23 +310,20 @@ pub fn diff_dependencies(base: &Lockfile, head: &Lockfile) -> DependencyDiff {
 /// The dependency graph a lock file describes: its packages and their dependency lists.
 /// Local packages (no source) stand for the workspace members.
 pub fn lock_graph(lockfile: &Lockfile, workspace_root: &Path) -> DependencyGraph {
-    let id = |name: &str, version: &semver::Version, source: Option<&str>| {
-        format!("{name} {version} {}", source.unwrap_or("local"))
+    let id = |package: &crate::lockfile::LockedPackage| {
+        Package::id_for(&package.name, &package.version, package.source.as_deref())
     };
     let packages: Vec<Package> = lockfile
         .packages
         .iter()
         .map(|package| Package {
-            id: id(&package.name, &package.version, package.source.as_deref()),
-            name: package.name.clone(),
-            version: package.version.clone(),
-            source: package.source.clone(),
-            source_kind: SourceKind::parse(package.source.as_deref()),
-            license: None,
-            license_file: None,
             manifest_path: workspace_root.join("Cargo.toml"),
-            is_member: package.source.is_none(),
             publishable: false,
+            ..Package::new(
+                &package.name,
+                package.version.clone(),
+                package.source.as_deref(),
+            )
         })
         .collect();
     let mut by_name: BTreeMap<&str, Vec<&crate::lockfile::LockedPackage>> = BTreeMap::new();
@@ -335,7 +332,7 @@ pub fn lock_graph(lockfile: &Lockfile, workspace_root: &Path) -> DependencyGraph
     }
     let mut edges = Vec::new();
     for package in &lockfile.packages {
-        let from = id(&package.name, &package.version, package.source.as_deref());
+        let from = id(package);
         for dependency in &package.dependencies {
             let mut parts = dependency.splitn(3, ' ');
             let name = parts.next().unwrap_or("");
@@ -354,10 +351,7 @@ pub fn lock_graph(lockfile: &Lockfile, workspace_root: &Path) -> DependencyGraph
                 })
             });
             if let Some(target) = target {
-                edges.push((
-                    from.clone(),
-                    id(&target.name, &target.version, target.source.as_deref()),
-                ));
+                edges.push((from.clone(), id(target)));
             }
         }
     }

@@ -10,16 +10,9 @@ const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
 fn package(name: &str, version: &str, license: Option<&str>) -> Package {
     Package {
-        id: format!("{name} {version} ({CRATES_IO})"),
-        name: name.to_owned(),
-        version: version.parse().unwrap(),
-        source: Some(CRATES_IO.to_owned()),
-        source_kind: SourceKind::parse(Some(CRATES_IO)),
         license: license.map(str::to_owned),
-        license_file: None,
-        manifest_path: PathBuf::from(format!("/registry/{name}-{version}/Cargo.toml")),
         is_member: false,
-        publishable: true,
+        ..Package::new(name, version.parse().unwrap(), Some(CRATES_IO))
     }
 }
 

@@ -280,24 +280,12 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::baseline::{CrateRecord, OwnerKind, VersionRecord};
-    use crate::graph::SourceKind;
     use std::path::PathBuf;
 
     const CRATES_IO_SOURCE: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
     fn package(name: &str, version: &str) -> Package {
-        Package {
-            id: format!("{name} {version}"),
-            name: name.to_owned(),
-            version: version.parse().unwrap(),
-            source: Some(CRATES_IO_SOURCE.to_owned()),
-            source_kind: SourceKind::parse(Some(CRATES_IO_SOURCE)),
-            license: None,
-            license_file: None,
-            manifest_path: PathBuf::from("/x/Cargo.toml"),
-            is_member: false,
-            publishable: true,
-        }
+        Package::new(name, version.parse().unwrap(), Some(CRATES_IO_SOURCE))
     }
 
     fn owner(id: u64, login: &str) -> OwnerRecord {
