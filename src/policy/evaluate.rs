@@ -37,7 +37,7 @@ pub fn evaluate(findings: Vec<Finding>, policy: &Policy, today: Date) -> Vec<Ver
 
     let policy_file = policy.display_name();
     for (exemption, was_used) in policy.exemptions.iter().zip(used) {
-        let about = exemption_finding(exemption, &policy_file);
+        let about = exemption_finding(exemption);
         let days_left = today.days_until(exemption.expires);
         let finding = if exemption.is_expired(today) {
             about(
@@ -89,10 +89,7 @@ pub fn evaluate(findings: Vec<Finding>, policy: &Policy, today: Date) -> Vec<Ver
     verdicts
 }
 
-fn exemption_finding<'a>(
-    exemption: &'a Exemption,
-    _policy_file: &'a str,
-) -> impl Fn(FindingKind, String) -> Finding + 'a {
+fn exemption_finding<'a>(exemption: &'a Exemption) -> impl Fn(FindingKind, String) -> Finding + 'a {
     move |kind, message| Finding {
         kind,
         package: None,

@@ -93,6 +93,9 @@ pub fn render(report: &Report, color: bool) -> String {
         }
         out.push('\n');
     }
+    if report.verdicts.is_empty() {
+        out.push_str("No findings.\n\n");
+    }
     for note in &report.notes {
         let label = if color {
             "warning".yellow().bold().to_string()
