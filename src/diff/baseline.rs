@@ -64,6 +64,13 @@ pub struct BaselineDiff {
     pub changed: Vec<BaselineChange>,
 }
 
+impl BaselineDiff {
+    /// How many baseline entries were added, removed or changed.
+    pub fn total(&self) -> usize {
+        self.added.len() + self.removed.len() + self.changed.len()
+    }
+}
+
 fn entry(
     name: &str,
     source: &str,

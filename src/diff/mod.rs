@@ -140,6 +140,20 @@ pub struct FindingDiff {
     pub resolved: Vec<Verdict>,
 }
 
+impl ExemptionDiff {
+    /// How many exemptions were added, removed or changed.
+    pub fn total(&self) -> usize {
+        self.added.len() + self.removed.len() + self.changed.len()
+    }
+}
+
+impl DependencyDiff {
+    /// How many dependencies were added, removed or changed.
+    pub fn total(&self) -> usize {
+        self.added.len() + self.removed.len() + self.changed.len()
+    }
+}
+
 /// The whole diff.
 #[derive(Clone, Debug)]
 pub struct Diff {

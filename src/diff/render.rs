@@ -56,8 +56,7 @@ fn exemption_text(entry: &ExemptionEntry) -> String {
 fn counts(diff: &Diff) -> Vec<String> {
     let mut parts = Vec::new();
     let exemptions = &diff.exemptions;
-    let exemption_total =
-        exemptions.added.len() + exemptions.removed.len() + exemptions.changed.len();
+    let exemption_total = exemptions.total();
     if exemption_total > 0 {
         let broader = exemptions
             .changed
@@ -76,7 +75,7 @@ fn counts(diff: &Diff) -> Vec<String> {
         parts.push(text);
     }
     let baseline = &diff.baseline;
-    let baseline_total = baseline.added.len() + baseline.removed.len() + baseline.changed.len();
+    let baseline_total = baseline.total();
     if baseline_total > 0 {
         parts.push(format!(
             "baseline +{} −{} ~{}",
@@ -91,8 +90,7 @@ fn counts(diff: &Diff) -> Vec<String> {
         .iter()
         .filter(|change| change.direction == "upgrade")
         .count();
-    let dependency_total =
-        dependencies.added.len() + dependencies.removed.len() + dependencies.changed.len();
+    let dependency_total = dependencies.total();
     if dependency_total > 0 {
         parts.push(format!(
             "dependencies +{} −{} ↑{} ↓{}",
@@ -110,6 +108,16 @@ fn counts(diff: &Diff) -> Vec<String> {
         ));
     }
     parts
+}
+
+/// The counts of a diff in one line, or "no changes".
+fn summary_text(diff: &Diff) -> String {
+    let parts = counts(diff);
+    if parts.is_empty() {
+        "no changes".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 fn baseline_entry_text(entry: &BaselineEntry) -> String {
@@ -169,22 +177,10 @@ pub fn human(diff: &Diff) -> String {
         clean(&diff.base),
         clean(&diff.head)
     );
-    let summary = counts(diff);
-    let _ = writeln!(
-        out,
-        "{}\n",
-        if summary.is_empty() {
-            "no changes".to_owned()
-        } else {
-            summary.join(", ")
-        }
-    );
+    let _ = writeln!(out, "{}\n", summary_text(diff));
 
     let exemptions = &diff.exemptions;
-    if !(exemptions.added.is_empty()
-        && exemptions.removed.is_empty()
-        && exemptions.changed.is_empty())
-    {
+    if exemptions.total() > 0 {
         let _ = writeln!(out, "Exemptions");
         for entry in &exemptions.added {
             let _ = writeln!(out, "  + {}", clean(&exemption_text(entry)));
@@ -202,7 +198,7 @@ pub fn human(diff: &Diff) -> String {
         out.push('\n');
     }
     let baseline = &diff.baseline;
-    if !(baseline.added.is_empty() && baseline.removed.is_empty() && baseline.changed.is_empty()) {
+    if baseline.total() > 0 {
         let _ = writeln!(out, "Baseline (trust newly accepted)");
         for entry in &baseline.added {
             let _ = writeln!(out, "  + {}", clean(&baseline_entry_text(entry)));
@@ -216,10 +212,7 @@ pub fn human(diff: &Diff) -> String {
         out.push('\n');
     }
     let dependencies = &diff.dependencies;
-    if !(dependencies.added.is_empty()
-        && dependencies.removed.is_empty()
-        && dependencies.changed.is_empty())
-    {
+    if dependencies.total() > 0 {
         let _ = writeln!(out, "Dependencies");
         for entry in &dependencies.added {
             let flag = if entry.new_source {
@@ -317,24 +310,16 @@ pub fn markdown(diff: &Diff) -> String {
     } else {
         "⚠️"
     };
-    let summary = counts(diff);
     let _ = writeln!(
         out,
         "{icon} **cargo-trustcheck diff** {} → {}: {}\n",
         esc(&diff.base),
         esc(&diff.head),
-        if summary.is_empty() {
-            "no changes".to_owned()
-        } else {
-            summary.join(", ")
-        }
+        summary_text(diff)
     );
 
     let exemptions = &diff.exemptions;
-    if !(exemptions.added.is_empty()
-        && exemptions.removed.is_empty()
-        && exemptions.changed.is_empty())
-    {
+    if exemptions.total() > 0 {
         out.push_str("### Exemptions\n\n| | Advisory | Crate | Version | Kind | Expires | Reason |\n| --- | --- | --- | --- | --- | --- | --- |\n");
         let row = |marker: &str, entry: &ExemptionEntry, note: &str| {
             format!(
@@ -366,7 +351,7 @@ pub fn markdown(diff: &Diff) -> String {
     }
 
     let baseline = &diff.baseline;
-    if !(baseline.added.is_empty() && baseline.removed.is_empty() && baseline.changed.is_empty()) {
+    if baseline.total() > 0 {
         out.push_str("### Baseline: trust newly accepted\n\n| | Crate | Version | What |\n| --- | --- | --- | --- |\n");
         for change in &baseline.changed {
             let text = baseline_change_text(change);
@@ -404,8 +389,7 @@ pub fn markdown(diff: &Diff) -> String {
     }
 
     let dependencies = &diff.dependencies;
-    let dependency_total =
-        dependencies.added.len() + dependencies.removed.len() + dependencies.changed.len();
+    let dependency_total = dependencies.total();
     if dependency_total > 0 {
         let _ = writeln!(
             out,
