@@ -11,6 +11,17 @@ pub const CACHE_DIR_ENV: &str = "TRUSTCHECK_CACHE_DIR";
 /// How long fetched data counts as fresh: within this window `check` makes no requests.
 pub const FRESH_FOR: Duration = Duration::from_secs(10 * 60);
 
+/// How a run treats cached data that the network could refresh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresh {
+    /// Never touch the network: use what is cached, report what is missing.
+    Offline,
+    /// Refresh what was fetched longer than this ago.
+    IfStale(Duration),
+    /// Refresh everything now (`fetch`).
+    Always,
+}
+
 /// Errors of the cache.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {

@@ -13,7 +13,7 @@ use crate::sources::{self, RegistryNames};
 use crate::yanked;
 
 /// Everything the checks read: the graph, the policy, and the fetched facts.
-pub struct Facts<'a> {
+pub struct CheckInputs<'a> {
     /// The dependency graph.
     pub graph: &'a DependencyGraph,
     /// The policy (checks read their configuration from it, never levels).
@@ -33,7 +33,7 @@ pub struct Facts<'a> {
 }
 
 /// Runs every check and attaches the dependency paths of each finding.
-pub fn run_all(facts: &Facts<'_>) -> Vec<Finding> {
+pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
     let mut findings = advisories::check(facts.graph, facts.advisories, facts.targets);
     findings.extend(licenses::check(
         facts.graph,
@@ -46,6 +46,19 @@ pub fn run_all(facts: &Facts<'_>) -> Vec<Finding> {
         facts.baseline,
         facts.ownership,
     ));
+    findings.extend(sources::check(
+        facts.graph,
+        &facts.policy.sources,
+        facts.registries,
+    ));
+    attach_paths(&mut findings, facts.graph);
+    findings
+}
+
+/// The checks a graph read from a lock file supports (no licenses, index or ownership data):
+/// advisories and sources, with the dependency paths attached.
+pub fn run_lock_checks(facts: &CheckInputs<'_>) -> Vec<Finding> {
+    let mut findings = advisories::check(facts.graph, facts.advisories, facts.targets);
     findings.extend(sources::check(
         facts.graph,
         &facts.policy.sources,

@@ -1,18 +1,31 @@
-//! The command line: arguments (clap), dispatch to the commands, and the exit status.
+//! The command line: arguments (clap), their translation into the commands' plain requests,
+//! and the exit status. Dependencies point one way: `cli` → `commands` → `pipeline` → stages.
+//!
+//! Options shared by the commands are global: they are accepted before or after the
+//! subcommand (`cargo trustcheck --offline check` = `cargo trustcheck check --offline`). A
+//! command that has no use for one refuses it (exit 2) rather than ignoring it.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands;
+use crate::commands::baseline::BaselineRequest;
 use crate::commands::check::CheckRequest;
+use crate::commands::diff::{DiffFormat, DiffRequest};
+use crate::commands::explain::{ExplainFormat, ExplainRequest};
+use crate::commands::fetch::FetchRequest;
+use crate::commands::init::InitRequest;
+use crate::commands::{self, Outcome};
 use crate::date::Date;
+use crate::error::{Error, UsageError};
 use crate::exit;
 use crate::graph::GraphOptions;
-use crate::report::Format;
+use crate::network::Network;
+use crate::pipeline::RunOptions;
+use crate::report::CheckFormat;
+use crate::terminal::{self, ColorChoice, Terminal, Verbosity};
 use crate::workspace::WorkspaceOptions;
 
 /// Supply-chain policy for Rust workspaces: advisories, yanked releases, licenses, ownership.
@@ -22,13 +35,15 @@ use crate::workspace::WorkspaceOptions;
     bin_name = "cargo trustcheck",
     version,
     about,
-    args_conflicts_with_subcommands = true,
-    after_help = "With no subcommand, runs `check`.\nExit status: 0 no denied finding, 1 denied findings, 2 the run could not be done."
+    after_help = "With no subcommand, runs `check`. Options before or after the subcommand are the same.\nExit status: 0 no denied finding, 1 denied findings, 2 the run could not be done."
 )]
 pub struct Cli {
     /// What to do (default: check).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Options every command shares.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// Options of `check`, when no subcommand is given.
     #[command(flatten)]
     pub check: CheckArgs,
@@ -51,102 +66,77 @@ pub enum Command {
     Diff(DiffArgs),
 }
 
-/// Options of `diff`.
+/// Options every command shares, accepted before or after the subcommand.
 #[derive(Debug, Clone, Args)]
-pub struct DiffArgs {
-    /// The base revision (a branch, tag or commit), e.g. `origin/main`.
-    pub base: String,
-    /// The head revision (default: the working tree).
-    pub head: Option<String>,
-    /// The workspace's Cargo.toml (default: found from the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-    /// A local RustSec database for comparing findings (default: the cached clone, if any).
-    #[arg(long, value_name = "PATH")]
-    pub advisory_db: Option<PathBuf>,
-    /// Report format: human, json or markdown.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-}
-
-/// Where the workspace is and how to read it.
-#[derive(Debug, Clone, Args)]
-pub struct WorkspaceArgs {
+pub struct GlobalArgs {
     /// The workspace's Cargo.toml (default: found from the current directory, as cargo does).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub manifest_path: Option<PathBuf>,
     /// The policy file (default: trustcheck.toml at the workspace root; none there means built-in defaults).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub policy: Option<PathBuf>,
     /// Use this local RustSec database directory; nothing is fetched for it.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub advisory_db: Option<PathBuf>,
     /// No network at all: cached data only; missing data is reported as `unchecked`.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub offline: bool,
-    /// Require Cargo.lock to be up to date (passed to cargo).
-    #[arg(long)]
+    /// Require Cargo.lock to exist (it is never modified: an out-of-date one is always an error).
+    #[arg(long, global = true)]
     pub locked: bool,
     /// Read recorded `cargo metadata --format-version 1 --all-features` output instead of running cargo.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub metadata_json: Option<PathBuf>,
+    /// When to use colours (default: CARGO_TERM_COLOR, else never with NO_COLOR, else on a terminal).
+    #[arg(long, value_enum, value_name = "WHEN", global = true)]
+    pub color: Option<ColorChoice>,
+    /// Print only errors on stderr (no warnings, steps or progress).
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more on stderr: which way things were done.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+    /// How to narrow the graph.
+    #[command(flatten)]
+    pub graph: GraphArgs,
 }
 
 /// How to narrow the dependency graph, as cargo would build it.
 #[derive(Debug, Clone, Args)]
 pub struct GraphArgs {
     /// Only dependencies used on this target triple (repeatable).
-    #[arg(long = "target", value_name = "TRIPLE")]
+    #[arg(long = "target", value_name = "TRIPLE", global = true)]
     pub targets: Vec<String>,
     /// Features to enable: `feat` on every member that has it, or `member/feat` (comma- or space-separated, repeatable).
-    #[arg(long, short = 'F', value_name = "FEATURES")]
+    #[arg(long, short = 'F', value_name = "FEATURES", global = true)]
     pub features: Vec<String>,
     /// Enable every feature of every member.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub all_features: bool,
     /// Do not enable the members' default features.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_default_features: bool,
     /// Leave out dev-dependencies.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub exclude_dev: bool,
-}
-
-/// When to colour human output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set.
-    Auto,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
 }
 
 /// Options of `check`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
-    /// Where the workspace is.
-    #[command(flatten)]
-    pub workspace: WorkspaceArgs,
-    /// How to narrow the graph.
-    #[command(flatten)]
-    pub graph: GraphArgs,
-    /// Report format (json, sarif and markdown go to stdout).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// When to use colours in human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Report format (json, sarif and markdown go to stdout) [default: human].
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
     /// Also print GitHub Actions `::error`/`::warning` annotations on stderr (auto: when GITHUB_ACTIONS=true).
-    #[arg(long, value_enum, default_value_t = AnnotationChoice::Auto, value_name = "WHEN")]
-    pub github_annotations: AnnotationChoice,
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub github_annotations: Option<AnnotationChoice>,
 }
 
 /// When to print GitHub Actions annotations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum AnnotationChoice {
     /// When running on GitHub Actions (`GITHUB_ACTIONS=true`).
+    #[default]
     Auto,
     /// Always.
     Always,
@@ -167,15 +157,9 @@ impl AnnotationChoice {
     }
 }
 
-/// Options of `fetch`: the workspace and graph whose data to fetch.
+/// Options of `fetch`.
 #[derive(Debug, Clone, Args)]
 pub struct FetchArgs {
-    /// Where the workspace is.
-    #[command(flatten)]
-    pub workspace: WorkspaceArgs,
-    /// How to narrow the graph.
-    #[command(flatten)]
-    pub graph: GraphArgs,
     /// Read owners and publishers from a crates.io database dump (db-dump.tar.gz) instead of
     /// asking the rate-limited API crate by crate.
     #[arg(long, value_name = "PATH")]
@@ -185,55 +169,28 @@ pub struct FetchArgs {
 /// Options of `explain`.
 #[derive(Debug, Clone, Args)]
 pub struct ExplainArgs {
-    /// An advisory id or alias (RUSTSEC-…, CVE-…, GHSA-…), or a crate name.
+    /// An advisory id or alias (RUSTSEC-…, CVE-…, GHSA-…), or a crate (`name` or `name@version`).
     pub subject: String,
-    /// Where the workspace is.
-    #[command(flatten)]
-    pub workspace: WorkspaceArgs,
-    /// How to narrow the graph.
-    #[command(flatten)]
-    pub graph: GraphArgs,
-    /// Output format (human or json).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// When to use colours in human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
 }
 
-/// Which workspace's graph to read, for commands that need only the graph (the whole resolve:
-/// the baseline always covers every registry package of Cargo.lock).
+/// Options of `diff`.
 #[derive(Debug, Clone, Args)]
-pub struct GraphSourceArgs {
-    /// The workspace's Cargo.toml (default: found from the current directory, as cargo does).
-    #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
-    /// No network (passed to cargo).
-    #[arg(long)]
-    pub offline: bool,
-    /// Require Cargo.lock to be up to date (passed to cargo).
-    #[arg(long)]
-    pub locked: bool,
-}
-
-impl GraphSourceArgs {
-    /// The workspace options these arguments ask for.
-    pub fn options(&self) -> WorkspaceOptions {
-        WorkspaceOptions {
-            manifest_path: self.manifest_path.clone(),
-            offline: self.offline,
-            locked: self.locked,
-            ..WorkspaceOptions::default()
-        }
-    }
+pub struct DiffArgs {
+    /// The base revision (a branch, tag or commit), e.g. `origin/main`.
+    pub base: String,
+    /// The head revision (default: the working tree).
+    pub head: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
 }
 
 /// Options of `init`.
 #[derive(Debug, Clone, Args)]
 pub struct InitArgs {
-    /// Which workspace.
-    #[command(flatten)]
-    pub graph_source: GraphSourceArgs,
     /// Replace an existing trustcheck.toml and trustcheck.lock.
     #[arg(long)]
     pub force: bool,
@@ -242,9 +199,6 @@ pub struct InitArgs {
 /// Options of `baseline`.
 #[derive(Debug, Clone, Args)]
 pub struct BaselineArgs {
-    /// Which workspace.
-    #[command(flatten)]
-    pub graph_source: GraphSourceArgs,
     /// Accept the current license, owners and publishers of this crate only, leaving every
     /// other entry as it is (repeatable).
     #[arg(long, value_name = "CRATE")]
@@ -264,46 +218,72 @@ impl GraphArgs {
     }
 }
 
-impl WorkspaceArgs {
-    /// The check request for these arguments.
-    pub fn request(&self, graph: &GraphArgs) -> CheckRequest {
-        CheckRequest {
+impl GlobalArgs {
+    /// The run these options ask for.
+    pub fn run_options(&self, terminal: &Terminal) -> RunOptions {
+        RunOptions {
             workspace: WorkspaceOptions {
                 manifest_path: self.manifest_path.clone(),
                 metadata_json: self.metadata_json.clone(),
                 policy: self.policy.clone(),
                 offline: self.offline,
                 locked: self.locked,
-                graph: graph.options(),
+                graph: self.graph.options(),
             },
             advisory_db: self.advisory_db.clone(),
+            network: if self.offline {
+                Network::Offline
+            } else {
+                Network::Online
+            },
             today: Date::today(),
+            progress: terminal.progress_allowed(),
         }
+    }
+
+    fn terminal(&self) -> Terminal {
+        let verbosity = if self.quiet {
+            Verbosity::Quiet
+        } else if self.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        Terminal::new(verbosity, ColorChoice::resolve(self.color))
+    }
+
+    /// Refuses the options `command` has no use for: those that read or narrow a graph it
+    /// records whole (`init`, `baseline`).
+    fn refuse_for_recording(&self, command: &'static str) -> Result<(), UsageError> {
+        if self.advisory_db.is_some() {
+            return Err(UsageError::NotApplicable {
+                command,
+                option: "--advisory-db",
+                why: "it reads no advisory database",
+            });
+        }
+        if self.graph.options().narrows() {
+            return Err(UsageError::NotApplicable {
+                command,
+                option: "graph options (--target, --features, --all-features, --no-default-features, --exclude-dev)",
+                why: "the baseline records every registry package of Cargo.lock",
+            });
+        }
+        Ok(())
     }
 }
 
-impl ColorChoice {
-    /// Whether to colour output written to stdout.
-    pub fn enabled(self) -> bool {
+impl Command {
+    fn name(&self) -> &'static str {
         match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                    && std::env::var("TERM").map_or(true, |term| term != "dumb")
-            }
+            Command::Check(_) => "check",
+            Command::Init(_) => "init",
+            Command::Baseline(_) => "baseline",
+            Command::Explain(_) => "explain",
+            Command::Fetch(_) => "fetch",
+            Command::Diff(_) => "diff",
         }
     }
-}
-
-/// The outcome of a command that ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Nothing at level deny remains.
-    Passed,
-    /// A finding at level deny remains.
-    Violated,
 }
 
 /// Runs the command line and returns the process exit status.
@@ -325,45 +305,112 @@ pub fn main() -> ExitCode {
         }
     };
     match run(cli) {
-        Ok(Outcome::Passed) => ExitCode::from(exit::SUCCESS),
-        Ok(Outcome::Violated) => ExitCode::from(exit::POLICY_VIOLATED),
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
-            let mut message = format!("{error}");
-            let mut source = error.source();
-            while let Some(cause) = source {
-                let text = cause.to_string();
-                if !message.contains(&text) {
-                    message.push_str(&format!("\n  caused by: {text}"));
-                }
-                source = cause.source();
-            }
-            eprintln!("error: {message}");
-            ExitCode::from(exit::FAILED)
+            terminal::error(&describe(&error));
+            ExitCode::from(error.exit_code())
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    match cli.command {
-        None => commands::run_check(&cli.check),
-        Some(Command::Check(args)) => commands::run_check(&args),
-        Some(Command::Init(args)) => commands::init::run(&args),
-        Some(Command::Baseline(args)) => commands::baseline::run(&args),
-        Some(Command::Explain(args)) => commands::explain::run(&args),
-        Some(Command::Fetch(args)) => commands::fetch::run(&args),
-        Some(Command::Diff(args)) => commands::diff::run(&args),
+/// The error and its causes, each said once.
+fn describe(error: &Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(&format!("\n  caused by: {text}"));
+        }
+        source = cause.source();
     }
+    message
 }
 
-/// Writes command output to stdout; a closed pipe (`| head`) is not an error.
-pub fn print_stdout(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
+fn run(cli: Cli) -> Result<Outcome, Error> {
+    let global = cli.global;
+    let terminal = global.terminal();
+    let run = global.run_options(&terminal);
+    let check = |args: CheckArgs| CheckRequest {
+        run: run.clone(),
+        format: args.format.or(cli.check.format).unwrap_or_default(),
+        annotations: args
+            .github_annotations
+            .or(cli.check.github_annotations)
+            .unwrap_or_default()
+            .enabled(),
+    };
+    if let Some(command) = &cli.command
+        && !matches!(command, Command::Check(_))
+        && (cli.check.format.is_some() || cli.check.github_annotations.is_some())
     {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err(error.into()),
+        return Err(UsageError::FormatBeforeSubcommand {
+            command: command.name(),
+        }
+        .into());
+    }
+    match cli.command {
+        None => commands::check::run(
+            &check(CheckArgs {
+                format: None,
+                github_annotations: None,
+            }),
+            &terminal,
+        ),
+        Some(Command::Check(args)) => commands::check::run(&check(args), &terminal),
+        Some(Command::Init(args)) => {
+            global.refuse_for_recording("init")?;
+            commands::init::run(
+                &InitRequest {
+                    run,
+                    force: args.force,
+                },
+                &terminal,
+            )
+        }
+        Some(Command::Baseline(args)) => {
+            global.refuse_for_recording("baseline")?;
+            commands::baseline::run(
+                &BaselineRequest {
+                    run,
+                    accept: args.accept,
+                },
+                &terminal,
+            )
+        }
+        Some(Command::Explain(args)) => commands::explain::run(
+            &ExplainRequest {
+                run,
+                subject: args.subject,
+                format: args.format,
+            },
+            &terminal,
+        ),
+        Some(Command::Fetch(args)) => commands::fetch::run(
+            &FetchRequest {
+                run,
+                db_dump: args.db_dump,
+            },
+            &terminal,
+        ),
+        Some(Command::Diff(args)) => {
+            if global.metadata_json.is_some() {
+                return Err(UsageError::NotApplicable {
+                    command: "diff",
+                    option: "--metadata-json",
+                    why: "it reads each revision's files from git",
+                }
+                .into());
+            }
+            commands::diff::run(
+                &DiffRequest {
+                    run,
+                    base: args.base,
+                    head: args.head,
+                    format: args.format,
+                },
+                &terminal,
+            )
+        }
     }
 }

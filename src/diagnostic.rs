@@ -1,16 +1,48 @@
 //! Errors located in a TOML file (`path:line:column`, the key, and the offending line), shared
 //! by the policy and the baseline. Rendered like rustc and cargo-deny render theirs.
+//!
+//! The error type is generic over the kind of file, so that an invalid policy and an invalid
+//! baseline are different types (`PolicyError`, `BaselineError`) that say which file is wrong.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// An error at a place in a file.
+/// The kind of file an error is located in.
+pub trait FileKind {
+    /// How errors about such a file start: "invalid policy".
+    const WHAT: &'static str;
+}
+
+/// The policy, `trustcheck.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyFile;
+
+impl FileKind for PolicyFile {
+    const WHAT: &'static str = "invalid policy";
+}
+
+/// The baseline, `trustcheck.lock`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BaselineFile;
+
+impl FileKind for BaselineFile {
+    const WHAT: &'static str = "invalid baseline";
+}
+
+/// An error in the policy file.
+pub type PolicyError = LocatedError<PolicyFile>;
+
+/// An error in the baseline file.
+pub type BaselineError = LocatedError<BaselineFile>;
+
+/// An error at a place in a file of kind `F`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LocatedError {
+pub struct LocatedError<F> {
     /// The file.
     pub path: PathBuf,
     /// 1-based line (0 when the error is about the whole file).
@@ -25,9 +57,10 @@ pub struct LocatedError {
     source_line: Option<String>,
     /// How many characters to underline.
     underline: usize,
+    kind: PhantomData<F>,
 }
 
-impl LocatedError {
+impl<F: FileKind> LocatedError<F> {
     /// An error at a byte span of `text`, the content of `path`.
     pub fn at(
         path: &Path,
@@ -35,7 +68,7 @@ impl LocatedError {
         span: Range<usize>,
         key: Option<String>,
         message: impl Into<String>,
-    ) -> LocatedError {
+    ) -> LocatedError<F> {
         let start = span.start.min(text.len());
         let line_start = text[..start]
             .rfind('\n')
@@ -57,11 +90,32 @@ impl LocatedError {
             message: message.into(),
             source_line: Some(text[line_start..line_end].trim_end_matches('\r').to_owned()),
             underline,
+            kind: PhantomData,
+        }
+    }
+
+    /// An error at a line and column, without the line's text (the file could not be read as
+    /// text there).
+    pub fn at_line(
+        path: &Path,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> LocatedError<F> {
+        LocatedError {
+            path: path.to_path_buf(),
+            line,
+            column,
+            key: None,
+            message: message.into(),
+            source_line: None,
+            underline: 0,
+            kind: PhantomData,
         }
     }
 
     /// An error about a whole file (unreadable, for example).
-    pub fn whole_file(path: &Path, message: impl Into<String>) -> LocatedError {
+    pub fn whole_file(path: &Path, message: impl Into<String>) -> LocatedError<F> {
         LocatedError {
             path: path.to_path_buf(),
             line: 0,
@@ -70,16 +124,17 @@ impl LocatedError {
             message: message.into(),
             source_line: None,
             underline: 0,
+            kind: PhantomData,
         }
     }
 
     /// The file could not be read.
-    pub fn unreadable(path: &Path, error: &std::io::Error) -> LocatedError {
+    pub fn unreadable(path: &Path, error: &std::io::Error) -> LocatedError<F> {
         LocatedError::whole_file(path, format!("could not read the file: {error}"))
     }
 
     /// A TOML syntax or shape error from the `toml` crate, located and given its key.
-    pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> LocatedError {
+    pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> LocatedError<F> {
         let span = error.span().unwrap_or(0..0);
         let key = key_path_at(text, &span);
         let message = error
@@ -93,9 +148,10 @@ impl LocatedError {
     }
 }
 
-impl fmt::Display for LocatedError {
+impl<F: FileKind> fmt::Display for LocatedError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self.path.display();
+        write!(f, "{}: ", F::WHAT)?;
         if self.line == 0 {
             return write!(f, "{path}: {}", self.message);
         }
@@ -121,7 +177,7 @@ impl fmt::Display for LocatedError {
     }
 }
 
-impl std::error::Error for LocatedError {}
+impl<F: FileKind + fmt::Debug> std::error::Error for LocatedError<F> {}
 
 /// The dotted key path whose key or value contains `span`, e.g. `advisories.vulnerability`.
 /// Array indexes are left out: the line number already says which entry.
@@ -195,7 +251,7 @@ mod tests {
     fn renders_line_column_key_and_snippet() {
         let text = "[advisories]\nvulnerability = \"denyy\"\n";
         let start = text.find("\"denyy\"").unwrap();
-        let error = LocatedError::at(
+        let error = PolicyError::at(
             Path::new("trustcheck.toml"),
             text,
             start..start + 7,
@@ -204,7 +260,7 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            "trustcheck.toml:2:17: `advisories.vulnerability`: unknown level \"denyy\"\n --> trustcheck.toml:2:17\n  |\n2 | vulnerability = \"denyy\"\n  |                 ^^^^^^^"
+            "invalid policy: trustcheck.toml:2:17: `advisories.vulnerability`: unknown level \"denyy\"\n --> trustcheck.toml:2:17\n  |\n2 | vulnerability = \"denyy\"\n  |                 ^^^^^^^"
         );
     }
 }

@@ -1,4 +1,7 @@
-//! The library's error type: every way a run can fail (exit status 2), by concern.
+//! Why a run could not be done (exit status 2): one typed error per domain, gathered here.
+//! Each says what was wrong and where; none is a bare string.
+
+use std::path::PathBuf;
 
 use crate::advisories::AdvisoryError;
 use crate::baseline::{AcceptError, BaselineError};
@@ -6,7 +9,9 @@ use crate::cache::CacheError;
 use crate::graph::GraphError;
 use crate::index::IndexError;
 use crate::lockfile::LockfileError;
+use crate::ownership::dump::DumpError;
 use crate::policy::PolicyError;
+use crate::workspace::revision::RevisionError;
 
 /// Why a command could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -15,11 +20,11 @@ pub enum Error {
     #[error(transparent)]
     Graph(#[from] GraphError),
     /// The policy file is invalid.
-    #[error("invalid policy: {0}")]
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     /// The baseline, `trustcheck.lock`, is invalid.
-    #[error("invalid baseline: {0}")]
-    Baseline(BaselineError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     /// `baseline --accept` was given a crate it cannot accept.
     #[error(transparent)]
     Accept(#[from] AcceptError),
@@ -35,21 +40,96 @@ pub enum Error {
     /// The cache could not be used.
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// A git revision could not be read (`diff`).
+    #[error(transparent)]
+    Revision(#[from] RevisionError),
+    /// A crates.io database dump could not be read.
+    #[error(transparent)]
+    Dump(#[from] DumpError),
     /// An output file could not be written.
-    #[error("could not write {path}: {source}")]
+    #[error("could not write {}: {source}", path.display())]
     Write {
         /// The file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A crates.io database dump could not be read.
+    /// The command line asked for something the command cannot do.
     #[error(transparent)]
-    Dump(#[from] crate::ownership::dump::DumpError),
-    /// The network failed and no cached data could stand in.
-    #[error("network failure: {0}")]
-    Network(String),
-    /// The command was asked for something it cannot do.
-    #[error("{0}")]
-    Usage(String),
+    Usage(#[from] UsageError),
+    /// `fetch` could not refresh every cache.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+}
+
+impl Error {
+    /// The exit status this error ends the run with.
+    pub fn exit_code(&self) -> u8 {
+        crate::exit::FAILED
+    }
+}
+
+/// A command asked for something it cannot do.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// An option that makes no sense for the command.
+    #[error("`{command}` does not take {option}: {why}")]
+    NotApplicable {
+        /// The command.
+        command: &'static str,
+        /// The option, as written.
+        option: &'static str,
+        /// Why it does not apply.
+        why: &'static str,
+    },
+    /// `--format` given before a subcommand that is not `check`.
+    #[error(
+        "--format before the subcommand applies to `check`; write `cargo trustcheck {command} --format ...`"
+    )]
+    FormatBeforeSubcommand {
+        /// The subcommand.
+        command: &'static str,
+    },
+    /// `init` would overwrite a file.
+    #[error(
+        "{} already exists; `init` does not overwrite it (pass --force to replace both files, or run `cargo trustcheck baseline` to refresh only the baseline)",
+        path.display()
+    )]
+    WouldOverwrite {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// `baseline --accept` without a baseline.
+    #[error(
+        "there is no baseline to accept into: {} does not exist (create it with `cargo trustcheck init` or `cargo trustcheck baseline`)",
+        path.display()
+    )]
+    NoBaseline {
+        /// Where the baseline should be.
+        path: PathBuf,
+    },
+    /// `explain ID` for an advisory the database does not have.
+    #[error("no advisory `{id}` in the advisory database at {location}")]
+    NoSuchAdvisory {
+        /// The id asked for.
+        id: String,
+        /// Where the database is.
+        location: String,
+    },
+    /// `explain CRATE` for a crate that is not in the graph.
+    #[error("crate `{subject}` is not in the dependency graph of {}", root.display())]
+    NotInGraph {
+        /// The crate (and version) asked for.
+        subject: String,
+        /// The workspace root.
+        root: PathBuf,
+    },
+}
+
+/// What `fetch` could not refresh; what it did refresh is kept.
+#[derive(Debug, thiserror::Error)]
+#[error("fetch could not refresh every cache: {}", failures.join("; "))]
+pub struct FetchError {
+    /// One line per cause.
+    pub failures: Vec<String>,
 }

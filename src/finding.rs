@@ -152,6 +152,16 @@ impl FindingKind {
         }
     }
 
+    /// Whether findings of this kind are about the policy's exemptions, not about a package.
+    pub fn is_about_exemptions(self) -> bool {
+        matches!(
+            self,
+            FindingKind::ExemptionExpired
+                | FindingKind::ExemptionExpiring
+                | FindingKind::ExemptionUnused
+        )
+    }
+
     fn order(self) -> usize {
         FindingKind::ALL
             .iter()

@@ -1,14 +1,18 @@
 //! cargo-trustcheck: supply-chain policy for Rust workspaces.
 //!
-//! A run flows one way:
+//! A run flows one way, through `pipeline`, which every command calls:
 //!
 //! ```text
-//! load (workspace: cargo metadata -> graph, policy, lock file, baseline)
-//!   -> facts (advisories: the RustSec database; index: registry index entries; fetched and cached)
-//!   -> checks (advisories, yanked, licenses, sources) -> Vec<Finding>
+//! load   (workspace: cargo metadata -> graph; policy, Cargo.lock, baseline)
+//!   -> facts  (advisories: the RustSec database; index: registry index entries;
+//!              ownership: owners and publishers; fetched and cached)
+//!   -> checks (advisories, yanked, licenses, ownership, sources) -> Vec<Finding>
 //!   -> policy (levels, then exemptions, applied in `policy::evaluate` only)
-//!   -> report (human, json, sarif, markdown)
+//!   -> report (human, json, sarif, markdown, annotations)
 //! ```
+//!
+//! `cli` parses arguments into plain requests for `commands`, which call `pipeline`, which
+//! calls the stages; nothing points back up.
 #![warn(missing_docs)]
 
 pub mod advisories;
@@ -23,15 +27,19 @@ pub mod diff;
 pub mod error;
 pub mod exit;
 pub mod finding;
+pub mod git;
 pub mod graph;
 pub mod http;
 pub mod index;
 pub mod licenses;
 pub mod lockfile;
+pub mod network;
 pub mod ownership;
+pub mod pipeline;
 pub mod policy;
 pub mod report;
 pub mod sources;
+pub mod terminal;
 pub mod text;
 pub mod workspace;
 pub mod yanked;

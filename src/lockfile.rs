@@ -1,12 +1,12 @@
-//! `Cargo.lock`, read directly: its packages with their line numbers and dependencies.
+//! `Cargo.lock`, read with the `cargo-lock` crate (which rustsec already compiles in), plus the
+//! one thing it does not keep: the line of each package, for SARIF and annotations.
 //!
 //! `check` reads it while `cargo metadata` is still running, to know early which crates to load
 //! advisories and cached data for; SARIF uses its line numbers; `diff` compares two of them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-
-use serde::Deserialize;
+use std::str::FromStr;
 
 /// One `[[package]]` of a lock file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,10 +17,23 @@ pub struct LockedPackage {
     pub version: semver::Version,
     /// Cargo's source string, `None` for local packages.
     pub source: Option<String>,
+    /// The `checksum` of a registry package.
+    pub checksum: Option<String>,
     /// The 1-based line of its `name = ...` line.
     pub line: usize,
-    /// Its dependencies as written: `name`, `name version` or `name version (source)`.
-    pub dependencies: Vec<String>,
+    /// Its dependencies, resolved to a package of the file.
+    pub dependencies: Vec<LockedDependency>,
+}
+
+/// A dependency of a locked package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedDependency {
+    /// The crate name.
+    pub name: String,
+    /// Its version.
+    pub version: semver::Version,
+    /// Its source string, `None` for local packages.
+    pub source: Option<String>,
 }
 
 /// A parsed `Cargo.lock`.
@@ -34,12 +47,12 @@ pub struct Lockfile {
 #[derive(Debug, thiserror::Error)]
 pub enum LockfileError {
     /// The file could not be read.
-    #[error("could not read {path}: {source}")]
+    #[error("could not read {path}: {message}")]
     Read {
         /// The file.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// What went wrong.
+        message: String,
     },
     /// The file is not a valid lock file.
     #[error("invalid lock file {path}: {message}")]
@@ -51,27 +64,12 @@ pub enum LockfileError {
     },
 }
 
-#[derive(Deserialize)]
-struct RawLockfile {
-    #[serde(default)]
-    package: Vec<RawPackage>,
-}
-
-#[derive(Deserialize)]
-struct RawPackage {
-    name: String,
-    version: String,
-    source: Option<String>,
-    #[serde(default)]
-    dependencies: Vec<String>,
-}
-
 impl Lockfile {
     /// Reads a lock file from disk.
     pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LockfileError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| LockfileError::Read {
             path: path.display().to_string(),
-            source,
+            message: error.to_string(),
         })?;
         Lockfile::parse(&text).map_err(|message| LockfileError::Invalid {
             path: path.display().to_string(),
@@ -81,28 +79,33 @@ impl Lockfile {
 
     /// Parses lock file text.
     pub fn parse(text: &str) -> Result<Lockfile, String> {
-        let raw: RawLockfile = toml::from_str(text).map_err(|error| error.to_string())?;
+        let parsed =
+            rustsec::cargo_lock::Lockfile::from_str(text).map_err(|error| error.to_string())?;
         let name_lines = package_name_lines(text);
-        let packages = raw
-            .package
-            .into_iter()
+        let source = |source: &Option<rustsec::cargo_lock::SourceId>| {
+            source.as_ref().map(ToString::to_string)
+        };
+        let packages = parsed
+            .packages
+            .iter()
             .enumerate()
-            .map(|(index, package)| {
-                let version = semver::Version::parse(&package.version).map_err(|error| {
-                    format!(
-                        "package `{}`: invalid version `{}`: {error}",
-                        package.name, package.version
-                    )
-                })?;
-                Ok(LockedPackage {
-                    line: name_lines.get(index).copied().unwrap_or(0),
-                    name: package.name,
-                    version,
-                    source: package.source,
-                    dependencies: package.dependencies,
-                })
+            .map(|(index, package)| LockedPackage {
+                line: name_lines.get(index).copied().unwrap_or(0),
+                name: package.name.as_str().to_owned(),
+                version: package.version.clone(),
+                source: source(&package.source),
+                checksum: package.checksum.as_ref().map(ToString::to_string),
+                dependencies: package
+                    .dependencies
+                    .iter()
+                    .map(|dependency| LockedDependency {
+                        name: dependency.name.as_str().to_owned(),
+                        version: dependency.version.clone(),
+                        source: source(&dependency.source),
+                    })
+                    .collect(),
             })
-            .collect::<Result<_, String>>()?;
+            .collect();
         Ok(Lockfile { packages })
     }
 
@@ -205,13 +208,22 @@ checksum = "1b797afad3f312d1c66a56d11d0316f916356d11bd158fbc6ca6389ff6bf805a"
         );
         assert_eq!(
             lock.packages[0].dependencies,
-            vec!["time 0.1.45".to_owned()]
+            vec![LockedDependency {
+                name: "time".to_owned(),
+                version: semver::Version::new(0, 1, 45),
+                source: lock.packages[1].source.clone(),
+            }]
         );
+        assert_eq!(
+            lock.packages[1].source.as_deref(),
+            Some("registry+https://github.com/rust-lang/crates.io-index"),
+            "source strings as the file writes them"
+        );
+        assert!(lock.packages[1].checksum.is_some());
     }
 
     #[test]
     fn rejects_invalid_versions() {
-        let error = Lockfile::parse("[[package]]\nname = \"a\"\nversion = \"x\"\n").unwrap_err();
-        assert!(error.contains("invalid version"), "{error}");
+        assert!(Lockfile::parse("[[package]]\nname = \"a\"\nversion = \"x\"\n").is_err());
     }
 }

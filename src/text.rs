@@ -54,6 +54,21 @@ pub fn markdown_code(text: &str) -> String {
     format!("{fence}{pad}{clean}{pad}{fence}")
 }
 
+/// Names joined by commas, at most `shown` of them, then how many more: `a, b and 3 more`.
+pub fn name_list<S: AsRef<str>>(names: &[S], shown: usize) -> String {
+    let mut list = names
+        .iter()
+        .take(shown)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = names.len().saturating_sub(shown);
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    list
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +89,16 @@ mod tests {
         assert_eq!(escape_markdown("[x](http://e)"), "\\[x\\]\\(http://e\\)");
         assert_eq!(escape_markdown("plain words 1.2.3"), "plain words 1.2.3");
         assert_eq!(escape_markdown("@octocat"), "@\u{200b}octocat");
+    }
+
+    #[test]
+    fn long_name_lists_are_shortened() {
+        let names: Vec<String> = (0..11).map(|n| format!("c{n:02}")).collect();
+        assert_eq!(
+            name_list(&names, 8),
+            "c00, c01, c02, c03, c04, c05, c06, c07 and 3 more"
+        );
+        assert_eq!(name_list(&["a", "b"], 8), "a, b");
     }
 
     #[test]

@@ -311,7 +311,10 @@ fn diff_errors_name_the_problem() {
     assert!(stderr.contains("trustcheck.toml:2:17"), "{stderr}");
     let (code, _, stderr) = diff(&repo, &[&repo.a, &repo.b, "--format", "sarif"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("no SARIF"), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'sarif'") && stderr.contains("human, json, markdown"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -298,7 +298,7 @@ fn random_and_mutated_toml_never_panics_the_loader() {
             Ok(Err(error)) => {
                 let message = error.to_string();
                 assert!(
-                    message.starts_with("fuzz.toml"),
+                    message.starts_with("invalid policy: fuzz.toml"),
                     "an error names the file: {message}"
                 );
                 outcomes[1] += 1;

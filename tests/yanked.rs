@@ -337,7 +337,10 @@ fn an_unreachable_index_without_cached_data_fails_with_exit_2() {
         &["fetch", "--offline"],
     );
     assert_eq!(code, 2);
-    assert!(stderr.contains("cannot run with --offline"), "{stderr}");
+    assert!(
+        stderr.contains("`fetch` does not take --offline"),
+        "{stderr}"
+    );
 }
 
 #[test]

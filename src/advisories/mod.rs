@@ -51,6 +51,18 @@ pub enum AdvisoryError {
         /// The database URL.
         url: String,
     },
+    /// The cached clone was left half-updated by an interrupted run.
+    #[error(
+        "the cached advisory database for {url} ({}) was left half-updated by an interrupted update; \
+         run `cargo trustcheck fetch` to clone it afresh (or pass --advisory-db)",
+        path.display()
+    )]
+    Damaged {
+        /// The database URL.
+        url: String,
+        /// The clone's directory.
+        path: PathBuf,
+    },
     /// The cache could not be used.
     #[error(transparent)]
     Cache(#[from] crate::cache::CacheError),
@@ -198,14 +210,9 @@ fn git_commit_date(root: &Path) -> Option<Date> {
     if !root.join(".git").exists() {
         return None;
     }
-    let output = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["log", "-1", "--format=%ct"])
-        .output()
-        .ok()?;
-    let seconds: i64 = String::from_utf8_lossy(&output.stdout)
-        .trim()
+    let seconds: i64 = crate::git::Git::in_dir(root)
+        .text(&["log", "-1", "--format=%ct"])
+        .ok()?
         .parse()
         .ok()?;
     Some(Date::from_unix_seconds(seconds))
@@ -243,10 +250,52 @@ pub struct OpenedDatabase {
     pub database: AdvisoryDatabase,
     /// Where it came from, for reports: the directory, or the URL it was cloned from.
     pub location: String,
-    /// A problem worth telling the user (an update that failed and fell back to the cache).
-    pub warning: Option<String>,
-    /// Keeps the cached clone locked against updates while it is read.
-    _synced: Option<fetch::SyncedDatabase>,
+    /// Why a due update of the cached clone could not be done (the cached copy is used).
+    pub update_failure: Option<String>,
+    /// The cached clone, held locked against updates while it is read (`None` for a local
+    /// directory).
+    pub clone: Option<fetch::SyncedDatabase>,
+}
+
+impl OpenedDatabase {
+    fn local(path: &Path) -> Result<OpenedDatabase, AdvisoryError> {
+        Ok(OpenedDatabase {
+            database: AdvisoryDatabase::open(path)?,
+            location: path.display().to_string(),
+            update_failure: None,
+            clone: None,
+        })
+    }
+
+    fn cloned(url: &str, synced: fetch::SyncedDatabase) -> Result<OpenedDatabase, AdvisoryError> {
+        let mut database = AdvisoryDatabase::open(&synced.path)?;
+        if let Some(date) = synced.commit_date() {
+            database.set_last_updated(date);
+        }
+        Ok(OpenedDatabase {
+            database,
+            location: url.to_owned(),
+            update_failure: synced.update_failure.clone(),
+            clone: Some(synced),
+        })
+    }
+}
+
+/// Opens `local` when given, or the cached clone of `url` when `refresh` asks for no fetch:
+/// what can be opened without the network. `None` when a sync is needed first.
+pub fn open_without_network(
+    local: Option<&Path>,
+    url: &str,
+    cache: impl FnOnce() -> Result<crate::cache::CacheDir, crate::cache::CacheError>,
+    refresh: fetch::Refresh,
+) -> Result<Option<OpenedDatabase>, AdvisoryError> {
+    if let Some(local) = local {
+        return OpenedDatabase::local(local).map(Some);
+    }
+    match fetch::open_cached(url, &cache()?, refresh)? {
+        Some(synced) => OpenedDatabase::cloned(url, synced).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Opens `local` when given (nothing is fetched for it); otherwise syncs the clone of `url` in
@@ -258,24 +307,9 @@ pub fn obtain(
     refresh: fetch::Refresh,
 ) -> Result<OpenedDatabase, AdvisoryError> {
     if let Some(local) = local {
-        return Ok(OpenedDatabase {
-            database: AdvisoryDatabase::open(local)?,
-            location: local.display().to_string(),
-            warning: None,
-            _synced: None,
-        });
+        return OpenedDatabase::local(local);
     }
-    let synced = fetch::sync(url, &cache()?, refresh)?;
-    let mut database = AdvisoryDatabase::open(&synced.path)?;
-    if let Some(date) = synced.commit_date() {
-        database.set_last_updated(date);
-    }
-    Ok(OpenedDatabase {
-        database,
-        location: url.to_owned(),
-        warning: synced.warning.clone(),
-        _synced: Some(synced),
-    })
+    OpenedDatabase::cloned(url, fetch::sync(url, &cache()?, refresh)?)
 }
 
 /// What a target triple says about operating system and architecture, for `[affected]`.

@@ -516,7 +516,10 @@ mod tests {
             match std::panic::catch_unwind(|| parse(&mutated, Path::new("fuzz.lock"))) {
                 Ok(Ok(_)) => outcomes[0] += 1,
                 Ok(Err(error)) => {
-                    assert!(error.to_string().starts_with("fuzz.lock"), "{error}");
+                    assert!(
+                        error.to_string().starts_with("invalid baseline: fuzz.lock"),
+                        "{error}"
+                    );
                     outcomes[1] += 1;
                 }
                 Err(_) => panic!("the parser panicked on:\n{mutated}"),

@@ -9,7 +9,7 @@ mod file;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use crate::diagnostic::LocatedError as BaselineError;
+pub use crate::diagnostic::BaselineError;
 pub use file::{parse, render};
 
 use crate::graph::{DependencyGraph, Package, SourceKind, is_crates_io_index};

@@ -1,103 +1,78 @@
 //! `baseline`: rewrites `trustcheck.lock` from the current graph (versions no longer in it are
 //! pruned), or with `--accept CRATE` updates only that crate's entries; prints what changed.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use std::collections::BTreeSet;
-
-use super::write_file;
-use crate::baseline::{self, BASELINE_FILE, Baseline, BaselineError, Change};
-use crate::cache::CacheDir;
-use crate::cli::{BaselineArgs, Outcome, print_stdout};
-use crate::date::Date;
-use crate::error::Error;
-use crate::http::HttpClient;
-use crate::ownership::api::{ApiClient, api_url_from_env};
-use crate::ownership::cache::OwnershipCache;
-use crate::ownership::check::ApiAccess;
-use crate::ownership::refresh;
-use crate::policy::{DEFAULT_POLICY_FILE, Policy};
+use super::{Outcome, print, write_file};
+use crate::baseline::{self, BASELINE_FILE, Baseline, Change};
+use crate::error::{Error, UsageError};
+use crate::pipeline::{self, RunOptions};
+use crate::terminal::Terminal;
 use crate::text::sanitize_terminal as clean;
-use crate::workspace::load_graph;
+use crate::workspace::{Reads, files};
 
 /// Above this many changes, the summary gives counts only.
 const LISTED_CHANGES: usize = 50;
 
+/// What `baseline` is asked to do.
+#[derive(Clone, Debug)]
+pub struct BaselineRequest {
+    /// The run: workspace, policy (its request rate), network.
+    pub run: RunOptions,
+    /// Accept only these crates' current facts, leaving every other entry as it is.
+    pub accept: Vec<String>,
+}
+
 /// Runs `baseline`.
-pub fn run(args: &BaselineArgs) -> anyhow::Result<Outcome> {
-    let graph = load_graph(&args.graph_source.options())?;
-    let path = graph.workspace_root.join(BASELINE_FILE);
-    let existing_text = match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-        Err(error) => return Err(Error::Baseline(BaselineError::unreadable(&path, &error)).into()),
-    };
+pub fn run(request: &BaselineRequest, terminal: &Terminal) -> Result<Outcome, Error> {
+    let workspace = pipeline::load(
+        &request.run,
+        Reads {
+            policy: true,
+            baseline: false,
+        },
+    )?;
+    let path = workspace.root.join(BASELINE_FILE);
+    let existing_text = files::baseline_text(&workspace.root)?;
     let previous = existing_text
         .as_deref()
         .map(|text| baseline::parse(text, &path))
-        .transpose()
-        .map_err(Error::Baseline)?;
+        .transpose()?;
 
-    let mut updated = if args.accept.is_empty() {
-        Baseline::from_graph(&graph, previous.as_ref())
+    let mut updated = if request.accept.is_empty() {
+        Baseline::from_graph(&workspace.graph, previous.as_ref())
     } else {
         let Some(mut updated) = previous.clone() else {
-            return Err(Error::Usage(format!(
-                "there is no baseline to accept into: {} does not exist (create it with `cargo trustcheck init` or `cargo trustcheck baseline`)",
-                path.display()
-            ))
-            .into());
+            return Err(UsageError::NoBaseline { path }.into());
         };
-        for name in &args.accept {
-            updated.accept(name, &graph).map_err(Error::Accept)?;
+        for name in &request.accept {
+            updated.accept(name, &workspace.graph)?;
         }
         updated
     };
 
     let only: Option<BTreeSet<String>> =
-        (!args.accept.is_empty()).then(|| args.accept.iter().cloned().collect());
-    let policy = Policy::load(
-        &graph.workspace_root.join(DEFAULT_POLICY_FILE),
-        false,
-        Date::today(),
-    )
-    .map_err(Error::Policy)?;
-    let warnings = fill_ownership(
+        (!request.accept.is_empty()).then(|| request.accept.iter().cloned().collect());
+    let warnings = pipeline::facts::fill_baseline_ownership(
         &mut updated,
         only.as_ref(),
-        policy.ownership.requests_per_second,
-        args.graph_source.offline,
+        workspace.policy.ownership.requests_per_second,
+        request.run.network,
     )?;
     let text = baseline::render(&updated);
     if existing_text.as_deref() != Some(text.as_str()) {
         write_file(&path, &text)?;
     }
     let changes = updated.changes_since(&previous.unwrap_or_default());
-    print_stdout(&summary(&path, &updated, &changes, existing_text.is_none()))?;
+    print(
+        terminal,
+        &summary(&path, &updated, &changes, existing_text.is_none()),
+    )?;
     for warning in warnings {
-        eprintln!("warning: {}", clean(&warning));
+        terminal.warn(&warning);
     }
     Ok(Outcome::Passed)
-}
-
-/// Fills the owners and publishers of the baseline's crates.io crates (only those in `only`,
-/// when given) from the ownership cache, asking the crates.io API (unless `offline`) for what
-/// the cache lacks. Returns warnings about what could not be obtained.
-pub fn fill_ownership(
-    baseline: &mut Baseline,
-    only: Option<&BTreeSet<String>>,
-    requests_per_second: f64,
-    offline: bool,
-) -> Result<Vec<String>, Error> {
-    let client = ApiClient::new(&api_url_from_env(), HttpClient::new(), requests_per_second);
-    let cache = OwnershipCache::open(&CacheDir::from_env()?, client.base())?;
-    let access = if offline {
-        ApiAccess::Offline
-    } else {
-        ApiAccess::Online(&client)
-    };
-    let report = refresh::fill_baseline(baseline, only, &cache, access)?;
-    Ok(refresh::describe_problems(&report))
 }
 
 /// What a rewrite changed, in a few lines.

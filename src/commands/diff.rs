@@ -1,160 +1,141 @@
 //! `diff BASE [HEAD]`: the reviewer's report between two git revisions (HEAD defaults to the
-//! working tree).
+//! working tree). Both sides' root files are read the one way every command reads them; the
+//! findings come from the pipeline's checks over each side's lock file.
 
-use std::path::PathBuf;
-
-use crate::advisories::{self, fetch::Refresh};
-use crate::baseline::{BASELINE_FILE, Baseline};
-use crate::cache::CacheDir;
-use crate::cli::{DiffArgs, Outcome, print_stdout};
-use crate::date::Date;
-use crate::diff::revision::{Repository, Revision};
+use super::{Outcome, print};
 use crate::diff::{self, Diff, FindingDiff, Side, render};
-use crate::error::Error;
-use crate::lockfile::Lockfile;
-use crate::policy::{DEFAULT_POLICY_FILE, Policy, parse_policy};
-use crate::report::Format;
+use crate::error::{Error, UsageError};
+use crate::pipeline::{self, RunOptions};
 use crate::sources::RegistryNames;
+use crate::terminal::Terminal;
+use crate::workspace::files::{FileOptions, FileSource, RootFiles};
 use crate::workspace::guess_root;
+use crate::workspace::revision::{Repository, Revision};
 
-/// One side's files, read and parsed.
-struct LoadedSide {
-    side: Side,
-    baseline: Baseline,
+/// The formats `diff` renders in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Text for a terminal.
+    #[default]
+    Human,
+    /// The contract's JSON document.
+    Json,
+    /// GitHub-flavoured Markdown, for a pull-request comment.
+    Markdown,
 }
 
+/// What `diff` is asked to do.
+#[derive(Clone, Debug)]
+pub struct DiffRequest {
+    /// The run: workspace, `--policy`, `--advisory-db`.
+    pub run: RunOptions,
+    /// The base revision.
+    pub base: String,
+    /// The head revision (`None`: the working tree).
+    pub head: Option<String>,
+    /// The output format.
+    pub format: DiffFormat,
+}
+
+/// One side's files, read and parsed.
 fn load_side(
     repository: &Repository,
     revision: &Revision,
-    today: Date,
-) -> Result<LoadedSide, Error> {
-    let label = revision.label();
-    let located = |file: &str| match revision {
-        Revision::WorkingTree => repository.workspace_dir.join(file),
-        Revision::Commit { name, .. } => PathBuf::from(format!("{name}:{file}")),
-    };
-    let read = |file: &str| {
-        repository
-            .read(revision, file)
-            .map_err(|error| Error::Usage(error.to_string()))
-    };
-    let policy = match read(DEFAULT_POLICY_FILE)? {
-        Some(text) => parse_policy(&text, &located(DEFAULT_POLICY_FILE), today)?,
-        None => Policy::default(),
-    };
-    let lockfile = match read("Cargo.lock")? {
-        Some(text) => Lockfile::parse(&text).map_err(|message| {
-            Error::Usage(format!(
-                "invalid lock file {}: {message}",
-                located("Cargo.lock").display()
-            ))
-        })?,
-        None => Lockfile::default(),
-    };
-    let baseline = match read(BASELINE_FILE)? {
-        Some(text) => crate::baseline::parse(&text, &located(BASELINE_FILE))?,
-        None => Baseline::default(),
-    };
-    Ok(LoadedSide {
-        side: Side {
-            label,
-            policy,
-            lockfile,
+    options: &FileOptions,
+) -> Result<(Side, crate::baseline::Baseline), Error> {
+    let source = match revision {
+        Revision::WorkingTree => FileSource::WorkingTree {
+            root: &repository.workspace_dir,
         },
-        baseline,
-    })
+        Revision::Commit { name, id } => FileSource::Revision {
+            repository,
+            name,
+            id,
+        },
+    };
+    let files = RootFiles::read(source, options);
+    Ok((
+        Side {
+            label: revision.label(),
+            policy: files.policy?.unwrap_or_default(),
+            lockfile: files.lockfile?.unwrap_or_default(),
+        },
+        files.baseline?.unwrap_or_default(),
+    ))
 }
 
-/// Computes the diff between two revisions of the workspace at `root`.
-pub fn compute(
-    root: &std::path::Path,
-    base: &str,
-    head: Option<&str>,
-    advisory_db: Option<&std::path::Path>,
-    today: Date,
-) -> Result<Diff, Error> {
-    let repository = Repository::discover(root).map_err(|error| Error::Usage(error.to_string()))?;
-    let base_revision = repository
-        .resolve(base)
-        .map_err(|error| Error::Usage(error.to_string()))?;
-    let head_revision = match head {
-        Some(name) => repository
-            .resolve(name)
-            .map_err(|error| Error::Usage(error.to_string()))?,
+/// Computes the diff between two revisions of the workspace.
+pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
+    let options = &request.run;
+    if options.workspace.graph.narrows() {
+        return Err(UsageError::NotApplicable {
+            command: "diff",
+            option: "graph options (--target, --features, --all-features, --no-default-features, --exclude-dev)",
+            why: "it compares the lock files of two revisions as they are",
+        }
+        .into());
+    }
+    let root = guess_root(options.workspace.manifest_path.as_deref());
+    let repository = Repository::discover(&root)?;
+    let base_revision = repository.resolve(&request.base)?;
+    let head_revision = match &request.head {
+        Some(name) => repository.resolve(name)?,
         None => Revision::WorkingTree,
     };
-    let base_side = load_side(&repository, &base_revision, today)?;
-    let head_side = load_side(&repository, &head_revision, today)?;
+    let file_options = FileOptions {
+        policy: options.workspace.policy.clone(),
+        read_policy: true,
+        read_baseline: true,
+        today: options.today,
+    };
+    let (base, base_baseline) = load_side(&repository, &base_revision, &file_options)?;
+    let (head, head_baseline) = load_side(&repository, &head_revision, &file_options)?;
 
     // Findings need the advisory database: the given directory, or the cached clone (nothing
     // is fetched for a diff).
-    let database = match advisory_db {
-        Some(path) => Some(advisories::obtain(
-            Some(path),
-            "",
-            CacheDir::from_env,
-            Refresh::Offline,
-        )?),
-        None => advisories::obtain(
-            None,
-            &head_side.side.policy.advisories.db_url,
-            CacheDir::from_env,
-            Refresh::Offline,
-        )
-        .ok(),
-    };
-    let findings = match database {
+    let findings = match pipeline::facts::cached_database(
+        options.advisory_db.as_deref(),
+        &head.policy.advisories.db_url,
+    )? {
         Some(mut opened) => {
-            let names: Vec<&str> = base_side
-                .side
-                .lockfile
-                .names()
-                .chain(head_side.side.lockfile.names())
-                .collect();
+            let names: Vec<&str> = base.lockfile.names().chain(head.lockfile.names()).collect();
             opened.database.load_crates(names)?;
-            let registries = RegistryNames::discover(root);
-            let before =
-                diff::side_verdicts(&base_side.side, &opened.database, &registries, root, today);
-            let after =
-                diff::side_verdicts(&head_side.side, &opened.database, &registries, root, today);
-            diff::diff_findings(before, after)
+            let registries = RegistryNames::discover(&root);
+            let verdicts = |side: &Side| {
+                let graph = diff::lock_graph(&side.lockfile, &root);
+                pipeline::evaluate_lock_graph(
+                    &graph,
+                    &side.policy,
+                    &opened.database,
+                    &registries,
+                    options.today,
+                )
+                .into_iter()
+                .filter(|verdict| !verdict.finding.kind.is_about_exemptions())
+                .collect()
+            };
+            diff::diff_findings(verdicts(&base), verdicts(&head))
         }
         None => FindingDiff::default(),
     };
     Ok(Diff {
-        base: base_side.side.label.clone(),
-        head: head_side.side.label.clone(),
-        exemptions: diff::diff_exemptions(
-            &base_side.side.policy.exemptions,
-            &head_side.side.policy.exemptions,
-        ),
-        baseline: diff::baseline::diff_baselines(&base_side.baseline, &head_side.baseline),
-        dependencies: diff::diff_dependencies(&base_side.side.lockfile, &head_side.side.lockfile),
+        base: base.label.clone(),
+        head: head.label.clone(),
+        exemptions: diff::diff_exemptions(&base.policy.exemptions, &head.policy.exemptions),
+        baseline: diff::baseline::diff_baselines(&base_baseline, &head_baseline),
+        dependencies: diff::diff_dependencies(&base.lockfile, &head.lockfile),
         findings,
     })
 }
 
 /// Runs `diff`.
-pub fn run(args: &DiffArgs) -> anyhow::Result<Outcome> {
-    let root = guess_root(args.manifest_path.as_deref());
-    let diff = compute(
-        &root,
-        &args.base,
-        args.head.as_deref(),
-        args.advisory_db.as_deref(),
-        Date::today(),
-    )?;
-    let text = match args.format {
-        Format::Json => render::json(&diff),
-        Format::Markdown => render::markdown(&diff),
-        Format::Human => render::human(&diff),
-        Format::Sarif => {
-            return Err(Error::Usage(
-                "diff has no SARIF format: use human, json or markdown".to_owned(),
-            )
-            .into());
-        }
+pub fn run(request: &DiffRequest, terminal: &Terminal) -> Result<Outcome, Error> {
+    let diff = compute(request)?;
+    let text = match request.format {
+        DiffFormat::Json => render::json(&diff),
+        DiffFormat::Markdown => render::markdown(&diff),
+        DiffFormat::Human => render::human(&diff),
     };
-    print_stdout(&text)?;
+    print(terminal, &text)?;
     Ok(Outcome::Passed)
 }

@@ -1,22 +1,48 @@
-//! `explain ID-or-CRATE`: one advisory in full, or why one crate is in the graph (its dependency
-//! paths), which findings and exemptions apply to it, and what the baseline accepted for it.
+//! `explain ID-or-CRATE`: one advisory in full and what it means for this workspace, or why one
+//! crate is in the graph (its dependency paths), which findings and exemptions apply to each of
+//! its versions, and what the baseline accepted for it.
+//!
+//! Both run the whole pipeline once (the advisory database is opened once, so no lock is ever
+//! asked for twice), and any error of that run is an error of `explain`.
 
 use std::fmt::Write;
 
 use rustsec::Advisory;
 use serde_json::json;
 
-use super::check::{self, CheckRequest};
-use crate::advisories::{self, advisory_ref, fetch::Refresh, kind_of};
+use super::{Outcome, print};
+use crate::advisories::{self, TargetFilter, advisory_ref, kind_of};
 use crate::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
-use crate::cache::{CacheDir, FRESH_FOR};
-use crate::cli::{ExplainArgs, Outcome, print_stdout};
-use crate::error::Error;
-use crate::graph::Package;
-use crate::report::Format;
+use crate::error::{Error, UsageError};
+use crate::finding::Verdict;
+use crate::graph::{DependencyGraph, Package};
+use crate::pipeline::{self, AdvisoryScope, RunOptions};
+use crate::policy::{DEFAULT_ADVISORY_DB_URL, Exemption, Policy};
 use crate::report::json::JsonFinding;
+use crate::terminal::Terminal;
 use crate::text::sanitize_terminal as clean;
-use crate::workspace::guess_root;
+use crate::workspace;
+
+/// The formats `explain` renders in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// Text for a terminal.
+    #[default]
+    Human,
+    /// A JSON document.
+    Json,
+}
+
+/// What `explain` is asked to do.
+#[derive(Clone, Debug)]
+pub struct ExplainRequest {
+    /// The run: workspace, graph options, network.
+    pub run: RunOptions,
+    /// An advisory id or alias, or a crate (`name` or `name@version`).
+    pub subject: String,
+    /// The output format.
+    pub format: ExplainFormat,
+}
 
 /// Whether the subject names an advisory rather than a crate.
 pub fn is_advisory_id(subject: &str) -> bool {
@@ -27,85 +53,169 @@ pub fn is_advisory_id(subject: &str) -> bool {
 }
 
 /// Runs `explain`.
-pub fn run(args: &ExplainArgs) -> anyhow::Result<Outcome> {
-    let request = args.workspace.request(&args.graph);
-    let text = if is_advisory_id(&args.subject) {
-        explain_advisory(&request, &args.subject, args.format)?
+pub fn run(request: &ExplainRequest, terminal: &Terminal) -> Result<Outcome, Error> {
+    let text = if is_advisory_id(&request.subject) {
+        explain_advisory(request)?
     } else {
-        explain_crate(&request, &args.subject, args.format)?
+        explain_crate(request)?
     };
-    print_stdout(&text)?;
+    print(terminal, &text)?;
     Ok(Outcome::Passed)
 }
 
-fn explain_advisory(request: &CheckRequest, id: &str, format: Format) -> Result<String, Error> {
-    let root = guess_root(request.workspace.manifest_path.as_deref());
-    let policy = check::policy_only(request, &root)?;
-    let refresh = if request.workspace.offline {
-        Refresh::Offline
-    } else {
-        Refresh::IfStale(FRESH_FOR)
-    };
-    let mut opened = advisories::obtain(
-        request.advisory_db.as_deref(),
-        &policy.advisories.db_url,
-        CacheDir::from_env,
-        refresh,
-    )?;
-    opened.database.load_all()?;
-    let advisory = opened.database.find(id).cloned().ok_or_else(|| {
-        Error::Usage(format!(
-            "no advisory `{id}` in the advisory database at {}",
-            opened.location
-        ))
-    })?;
+/// How one package of the graph stands with an advisory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Standing {
+    /// The advisory applies; its finding (levelled, maybe exempted) is in the report.
+    Affected,
+    /// The locked version is not affected.
+    NotAffected,
+    /// The version is affected, but the advisory is restricted to platforms none of the
+    /// selected targets is.
+    OtherTargets,
+    /// The package is not from the registry the advisory is about.
+    OtherSource,
+}
 
-    // Best effort: which packages of this workspace it affects, when run inside one.
-    let affected: Vec<crate::finding::Verdict> =
-        if root.join("Cargo.toml").is_file() || request.workspace.metadata_json.is_some() {
-            check::run(request)
-                .map(|report| {
-                    report
-                        .verdicts
-                        .into_iter()
-                        .filter(|verdict| {
-                            verdict.finding.advisory_id() == Some(advisory.metadata.id.as_str())
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-
-    Ok(match format {
-        Format::Json => {
-            let reference = advisory_ref(&advisory);
-            let document = json!({
-                "format-version": 1,
-                "advisory": {
-                    "id": reference.id,
-                    "crate": advisory.metadata.package.as_str(),
-                    "kind": kind_of(&advisory),
-                    "title": advisory.metadata.title,
-                    "description": advisory.metadata.description,
-                    "date": reference.date,
-                    "aliases": reference.aliases,
-                    "severity": reference.severity,
-                    "patched": reference.patched,
-                    "unaffected": advisory.versions.unaffected().iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    "withdrawn": advisory.metadata.withdrawn.as_ref().map(|date| date.as_str().to_owned()),
-                    "url": reference.url,
-                },
-                "findings": affected.iter().map(JsonFinding::of).collect::<Vec<_>>(),
-            });
-            serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+impl Standing {
+    fn code(&self) -> &'static str {
+        match self {
+            Standing::Affected => "affected",
+            Standing::NotAffected => "not-affected",
+            Standing::OtherTargets => "other-targets",
+            Standing::OtherSource => "other-source",
         }
-        _ => render_advisory(&advisory, &affected),
+    }
+}
+
+/// What the workspace's run says about an advisory.
+struct InWorkspace {
+    root: std::path::PathBuf,
+    targets: Vec<String>,
+    packages: Vec<(Package, Standing, Vec<Vec<String>>)>,
+    findings: Vec<Verdict>,
+}
+
+fn standing(advisory: &Advisory, package: &Package, targets: &TargetFilter) -> Standing {
+    let every_platform = TargetFilter::new(&[]);
+    if advisories::affects(advisory, package, targets) {
+        Standing::Affected
+    } else if advisories::affects(advisory, package, &every_platform) {
+        Standing::OtherTargets
+    } else if advisory.versions.is_vulnerable(&package.version)
+        && advisory.metadata.withdrawn.is_none()
+    {
+        Standing::OtherSource
+    } else {
+        Standing::NotAffected
+    }
+}
+
+fn explain_advisory(request: &ExplainRequest) -> Result<String, Error> {
+    let id = request.subject.as_str();
+    let options = &request.run;
+    let (database, in_workspace) = if workspace::exists(&options.workspace) {
+        let checked = pipeline::check(options, AdvisoryScope::All)?;
+        let canonical = checked
+            .facts
+            .database
+            .database
+            .find(id)
+            .map(|advisory| advisory.metadata.id.as_str().to_owned());
+        let findings = checked
+            .report
+            .verdicts
+            .into_iter()
+            .filter(|verdict| {
+                canonical.is_some() && verdict.finding.advisory_id() == canonical.as_deref()
+            })
+            .collect();
+        let in_workspace = InWorkspace {
+            root: checked.workspace.root.clone(),
+            targets: options.workspace.graph.targets.clone(),
+            packages: Vec::new(),
+            findings,
+        };
+        (
+            checked.facts.database,
+            Some((checked.workspace, in_workspace)),
+        )
+    } else {
+        // Outside a workspace: the advisory alone, from --advisory-db or the database the
+        // policy given with --policy names (else the default one).
+        let url = match &options.workspace.policy {
+            Some(path) => Policy::load(path, true, options.today)?.advisories.db_url,
+            None => DEFAULT_ADVISORY_DB_URL.to_owned(),
+        };
+        let database = pipeline::facts::open_database(
+            options.advisory_db.as_deref(),
+            &url,
+            options.refresh(),
+            [],
+            AdvisoryScope::All,
+        )?;
+        (database, None)
+    };
+    let advisory =
+        database
+            .database
+            .find(id)
+            .cloned()
+            .ok_or_else(|| UsageError::NoSuchAdvisory {
+                id: id.to_owned(),
+                location: database.location.clone(),
+            })?;
+    let in_workspace = in_workspace.map(|(workspace, mut in_workspace)| {
+        let targets = TargetFilter::new(&in_workspace.targets);
+        in_workspace.packages = workspace
+            .graph
+            .packages_named(advisory.metadata.package.as_str())
+            .map(|package| {
+                (
+                    package.clone(),
+                    standing(&advisory, package, &targets),
+                    workspace.graph.paths_to(&package.id),
+                )
+            })
+            .collect();
+        in_workspace
+    });
+    Ok(match request.format {
+        ExplainFormat::Json => advisory_json(&advisory, in_workspace.as_ref()),
+        ExplainFormat::Human => render_advisory(&advisory, in_workspace.as_ref()),
     })
 }
 
-fn render_advisory(advisory: &Advisory, affected: &[crate::finding::Verdict]) -> String {
+fn advisory_json(advisory: &Advisory, in_workspace: Option<&InWorkspace>) -> String {
+    let reference = advisory_ref(advisory);
+    let document = json!({
+        "format-version": 1,
+        "advisory": {
+            "id": reference.id,
+            "crate": advisory.metadata.package.as_str(),
+            "kind": kind_of(advisory),
+            "title": advisory.metadata.title,
+            "description": advisory.metadata.description,
+            "date": reference.date,
+            "aliases": reference.aliases,
+            "severity": reference.severity,
+            "patched": reference.patched,
+            "unaffected": advisory.versions.unaffected().iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "withdrawn": advisory.metadata.withdrawn.as_ref().map(|date| date.as_str().to_owned()),
+            "url": reference.url,
+        },
+        "findings": in_workspace.map(|in_workspace| in_workspace.findings.iter().map(JsonFinding::of).collect::<Vec<_>>()).unwrap_or_default(),
+        "packages": in_workspace.map(|in_workspace| in_workspace.packages.iter().map(|(package, standing, paths)| json!({
+            "version": package.version.to_string(),
+            "source": package.source,
+            "standing": standing.code(),
+            "paths": paths,
+        })).collect::<Vec<_>>()),
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
+}
+
+fn render_advisory(advisory: &Advisory, in_workspace: Option<&InWorkspace>) -> String {
     let reference = advisory_ref(advisory);
     let metadata = &advisory.metadata;
     let mut out = String::new();
@@ -138,10 +248,17 @@ fn render_advisory(advisory: &Advisory, affected: &[crate::finding::Verdict]) ->
             .collect::<Vec<_>>()
             .join(", "),
     );
-    if let Some(affected) = &advisory.affected {
-        field("os", affected.os.join(", "));
-        field("arch", affected.arch.join(", "));
-    }
+    let restriction = advisory.affected.as_ref().map(|affected| {
+        let mut parts = Vec::new();
+        if !affected.os.is_empty() {
+            parts.push(format!("os = {}", affected.os.join(", ")));
+        }
+        if !affected.arch.is_empty() {
+            parts.push(format!("arch = {}", affected.arch.join(", ")));
+        }
+        parts.join("; ")
+    });
+    field("platforms", restriction.clone().unwrap_or_default());
     if let Some(withdrawn) = &metadata.withdrawn {
         field("withdrawn", withdrawn.as_str().to_owned());
     }
@@ -150,67 +267,111 @@ fn render_advisory(advisory: &Advisory, affected: &[crate::finding::Verdict]) ->
     for line in metadata.description.trim().lines() {
         let _ = writeln!(out, "  {}", clean(line));
     }
-    if !affected.is_empty() {
-        let _ = writeln!(out, "\nIn this workspace:");
-        for verdict in affected {
-            let finding = &verdict.finding;
-            let status = match &verdict.exemption {
-                Some(exemption) => format!(
-                    "exempted until {} (policy line {})",
-                    exemption.expires, exemption.line
-                ),
-                None => verdict.level.to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "  {} {} [{status}]",
-                clean(finding.crate_name().unwrap_or("")),
-                finding
-                    .version()
-                    .map(ToString::to_string)
-                    .unwrap_or_default()
-            );
-            for path in &finding.paths {
-                let _ = writeln!(out, "    path {}", clean(&path.join(" → ")));
+    let Some(in_workspace) = in_workspace else {
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "\nIn this workspace ({}):",
+        clean(&in_workspace.root.display().to_string())
+    );
+    if in_workspace.packages.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} is not in the dependency graph",
+            clean(metadata.package.as_str())
+        );
+    }
+    for (package, standing, paths) in &in_workspace.packages {
+        let name = format!("{} {}", clean(&package.name), package.version);
+        match standing {
+            Standing::Affected => {
+                for verdict in in_workspace.findings.iter().filter(|verdict| {
+                    verdict.finding.version() == Some(&package.version)
+                        && verdict.finding.package.as_ref().map(|p| &p.source)
+                            == Some(&package.source)
+                }) {
+                    let status = match &verdict.exemption {
+                        Some(exemption) => format!(
+                            "exempted until {} (policy line {})",
+                            exemption.expires, exemption.line
+                        ),
+                        None => verdict.level.to_string(),
+                    };
+                    let _ = writeln!(out, "  {name}: affected [{status}]");
+                }
+                if metadata.withdrawn.is_none()
+                    && !in_workspace
+                        .findings
+                        .iter()
+                        .any(|verdict| verdict.finding.version() == Some(&package.version))
+                {
+                    let _ = writeln!(
+                        out,
+                        "  {name}: affected (the policy allows this kind of finding)"
+                    );
+                }
             }
+            Standing::NotAffected => {
+                let _ = writeln!(out, "  {name}: not affected");
+            }
+            Standing::OtherTargets => {
+                let _ = writeln!(
+                    out,
+                    "  {name}: does not apply to the selected targets ({}): the advisory is restricted to {}",
+                    clean(&in_workspace.targets.join(", ")),
+                    clean(&restriction.clone().unwrap_or_default())
+                );
+            }
+            Standing::OtherSource => {
+                let _ = writeln!(
+                    out,
+                    "  {name}: not affected: it comes from {}, not from the registry the advisory is about",
+                    clean(package.source.as_deref().unwrap_or("a local path"))
+                );
+            }
+        }
+        for path in paths.iter().filter(|path| path.len() > 1) {
+            let _ = writeln!(out, "    path {}", clean(&path.join(" → ")));
         }
     }
     out
 }
 
-fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Result<String, Error> {
+fn explain_crate(request: &ExplainRequest) -> Result<String, Error> {
+    let subject = request.subject.as_str();
     let (name, version) = match subject.split_once('@') {
         Some((name, version)) => (name, Some(version)),
         None => (subject, None),
     };
-    let loaded = check::load(request)?;
-    let report = check::evaluate(&loaded, request);
-    let graph = &loaded.workspace.graph;
+    let checked = pipeline::check(&request.run, AdvisoryScope::Graph)?;
+    let workspace = &checked.workspace;
+    let graph = &workspace.graph;
     let packages: Vec<&Package> = graph
         .packages_named(name)
         .filter(|package| version.is_none_or(|version| package.version.to_string() == version))
         .collect();
     if packages.is_empty() {
-        return Err(Error::Usage(format!(
-            "crate `{subject}` is not in the dependency graph of {}",
-            loaded.workspace.root.display()
-        )));
+        return Err(UsageError::NotInGraph {
+            subject: subject.to_owned(),
+            root: workspace.root.clone(),
+        }
+        .into());
     }
-    let verdicts: Vec<&crate::finding::Verdict> = report
+    let verdicts: Vec<&Verdict> = checked
+        .report
         .verdicts
         .iter()
         .filter(|verdict| verdict.finding.crate_name() == Some(name))
         .filter(|verdict| {
-            version.is_none_or(|version| {
-                verdict
-                    .finding
-                    .version()
-                    .is_none_or(|found| found.to_string() == version)
-            })
+            verdict
+                .finding
+                .version()
+                .is_none_or(|found| packages.iter().any(|package| &package.version == found))
         })
         .collect();
-    let policy = &loaded.workspace.policy;
-    let exemptions: Vec<&crate::policy::Exemption> = policy
+    let policy = &workspace.policy;
+    let exemptions: Vec<&Exemption> = policy
         .exemptions
         .iter()
         .filter(|exemption| {
@@ -223,8 +384,24 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
                 })
         })
         .collect();
+    let of_package = |package: &Package| -> Vec<&Verdict> {
+        verdicts
+            .iter()
+            .copied()
+            .filter(|verdict| {
+                verdict.finding.package.as_ref().is_some_and(|found| {
+                    found.version == package.version && found.source == package.source
+                })
+            })
+            .collect()
+    };
+    let about_crate: Vec<&Verdict> = verdicts
+        .iter()
+        .copied()
+        .filter(|verdict| verdict.finding.package.is_none())
+        .collect();
 
-    if format == Format::Json {
+    if request.format == ExplainFormat::Json {
         let document = json!({
             "format-version": 1,
             "crate": name,
@@ -234,7 +411,8 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
                 "license": package.license,
                 "workspace-member": package.is_member,
                 "paths": graph.paths_to(&package.id),
-                "dependencies": graph.dependencies_of(package).iter().map(|dep| format!("{} {}", dep.name, dep.version)).collect::<Vec<_>>(),
+                "dependencies": dependency_names(graph, package),
+                "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "findings": verdicts.iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
             "exemptions": exemptions.iter().map(|exemption| json!({
@@ -246,7 +424,7 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
                 "reason": exemption.reason,
                 "expires": exemption.expires.to_string(),
             })).collect::<Vec<_>>(),
-            "baseline": loaded.workspace.baseline.as_ref().map(|baseline| baseline_json(baseline, name)),
+            "baseline": workspace.baseline.as_ref().map(|baseline| baseline_json(baseline, name)),
         });
         return Ok(serde_json::to_string_pretty(&document).unwrap_or_default() + "\n");
     }
@@ -270,48 +448,35 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
             "  license     {}",
             clean(package.license.as_deref().unwrap_or("(none)"))
         );
-        let paths = graph.paths_to(&package.id);
         if package.is_member {
             let _ = writeln!(out, "  in graph    as a workspace member");
         }
-        for path in paths.iter().filter(|path| path.len() > 1) {
+        for path in graph
+            .paths_to(&package.id)
+            .iter()
+            .filter(|path| path.len() > 1)
+        {
             let _ = writeln!(out, "  path        {}", clean(&path.join(" → ")));
         }
-        let dependencies: Vec<String> = graph
-            .dependencies_of(package)
-            .iter()
-            .map(|dep| format!("{} {}", dep.name, dep.version))
-            .collect();
+        let dependencies = dependency_names(graph, package);
         if !dependencies.is_empty() {
             let _ = writeln!(out, "  depends on  {}", clean(&dependencies.join(", ")));
         }
+        let found = of_package(package);
+        if found.is_empty() {
+            let _ = writeln!(out, "  findings    none");
+        }
+        for verdict in found {
+            let _ = writeln!(out, "  finding     {}", finding_line(verdict));
+        }
     }
-    let _ = writeln!(out, "\nFindings:");
-    if verdicts.is_empty() {
-        let _ = writeln!(out, "  none");
+    if !about_crate.is_empty() {
+        let _ = writeln!(out, "\nFindings about the crate:");
+        for verdict in about_crate {
+            let _ = writeln!(out, "  {}", finding_line(verdict));
+        }
     }
-    for verdict in &verdicts {
-        let finding = &verdict.finding;
-        let status = match &verdict.exemption {
-            Some(exemption) => format!(
-                "exempted until {} (policy line {})",
-                exemption.expires, exemption.line
-            ),
-            None => verdict.level.to_string(),
-        };
-        let advisory = finding
-            .advisory_id()
-            .map(|id| format!(" {id}"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  [{status}] {}{}: {}",
-            finding.kind,
-            clean(&advisory),
-            clean(&finding.message)
-        );
-    }
-    render_history(&mut out, loaded.workspace.baseline.as_ref(), name);
+    render_history(&mut out, workspace.baseline.as_ref(), name);
     let _ = writeln!(out, "\nExemptions:");
     if exemptions.is_empty() {
         let _ = writeln!(out, "  none");
@@ -320,7 +485,7 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
         let _ = writeln!(
             out,
             "  {}:{} {} (until {}): {}",
-            policy.display_name(),
+            clean(&policy.display_name()),
             exemption.line,
             clean(&exemption.describe()),
             exemption.expires,
@@ -328,6 +493,35 @@ fn explain_crate(request: &CheckRequest, subject: &str, format: Format) -> Resul
         );
     }
     Ok(out)
+}
+
+fn dependency_names(graph: &DependencyGraph, package: &Package) -> Vec<String> {
+    graph
+        .dependencies_of(package)
+        .iter()
+        .map(|dep| format!("{} {}", dep.name, dep.version))
+        .collect()
+}
+
+fn finding_line(verdict: &Verdict) -> String {
+    let finding = &verdict.finding;
+    let status = match &verdict.exemption {
+        Some(exemption) => format!(
+            "exempted until {} (policy line {})",
+            exemption.expires, exemption.line
+        ),
+        None => verdict.level.to_string(),
+    };
+    let advisory = finding
+        .advisory_id()
+        .map(|id| format!(" {id}"))
+        .unwrap_or_default();
+    format!(
+        "[{status}] {}{}: {}",
+        finding.kind,
+        clean(&advisory),
+        clean(&finding.message)
+    )
 }
 
 fn publisher_json(publisher: &Publisher) -> serde_json::Value {
@@ -361,7 +555,7 @@ fn baseline_json(baseline: &Baseline, name: &str) -> serde_json::Value {
         .collect()
 }
 
-/// The crate's license history from the baseline: each recorded version and its license.
+/// The crate's history from the baseline: each recorded version, its license and publisher.
 fn render_history(out: &mut String, baseline: Option<&Baseline>, name: &str) {
     let _ = writeln!(out, "\nBaseline ({BASELINE_FILE}):");
     let Some(baseline) = baseline else {
@@ -418,11 +612,9 @@ fn render_history(out: &mut String, baseline: Option<&Baseline>, name: &str) {
                 }
                 None => String::new(),
             };
-            let _ = writeln!(
-                out,
-                "  {:<width$}{from}  {license}{publisher}",
-                version.to_string()
-            );
+            let version = version.to_string();
+            let pad = " ".repeat(width.saturating_sub(version.len()));
+            let _ = writeln!(out, "  {version}{pad}{from}  {license}{publisher}");
         }
     }
     if !recorded {

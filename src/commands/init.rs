@@ -1,17 +1,21 @@
 //! `init`: writes a commented `trustcheck.toml` for the workspace, whose license allow list is
-//! the licenses the graph uses today, and the first baseline, `trustcheck.lock`. It needs only
-//! the dependency graph: no advisory database, no network.
+//! the licenses the graph uses today, and the first baseline, `trustcheck.lock`. It needs the
+//! dependency graph and ownership data (from the cache, else the API unless offline); no
+//! advisory database.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use super::write_file;
+use super::{Outcome, print, write_file};
 use crate::baseline::{self, BASELINE_FILE, Baseline};
-use crate::cli::{InitArgs, Outcome, print_stdout};
-use crate::error::Error;
+use crate::error::{Error, UsageError};
 use crate::licenses::{self, Usage};
+use crate::pipeline::{self, RunOptions};
 use crate::policy::{DEFAULT_ALLOWED_LICENSES, DEFAULT_POLICY_FILE, Policy};
-use crate::workspace::load_graph;
+use crate::terminal::Terminal;
+use crate::text::sanitize_terminal as clean;
+use crate::workspace::Reads;
 
 /// The documented defaults the generated policy starts from.
 const EXAMPLE_POLICY: &str = include_str!("../../policy.example.toml");
@@ -19,34 +23,50 @@ const EXAMPLE_POLICY: &str = include_str!("../../policy.example.toml");
 /// How many crate names a comment lists before saying how many more there are.
 const NAMED_CRATES: usize = 8;
 
+/// The widest an allow-list entry is padded for its comment to line up.
+const ALIGN_WIDTH: usize = 40;
+
+/// What `init` is asked to do.
+#[derive(Clone, Debug)]
+pub struct InitRequest {
+    /// The run: workspace, network (`--policy` names where the policy is written).
+    pub run: RunOptions,
+    /// Replace an existing policy and baseline.
+    pub force: bool,
+}
+
 /// Runs `init`.
-pub fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
-    let graph = load_graph(&args.graph_source.options())?;
-    let root = &graph.workspace_root;
-    let policy_path = root.join(DEFAULT_POLICY_FILE);
+pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error> {
+    let workspace = pipeline::load(
+        &request.run,
+        Reads {
+            policy: false,
+            baseline: false,
+        },
+    )?;
+    let root = &workspace.root;
+    let policy_path: PathBuf = request
+        .run
+        .workspace
+        .policy
+        .clone()
+        .unwrap_or_else(|| root.join(DEFAULT_POLICY_FILE));
     let baseline_path = root.join(BASELINE_FILE);
-    if !args.force {
+    if !request.force {
         for path in [&policy_path, &baseline_path] {
             if path.exists() {
-                return Err(Error::Usage(format!(
-                    "{} already exists; `init` does not overwrite it (pass --force to replace both files, \
-                     or run `cargo trustcheck baseline` to refresh only the baseline)",
-                    path.display()
-                ))
-                .into());
+                return Err(UsageError::WouldOverwrite { path: path.clone() }.into());
             }
         }
     }
-    let usage = licenses::usage(&graph, &Policy::default().licenses);
-    let policy = policy_text(&usage).ok_or_else(|| {
-        Error::Usage("the built-in policy template has no `[licenses] allow` list".to_owned())
-    })?;
-    let mut baseline = Baseline::from_graph(&graph, None);
-    let warnings = super::baseline::fill_ownership(
+    let usage = licenses::usage(&workspace.graph, &Policy::default().licenses);
+    let policy = policy_text(&usage);
+    let mut baseline = Baseline::from_graph(&workspace.graph, None);
+    let warnings = pipeline::facts::fill_baseline_ownership(
         &mut baseline,
         None,
         Policy::default().ownership.requests_per_second,
-        args.graph_source.offline,
+        request.run.network,
     )?;
     write_file(&policy_path, &policy)?;
     write_file(&baseline_path, &baseline::render(&baseline))?;
@@ -97,7 +117,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
                 out,
                 "note: {what} ({}): {}; `cargo trustcheck check` denies them",
                 crates.len(),
-                crate::text::sanitize_terminal(&name_list(crates))
+                name_list(crates)
             );
         }
     }
@@ -105,11 +125,23 @@ pub fn run(args: &InitArgs) -> anyhow::Result<Outcome> {
         out,
         "Review both files, then commit them; `cargo trustcheck check` enforces the policy."
     );
-    print_stdout(&out)?;
+    print(terminal, &clean_lines(&out))?;
     for warning in warnings {
-        eprintln!("warning: {}", crate::text::sanitize_terminal(&warning));
+        terminal.warn(&warning);
     }
     Ok(Outcome::Passed)
+}
+
+/// Each line of `text` stripped of control characters (crate names and licenses come from
+/// the registry).
+fn clean_lines(text: &str) -> String {
+    text.lines().map(|line| clean(line) + "\n").collect()
+}
+
+/// `text` followed by spaces up to `width` characters (nothing added past it).
+fn padded(text: &str, width: usize) -> String {
+    let length = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(length)))
 }
 
 fn plural(count: usize) -> &'static str {
@@ -126,29 +158,37 @@ fn split_usage(usage: &Usage) -> (Vec<String>, Vec<String>) {
 }
 
 fn name_list(crates: &BTreeSet<String>) -> String {
-    let names: Vec<&str> = crates
-        .iter()
-        .map(String::as_str)
-        .take(NAMED_CRATES)
-        .collect();
-    let mut list = names.join(", ");
-    let more = crates.len().saturating_sub(NAMED_CRATES);
-    if more > 0 {
-        let _ = write!(list, " and {more} more");
-    }
-    list
+    let names: Vec<&String> = crates.iter().collect();
+    crate::text::name_list(&names, NAMED_CRATES)
+}
+
+/// Where the `[licenses] allow = [...]` list of the example policy is: (start, end) byte
+/// offsets of the whole list, in the body after its header.
+fn allow_list_span(body: &str) -> (usize, usize) {
+    let licenses = body
+        .find("\n[licenses]\n")
+        .expect("policy.example.toml has a [licenses] table");
+    let start = licenses
+        + body[licenses..]
+            .find("\nallow = [\n")
+            .expect("policy.example.toml's [licenses] has a multi-line allow list")
+        + 1;
+    let end = start
+        + body[start..]
+            .find("\n]\n")
+            .expect("the allow list of policy.example.toml is closed")
+        + 3;
+    (start, end)
 }
 
 /// The generated policy: `policy.example.toml` with its own header and an allow list of the
-/// licenses in use. `None` if the template has no allow list to replace.
-pub fn policy_text(usage: &Usage) -> Option<String> {
+/// licenses in use.
+pub fn policy_text(usage: &Usage) -> String {
     let body = EXAMPLE_POLICY
         .find("\n# Levels:")
         .map(|start| &EXAMPLE_POLICY[start + 1..])
         .unwrap_or(EXAMPLE_POLICY);
-    let licenses = body.find("\n[licenses]\n")?;
-    let start = licenses + body[licenses..].find("\nallow = [\n")? + 1;
-    let end = start + body[start..].find("\n]\n")? + 3;
+    let (start, end) = allow_list_span(body);
 
     let (allowed, review) = split_usage(usage);
     let quoted = |entry: &str| toml::Value::String(entry.to_owned()).to_string();
@@ -157,7 +197,8 @@ pub fn policy_text(usage: &Usage) -> Option<String> {
         .keys()
         .map(|entry| quoted(entry).len() + 1)
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(ALIGN_WIDTH);
     let mut allow = String::new();
     if usage.by_license.is_empty() {
         allow.push_str("allow = []   # no dependency declares a license today\n");
@@ -167,8 +208,8 @@ pub fn policy_text(usage: &Usage) -> Option<String> {
             let crates = &usage.by_license[entry];
             let _ = writeln!(
                 allow,
-                "    {:<width$} # {} crate{}",
-                format!("{},", quoted(entry)),
+                "    {} # {} crate{}",
+                padded(&format!("{},", quoted(entry)), width),
                 crates.len(),
                 plural(crates.len())
             );
@@ -187,9 +228,8 @@ pub fn policy_text(usage: &Usage) -> Option<String> {
             };
             let _ = writeln!(
                 allow,
-                "    # {:<comment_width$} # not in the common permissive set; {note}",
-                format!("{},", quoted(entry)),
-                comment_width = width.saturating_sub(2)
+                "    # {} # not in the common permissive set; {note}",
+                padded(&format!("{},", quoted(entry)), width.saturating_sub(2))
             );
         }
         allow.push_str("]\n");
@@ -219,7 +259,7 @@ pub fn policy_text(usage: &Usage) -> Option<String> {
     text.push_str(&body[..start]);
     text.push_str(&allow);
     text.push_str(&body[end..]);
-    Some(text)
+    text
 }
 
 #[cfg(test)]
@@ -255,8 +295,7 @@ mod tests {
                 ("MPL-2.0", &["f"]),
             ],
             &["d", "e"],
-        ))
-        .expect("the template has an allow list");
+        ));
         let policy = load(&text);
         assert_eq!(
             policy.licenses.allow,
@@ -294,16 +333,20 @@ mod tests {
 
     #[test]
     fn a_graph_without_licenses_gets_an_empty_allow_list() {
-        let policy = load(&policy_text(&Usage::default()).unwrap());
+        let policy = load(&policy_text(&Usage::default()));
         assert!(policy.licenses.allow.is_empty());
     }
 
     #[test]
-    fn long_crate_lists_are_shortened() {
-        let crates: BTreeSet<String> = (0..11).map(|n| format!("c{n:02}")).collect();
-        assert_eq!(
-            name_list(&crates),
-            "c00, c01, c02, c03, c04, c05, c06, c07 and 3 more"
-        );
+    fn init_panics_on_a_license_id_over_65535_characters() {
+        // `{:<width$}` panics past u16::MAX; the allow list is padded by hand, and not that far.
+        let long = format!("LicenseRef-{}", "x".repeat(70_000));
+        let text = policy_text(&usage(&[(long.as_str(), &["a"]), ("MIT", &["b"])], &["a"]));
+        assert!(text.contains(&long));
+        let mit_line = text
+            .lines()
+            .find(|line| line.trim_start().starts_with("\"MIT\","))
+            .unwrap();
+        assert!(mit_line.len() < 80, "{mit_line}");
     }
 }

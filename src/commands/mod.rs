@@ -1,4 +1,5 @@
-//! The commands: each loads what it needs, runs the library's stages, and prints.
+//! The commands. Each takes a plain request (no command-line types), runs the pipeline's
+//! stages, renders, and returns the outcome; none calls another command.
 
 pub mod baseline;
 pub mod check;
@@ -7,12 +8,13 @@ pub mod explain;
 pub mod fetch;
 pub mod init;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cache::{CacheError, write_atomic};
-use crate::cli::{CheckArgs, Outcome, print_stdout};
 use crate::error::Error;
-use crate::report::Format;
+use crate::terminal::Terminal;
+
+pub use crate::exit::Outcome;
 
 /// Writes a file of the workspace (policy, baseline) atomically.
 pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
@@ -25,26 +27,10 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
     })
 }
 
-/// `check`, as the command line runs it: report to stdout, notes to stderr for machine formats.
-pub fn run_check(args: &CheckArgs) -> anyhow::Result<Outcome> {
-    let request = args.workspace.request(&args.graph);
-    let report = check::run(&request)?;
-    if args.format != Format::Human {
-        for note in &report.notes {
-            eprintln!("warning: {}", crate::text::sanitize_terminal(note));
-        }
-    }
-    if args.github_annotations.enabled() {
-        let workspace = std::env::var_os("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
-        eprint!(
-            "{}",
-            crate::report::annotations::render(&report, workspace.as_deref())
-        );
-    }
-    print_stdout(&report.render(args.format, args.color.enabled()))?;
-    Ok(if report.denies() {
-        Outcome::Violated
-    } else {
-        Outcome::Passed
+/// Writes a command's report to stdout (a closed pipe is not an error).
+pub fn print(terminal: &Terminal, text: &str) -> Result<(), Error> {
+    terminal.report(text).map_err(|source| Error::Write {
+        path: PathBuf::from("standard output"),
+        source,
     })
 }

@@ -4,21 +4,16 @@
 
 pub mod baseline;
 pub mod render;
-pub mod revision;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::advisories::{self, AdvisoryDatabase, TargetFilter};
-use crate::checks;
-use crate::date::Date;
-use crate::finding::{Finding, FindingKind, Verdict};
+use crate::finding::{FindingKind, Verdict};
 use crate::graph::{DependencyGraph, Package};
 use crate::lockfile::Lockfile;
-use crate::policy::{self, Exemption, Policy};
-use crate::sources::{self, RegistryNames};
+use crate::policy::{Exemption, Policy};
 
 /// The files of one side of the diff.
 #[derive(Clone, Debug)]
@@ -340,55 +335,23 @@ pub fn lock_graph(lockfile: &Lockfile, workspace_root: &Path) -> DependencyGraph
             )
         })
         .collect();
-    let mut by_name: BTreeMap<&str, Vec<&crate::lockfile::LockedPackage>> = BTreeMap::new();
-    for package in &lockfile.packages {
-        by_name.entry(&package.name).or_default().push(package);
-    }
-    let mut edges = Vec::new();
-    for package in &lockfile.packages {
-        let from = id(package);
-        for dependency in &package.dependencies {
-            let mut parts = dependency.splitn(3, ' ');
-            let name = parts.next().unwrap_or("");
-            let version = parts
-                .next()
-                .and_then(|text| semver::Version::parse(text).ok());
-            let source = parts
-                .next()
-                .map(|text| text.trim_start_matches('(').trim_end_matches(')'));
-            let target = by_name.get(name).and_then(|candidates| {
-                candidates.iter().find(|candidate| {
-                    version
-                        .as_ref()
-                        .is_none_or(|version| &candidate.version == version)
-                        && source.is_none_or(|source| candidate.source.as_deref() == Some(source))
-                })
-            });
-            if let Some(target) = target {
-                edges.push((from.clone(), id(target)));
-            }
-        }
-    }
+    let edges: Vec<(String, String)> = lockfile
+        .packages
+        .iter()
+        .flat_map(|package| {
+            package.dependencies.iter().map(move |dependency| {
+                (
+                    id(package),
+                    Package::id_for(
+                        &dependency.name,
+                        &dependency.version,
+                        dependency.source.as_deref(),
+                    ),
+                )
+            })
+        })
+        .collect();
     DependencyGraph::from_parts(workspace_root.to_path_buf(), packages, &edges)
-}
-
-/// The findings of one side that a lock file alone can show (advisories, sources), evaluated
-/// with that side's policy.
-pub fn side_verdicts(
-    side: &Side,
-    database: &AdvisoryDatabase,
-    registries: &RegistryNames,
-    workspace_root: &Path,
-    today: Date,
-) -> Vec<Verdict> {
-    let graph = lock_graph(&side.lockfile, workspace_root);
-    let mut findings: Vec<Finding> = advisories::check(&graph, database, &TargetFilter::new(&[]));
-    findings.extend(sources::check(&graph, &side.policy.sources, registries));
-    checks::attach_paths(&mut findings, &graph);
-    policy::evaluate(findings, &side.policy, today)
-        .into_iter()
-        .filter(|verdict| !verdict.finding.kind.as_str().starts_with("exemption-"))
-        .collect()
 }
 
 /// Findings introduced and resolved between two sides' verdicts. A finding counts while it is

@@ -1,19 +1,13 @@
 //! The ownership check: owners added or removed since the baseline (`owner-change`), and locked
 //! versions published by an account that published none of the baseline's versions
-//! (`publisher-change`). What could not be known is `unchecked`.
-//!
-//! `gather` decides what to ask: nothing without a baseline; owners come from the cache only
-//! (`fetch` refreshes them); the crates.io API is asked only about locked versions the baseline
-//! does not hold yet (a bumped version), so a pull request that bumps two crates makes two
-//! requests, not hundreds.
+//! (`publisher-change`). What could not be known is `unchecked`. A pure function of the graph,
+//! the baseline and the facts `access` gathered; it asks nothing itself.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::api::{ApiClient, ApiError};
-use super::cache::{FactSource, OwnershipCache, Stamped};
+use super::api::ApiClient;
 use super::{OwnerRecord, Publisher};
 use crate::baseline::{Baseline, CRATES_IO, Owner};
-use crate::cache::unix_now;
 use crate::finding::{Finding, FindingKind, PackageRef};
 use crate::graph::{DependencyGraph, Package};
 
@@ -39,131 +33,11 @@ pub enum ApiAccess<'a> {
 }
 
 /// The crates.io packages of the graph, one per (name, version).
-fn crates_io_packages(graph: &DependencyGraph) -> impl Iterator<Item = &Package> {
+pub fn crates_io_packages(graph: &DependencyGraph) -> impl Iterator<Item = &Package> {
     graph
         .packages()
         .iter()
         .filter(|package| package.is_crates_io())
-}
-
-/// Gathers what the check needs for `graph` against `baseline`.
-pub fn gather(
-    graph: &DependencyGraph,
-    baseline: Option<&Baseline>,
-    cache: &OwnershipCache,
-    api: ApiAccess<'_>,
-) -> OwnershipFacts {
-    let mut facts = OwnershipFacts::default();
-    let Some(baseline) = baseline else {
-        return facts;
-    };
-    let mut api_down: Option<String> = None;
-    let mut owners_seen = BTreeSet::new();
-    for package in crates_io_packages(graph) {
-        let Some(record) = baseline.crate_record(&package.name, CRATES_IO) else {
-            continue; // new to the graph: nothing accepted to compare with
-        };
-        let cached = cache.load(&package.name);
-        if record.owners.is_some() && owners_seen.insert(package.name.clone()) {
-            match &cached.owners {
-                Some(owners) => {
-                    facts.owners.insert(package.name.clone(), owners.value.clone());
-                }
-                None => facts.unavailable.push((
-                    package.to_ref(),
-                    format!(
-                        "the owners of {} were never fetched on this machine; run `cargo trustcheck fetch`",
-                        package.name
-                    ),
-                )),
-            }
-        }
-        let knows_publishers = record
-            .versions
-            .values()
-            .any(|version| version.published_by.is_some());
-        if record.versions.contains_key(&package.version) || !knows_publishers {
-            continue;
-        }
-        let version = package.version.to_string();
-        let key = (package.name.clone(), package.version.clone());
-        if let Some(info) = cached
-            .versions
-            .as_ref()
-            .and_then(|versions| versions.value.get(&version))
-        {
-            facts.publishers.insert(key, info.published_by.clone());
-            continue;
-        }
-        let client = match (&api, &api_down) {
-            (ApiAccess::Online(client), None) => client,
-            (ApiAccess::Offline, _) => {
-                facts.unavailable.push((
-                    package.to_ref(),
-                    format!(
-                        "who published {} {version} is not in the cache (--offline)",
-                        package.name
-                    ),
-                ));
-                continue;
-            }
-            (_, Some(reason)) => {
-                facts.unavailable.push((
-                    package.to_ref(),
-                    format!(
-                        "who published {} {version} could not be asked: {reason}",
-                        package.name
-                    ),
-                ));
-                continue;
-            }
-        };
-        match client.versions(&package.name) {
-            Ok(versions) => {
-                let found = versions.get(&version).map(|info| info.published_by.clone());
-                let _ = cache.record_versions(
-                    &package.name,
-                    Stamped {
-                        fetched_at: unix_now(),
-                        source: FactSource::Api,
-                        value: versions,
-                    },
-                );
-                match found {
-                    Some(publisher) => {
-                        facts.publishers.insert(key, publisher);
-                    }
-                    None => facts.unavailable.push((
-                        package.to_ref(),
-                        format!(
-                            "the registry lists no version {version} of {}",
-                            package.name
-                        ),
-                    )),
-                }
-            }
-            Err(ApiError::Unreachable(error)) => {
-                let reason = format!("the crates.io API is unreachable ({error})");
-                facts.notes.push(format!("{reason}; publisher checks of new versions were skipped (run `cargo trustcheck fetch` when it is reachable)"));
-                facts.unavailable.push((
-                    package.to_ref(),
-                    format!(
-                        "who published {} {version} could not be asked: {reason}",
-                        package.name
-                    ),
-                ));
-                api_down = Some(reason);
-            }
-            Err(error) => facts.unavailable.push((
-                package.to_ref(),
-                format!(
-                    "who published {} {version} could not be asked: {error}",
-                    package.name
-                ),
-            )),
-        }
-    }
-    facts
 }
 
 fn owner_list(owners: &[Owner]) -> String {
@@ -382,43 +256,5 @@ mod tests {
             check(&graph, Some(&baseline()), &facts)[0].kind,
             FindingKind::Unchecked
         );
-    }
-
-    #[test]
-    fn without_a_baseline_nothing_is_gathered_or_found() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = OwnershipCache::open(
-            &crate::cache::CacheDir::at(dir.path()),
-            "http://127.0.0.1:9/",
-        )
-        .unwrap();
-        let graph =
-            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
-        let facts = gather(&graph, None, &cache, ApiAccess::Offline);
-        assert!(
-            facts.owners.is_empty() && facts.publishers.is_empty() && facts.unavailable.is_empty()
-        );
-        assert!(check(&graph, None, &facts).is_empty());
-    }
-
-    #[test]
-    fn offline_gathering_reports_what_the_cache_lacks() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = OwnershipCache::open(
-            &crate::cache::CacheDir::at(dir.path()),
-            "http://127.0.0.1:9/",
-        )
-        .unwrap();
-        let graph =
-            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
-        let facts = gather(&graph, Some(&baseline()), &cache, ApiAccess::Offline);
-        let reasons: Vec<&str> = facts
-            .unavailable
-            .iter()
-            .map(|(_, reason)| reason.as_str())
-            .collect();
-        assert_eq!(reasons.len(), 2, "{reasons:?}");
-        assert!(reasons[0].contains("never fetched"));
-        assert!(reasons[1].contains("--offline"));
     }
 }

@@ -2,6 +2,7 @@
 //! crates.io API or a database dump, cached; compared with the baseline to find
 //! `owner-change` and `publisher-change`.
 
+pub mod access;
 pub mod api;
 pub mod cache;
 pub mod check;

@@ -4,7 +4,7 @@
 mod evaluate;
 mod load;
 
-pub use crate::diagnostic::LocatedError as PolicyError;
+pub use crate::diagnostic::PolicyError;
 pub use evaluate::evaluate;
 pub use load::{DEFAULT_POLICY_FILE, parse_policy};
 

@@ -13,10 +13,11 @@ use crate::date::Date;
 use crate::finding::{Summary, Verdict};
 use crate::lockfile::Lockfile;
 
-/// The output format of a report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+/// The formats `check` renders a report in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
     /// Grouped, coloured text for a terminal.
+    #[default]
     Human,
     /// The JSON document of the contract.
     Json,
@@ -79,12 +80,12 @@ impl Report {
     }
 
     /// Renders the report in a format.
-    pub fn render(&self, format: Format, color: bool) -> String {
+    pub fn render(&self, format: CheckFormat, color: bool) -> String {
         match format {
-            Format::Human => human::render(self, color),
-            Format::Json => json::render(self),
-            Format::Sarif => sarif::render(self),
-            Format::Markdown => markdown::render(self),
+            CheckFormat::Human => human::render(self, color),
+            CheckFormat::Json => json::render(self),
+            CheckFormat::Sarif => sarif::render(self),
+            CheckFormat::Markdown => markdown::render(self),
         }
     }
 }

@@ -1,17 +1,24 @@
 //! Loading a workspace: the dependency graph, and the policy, lock file and baseline at its root.
 //!
 //! `cargo metadata` is the slowest part of a run, so `Loading::start` spawns it first and reads
-//! the files at the (guessed) workspace root while it runs; `finish` waits for the graph and
-//! re-reads those files if cargo's workspace root turns out to be elsewhere.
+//! the root files at the (guessed) workspace root while it runs; `finish` waits for the graph and
+//! re-reads those files if cargo's workspace root turns out to be elsewhere. An invalid policy
+//! or baseline stops the run at once, before anything else (the network above all) is touched.
+//!
+//! `files` reads root files from the working tree or a git revision; `revision` is the git side.
+
+pub mod files;
+pub mod revision;
 
 use std::path::{Path, PathBuf};
 
-use crate::baseline::{BASELINE_FILE, Baseline, BaselineError};
+use crate::baseline::Baseline;
 use crate::date::Date;
 use crate::error::Error;
 use crate::graph::{DependencyGraph, GraphOptions, MetadataJob, MetadataSource};
 use crate::lockfile::Lockfile;
-use crate::policy::{DEFAULT_POLICY_FILE, Policy, PolicyError};
+use crate::policy::Policy;
+use files::{FileOptions, FileSource, RootFiles};
 
 /// Where the workspace is and how to read it.
 #[derive(Clone, Debug, Default)]
@@ -24,7 +31,7 @@ pub struct WorkspaceOptions {
     pub policy: Option<PathBuf>,
     /// `--offline` (also passed to cargo).
     pub offline: bool,
-    /// `--locked` (passed to cargo).
+    /// `--locked`: a missing `Cargo.lock` is an error (an out-of-date one always is).
     pub locked: bool,
     /// How to narrow the graph.
     pub graph: GraphOptions,
@@ -43,6 +50,23 @@ impl WorkspaceOptions {
     }
 }
 
+/// Which root files a command reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reads {
+    /// The policy: validated, or the built-in defaults when there is none.
+    pub policy: bool,
+    /// The baseline, `trustcheck.lock`.
+    pub baseline: bool,
+}
+
+impl Reads {
+    /// Every root file (`check`, `explain`, `fetch`).
+    pub const ALL: Reads = Reads {
+        policy: true,
+        baseline: true,
+    };
+}
+
 /// A loaded workspace.
 #[derive(Debug)]
 pub struct Workspace {
@@ -50,92 +74,103 @@ pub struct Workspace {
     pub root: PathBuf,
     /// The (narrowed) dependency graph.
     pub graph: DependencyGraph,
-    /// The policy (the built-in defaults when there is no policy file).
+    /// The policy (the built-in defaults when there is no policy file, or when not read).
     pub policy: Policy,
     /// `Cargo.lock`, when present.
     pub lockfile: Option<Lockfile>,
-    /// The baseline, `trustcheck.lock`, when present.
+    /// The baseline, `trustcheck.lock`, when present (and read).
     pub baseline: Option<Baseline>,
-}
-
-/// The files read at the workspace root.
-struct RootFiles {
-    root: PathBuf,
-    policy: Result<Policy, PolicyError>,
-    lockfile: Option<Lockfile>,
-    baseline: Result<Option<Baseline>, BaselineError>,
-}
-
-impl RootFiles {
-    fn read(root: &Path, options: &WorkspaceOptions, today: Date) -> RootFiles {
-        let policy = match &options.policy {
-            Some(path) => Policy::load(path, true, today),
-            None => Policy::load(&root.join(DEFAULT_POLICY_FILE), false, today),
-        };
-        RootFiles {
-            root: root.to_path_buf(),
-            policy,
-            lockfile: Lockfile::load(&root.join("Cargo.lock")).ok(),
-            baseline: Baseline::load(&root.join(BASELINE_FILE)),
-        }
-    }
+    /// What the report should say about how the workspace was loaded.
+    pub notes: Vec<String>,
 }
 
 /// A workspace being loaded: `cargo metadata` runs while the root's files are read.
 pub struct Loading {
     job: MetadataJob,
+    early_root: PathBuf,
     early: RootFiles,
     options: WorkspaceOptions,
+    reads: Reads,
     today: Date,
 }
 
-impl Loading {
-    /// Starts `cargo metadata` and reads the files at the guessed workspace root.
-    pub fn start(options: &WorkspaceOptions, today: Date) -> Result<Loading, Error> {
-        let job = MetadataJob::start(&options.metadata_source())?;
-        let root = guess_root(options.manifest_path.as_deref());
-        Ok(Loading {
-            job,
-            early: RootFiles::read(&root, options, today),
-            options: options.clone(),
+fn read_root_files(
+    root: &Path,
+    options: &WorkspaceOptions,
+    reads: Reads,
+    today: Date,
+) -> RootFiles {
+    RootFiles::read(
+        FileSource::WorkingTree { root },
+        &FileOptions {
+            policy: options.policy.clone(),
+            read_policy: reads.policy,
+            read_baseline: reads.baseline,
             today,
-        })
+        },
+    )
+}
+
+impl Loading {
+    /// Starts `cargo metadata` and reads the files at the guessed workspace root. An invalid
+    /// policy or baseline there is an error at once.
+    pub fn start(options: &WorkspaceOptions, reads: Reads, today: Date) -> Result<Loading, Error> {
+        crate::graph::narrow::validate_targets(&options.graph.targets)?;
+        let job = MetadataJob::start(&options.metadata_source())?;
+        let early_root = guess_root(options.manifest_path.as_deref());
+        let early = read_root_files(&early_root, options, reads, today);
+        let loading = Loading {
+            job,
+            early_root,
+            early,
+            options: options.clone(),
+            reads,
+            today,
+        };
+        if loading.early.policy.is_err() || loading.early.baseline.is_err() {
+            let RootFiles {
+                policy, baseline, ..
+            } = loading.cancel();
+            policy?;
+            baseline?;
+            unreachable!("one of the two is an error");
+        }
+        Ok(loading)
     }
 
-    /// The policy read at the guessed root, if it is valid.
+    fn cancel(self) -> RootFiles {
+        self.job.cancel();
+        self.early
+    }
+
+    /// The policy read at the guessed root.
     pub fn early_policy(&self) -> Option<&Policy> {
-        self.early.policy.as_ref().ok()
+        self.early.policy.as_ref().ok().and_then(Option::as_ref)
     }
 
     /// The lock file at the guessed root, if any.
     pub fn early_lockfile(&self) -> Option<&Lockfile> {
-        self.early.lockfile.as_ref()
+        self.early.lockfile.as_ref().ok().and_then(Option::as_ref)
     }
 
     /// Waits for the graph and returns the workspace.
     pub fn finish(self) -> Result<Workspace, Error> {
-        let json = self.job.wait()?;
-        let graph = DependencyGraph::from_metadata_json(&json, &self.options.graph)?;
-        let files = if same_dir(&graph.workspace_root, &self.early.root) {
+        let metadata = self.job.wait()?;
+        let graph = DependencyGraph::from_metadata_json(&metadata.json, &self.options.graph)?;
+        let files = if same_dir(&graph.workspace_root, &self.early_root) {
             self.early
         } else {
-            RootFiles::read(&graph.workspace_root, &self.options, self.today)
+            read_root_files(&graph.workspace_root, &self.options, self.reads, self.today)
         };
         Ok(Workspace {
             root: graph.workspace_root.clone(),
-            policy: files.policy?,
-            lockfile: files.lockfile,
-            baseline: files.baseline.map_err(Error::Baseline)?,
+            policy: files.policy?.unwrap_or_default(),
+            lockfile: files.lockfile.ok().flatten(),
+            baseline: files.baseline?,
+            notes: metadata.notes,
             graph,
         })
     }
-}
-
-/// Loads only the dependency graph, for commands that need neither the policy nor the
-/// advisories (`init`, `baseline`).
-pub fn load_graph(options: &WorkspaceOptions) -> Result<DependencyGraph, Error> {
-    let json = MetadataJob::start(&options.metadata_source())?.wait()?;
-    Ok(DependencyGraph::from_metadata_json(&json, &options.graph)?)
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {
@@ -170,4 +205,13 @@ pub fn guess_root(manifest_path: Option<&Path>) -> PathBuf {
         })
         .map(Path::to_path_buf)
         .unwrap_or(package_dir)
+}
+
+/// Whether there is a Cargo workspace to load (a `Cargo.toml` at or above the guessed root,
+/// or recorded metadata).
+pub fn exists(options: &WorkspaceOptions) -> bool {
+    options.metadata_json.is_some()
+        || guess_root(options.manifest_path.as_deref())
+            .join("Cargo.toml")
+            .is_file()
 }

@@ -1,0 +1,286 @@
+//! Access to ownership data: the crates.io API client (at `TRUSTCHECK_API_URL`, at the policy's
+//! request rate), the ownership cache, and whether the network may be used. `check`, `fetch`,
+//! `init` and `baseline` all go through one `OwnershipAccess`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::api::{ApiClient, ApiError, api_url_from_env};
+use super::cache::{FactSource, OwnershipCache, Stamped};
+use super::check::{ApiAccess, OwnershipFacts, crates_io_packages};
+use super::dump::{self, DumpError, DumpImport};
+use super::refresh::{self, RefreshReport};
+use crate::baseline::{Baseline, CRATES_IO};
+use crate::cache::{CacheDir, CacheError, unix_now};
+use crate::graph::DependencyGraph;
+use crate::http::HttpClient;
+use crate::network::Network;
+
+/// The API client, the cache, and whether the API may be asked.
+#[derive(Debug)]
+pub struct OwnershipAccess {
+    client: ApiClient,
+    cache: OwnershipCache,
+    network: Network,
+}
+
+impl OwnershipAccess {
+    /// Access to the API at `TRUSTCHECK_API_URL` (limited to `requests_per_second`) and its
+    /// cache under `cache`.
+    pub fn open(
+        cache: &CacheDir,
+        requests_per_second: f64,
+        network: Network,
+    ) -> Result<OwnershipAccess, CacheError> {
+        let client = ApiClient::new(&api_url_from_env(), HttpClient::new(), requests_per_second);
+        let cache = OwnershipCache::open(cache, client.base())?;
+        Ok(OwnershipAccess {
+            client,
+            cache,
+            network,
+        })
+    }
+
+    /// The API's base URL.
+    pub fn base(&self) -> &str {
+        self.client.base()
+    }
+
+    fn api(&self) -> ApiAccess<'_> {
+        match self.network {
+            Network::Online => ApiAccess::Online(&self.client),
+            Network::Offline => ApiAccess::Offline,
+        }
+    }
+
+    /// What the ownership check needs for `graph` against `baseline` (see `gather`).
+    pub fn gather(&self, graph: &DependencyGraph, baseline: Option<&Baseline>) -> OwnershipFacts {
+        gather(graph, baseline, &self.cache, self.api())
+    }
+
+    /// Fills the owners and publishers of the baseline's crates.io crates (only those in
+    /// `only`, when given) from the cache, asking the API for what the cache lacks. Returns
+    /// warnings about what could not be obtained.
+    pub fn fill_baseline(
+        &self,
+        baseline: &mut Baseline,
+        only: Option<&BTreeSet<String>>,
+    ) -> Result<Vec<String>, CacheError> {
+        let report = refresh::fill_baseline(baseline, only, &self.cache, self.api())?;
+        Ok(refresh::describe_problems(&report))
+    }
+
+    /// Refreshes the owners of every crate in `crates` (name → locked versions) from the API.
+    pub fn refresh(
+        &self,
+        crates: &BTreeMap<String, BTreeSet<semver::Version>>,
+    ) -> Result<RefreshReport, CacheError> {
+        refresh::refresh(crates, &self.cache, &self.client)
+    }
+
+    /// Reads the `wanted` crates' ownership data from a crates.io database dump into the cache.
+    pub fn import_dump(
+        &self,
+        path: &Path,
+        wanted: &BTreeSet<String>,
+    ) -> Result<DumpImport, DumpError> {
+        dump::import(path, wanted, &self.cache)
+    }
+}
+
+/// Gathers what the ownership check needs for `graph` against `baseline`: nothing without a
+/// baseline; owners from the cache only (`fetch` refreshes them); the API is asked only about
+/// locked versions the baseline does not hold yet (a bumped version), so a pull request that
+/// bumps two crates makes two requests, not hundreds.
+fn gather(
+    graph: &DependencyGraph,
+    baseline: Option<&Baseline>,
+    cache: &OwnershipCache,
+    api: ApiAccess<'_>,
+) -> OwnershipFacts {
+    let mut facts = OwnershipFacts::default();
+    let Some(baseline) = baseline else {
+        return facts;
+    };
+    let mut api_down: Option<String> = None;
+    let mut owners_seen = BTreeSet::new();
+    for package in crates_io_packages(graph) {
+        let Some(record) = baseline.crate_record(&package.name, CRATES_IO) else {
+            continue; // new to the graph: nothing accepted to compare with
+        };
+        let cached = cache.load(&package.name);
+        if record.owners.is_some() && owners_seen.insert(package.name.clone()) {
+            match &cached.owners {
+                Some(owners) => {
+                    facts.owners.insert(package.name.clone(), owners.value.clone());
+                }
+                None => facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "the owners of {} were never fetched on this machine; run `cargo trustcheck fetch`",
+                        package.name
+                    ),
+                )),
+            }
+        }
+        let knows_publishers = record
+            .versions
+            .values()
+            .any(|version| version.published_by.is_some());
+        if record.versions.contains_key(&package.version) || !knows_publishers {
+            continue;
+        }
+        let version = package.version.to_string();
+        let key = (package.name.clone(), package.version.clone());
+        if let Some(info) = cached
+            .versions
+            .as_ref()
+            .and_then(|versions| versions.value.get(&version))
+        {
+            facts.publishers.insert(key, info.published_by.clone());
+            continue;
+        }
+        let client = match (&api, &api_down) {
+            (ApiAccess::Online(client), None) => client,
+            (ApiAccess::Offline, _) => {
+                facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "who published {} {version} is not in the cache (--offline)",
+                        package.name
+                    ),
+                ));
+                continue;
+            }
+            (_, Some(reason)) => {
+                facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "who published {} {version} could not be asked: {reason}",
+                        package.name
+                    ),
+                ));
+                continue;
+            }
+        };
+        match client.versions(&package.name) {
+            Ok(versions) => {
+                let found = versions.get(&version).map(|info| info.published_by.clone());
+                let _ = cache.record_versions(
+                    &package.name,
+                    Stamped {
+                        fetched_at: unix_now(),
+                        source: FactSource::Api,
+                        value: versions,
+                    },
+                );
+                match found {
+                    Some(publisher) => {
+                        facts.publishers.insert(key, publisher);
+                    }
+                    None => facts.unavailable.push((
+                        package.to_ref(),
+                        format!(
+                            "the registry lists no version {version} of {}",
+                            package.name
+                        ),
+                    )),
+                }
+            }
+            Err(ApiError::Unreachable(error)) => {
+                let reason = format!("the crates.io API is unreachable ({error})");
+                facts.notes.push(format!("{reason}; publisher checks of new versions were skipped (run `cargo trustcheck fetch` when it is reachable)"));
+                facts.unavailable.push((
+                    package.to_ref(),
+                    format!(
+                        "who published {} {version} could not be asked: {reason}",
+                        package.name
+                    ),
+                ));
+                api_down = Some(reason);
+            }
+            Err(error) => facts.unavailable.push((
+                package.to_ref(),
+                format!(
+                    "who published {} {version} could not be asked: {error}",
+                    package.name
+                ),
+            )),
+        }
+    }
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::{CrateRecord, OwnerKind, VersionRecord};
+    use crate::graph::Package;
+    use crate::ownership::{OwnerRecord, Publisher};
+    use std::path::PathBuf;
+
+    const CRATES_IO_SOURCE: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    fn package(name: &str, version: &str) -> Package {
+        Package::new(name, version.parse().unwrap(), Some(CRATES_IO_SOURCE))
+    }
+
+    fn baseline() -> Baseline {
+        let mut baseline = Baseline::default();
+        let owner = |id: u64, login: &str| OwnerRecord {
+            kind: OwnerKind::User,
+            id,
+            login: login.to_owned(),
+            name: None,
+        };
+        baseline.crates.insert(
+            ("serde".to_owned(), CRATES_IO.to_owned()),
+            CrateRecord {
+                owners: Some(vec![owner(1, "dtolnay").to_owner()]),
+                versions: [(
+                    "1.0.0".parse().unwrap(),
+                    VersionRecord {
+                        license: Some("MIT".to_owned()),
+                        published_by: Some(Publisher::Account {
+                            id: 1,
+                            login: "dtolnay".to_owned(),
+                        }),
+                    },
+                )]
+                .into_iter()
+                .collect(),
+            },
+        );
+        baseline
+    }
+
+    #[test]
+    fn without_a_baseline_nothing_is_gathered_or_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), "http://127.0.0.1:9/").unwrap();
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
+        let facts = gather(&graph, None, &cache, ApiAccess::Offline);
+        assert!(
+            facts.owners.is_empty() && facts.publishers.is_empty() && facts.unavailable.is_empty()
+        );
+        assert!(crate::ownership::check::check(&graph, None, &facts).is_empty());
+    }
+
+    #[test]
+    fn offline_gathering_reports_what_the_cache_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), "http://127.0.0.1:9/").unwrap();
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
+        let facts = gather(&graph, Some(&baseline()), &cache, ApiAccess::Offline);
+        let reasons: Vec<&str> = facts
+            .unavailable
+            .iter()
+            .map(|(_, reason)| reason.as_str())
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("never fetched"));
+        assert!(reasons[1].contains("--offline"));
+    }
+}

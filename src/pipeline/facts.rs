@@ -1,0 +1,477 @@
+//! The facts stage: the advisory database, the registry index entries and the ownership data
+//! of a workspace — from the cache, or from the network when the run may use it and the cache
+//! is stale. This module is the only part of a run that touches the network, and it runs only
+//! after the workspace (policy and baseline included) loaded and validated.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Instant;
+
+use super::RunOptions;
+use crate::advisories::{self, OpenedDatabase};
+use crate::baseline::Baseline;
+use crate::cache::{CacheDir, Refresh};
+use crate::error::Error;
+use crate::finding::Level;
+use crate::http::HttpClient;
+use crate::index::cache::IndexCache;
+use crate::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
+use crate::index::{IndexConfig, IndexFacts};
+use crate::network::Network;
+use crate::ownership::access::OwnershipAccess;
+use crate::ownership::check::OwnershipFacts;
+use crate::policy::Policy;
+use crate::report::DatabaseInfo;
+use crate::workspace::{Loading, Workspace};
+
+/// Which advisories to read from the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdvisoryScope {
+    /// Those of crates in the graph (all a check needs).
+    Graph,
+    /// Every advisory (`explain ID` looks one up by id or alias).
+    All,
+}
+
+/// What the checks read, obtained.
+#[derive(Debug)]
+pub struct Facts {
+    /// The advisory database.
+    pub database: OpenedDatabase,
+    /// What the report says of the database.
+    pub database_info: DatabaseInfo,
+    /// The registry index entries of the graph's registry packages.
+    pub index: IndexFacts,
+    /// What happened to the index entries.
+    pub index_stats: FetchStats,
+    /// Owners and publishers, for comparison with the baseline.
+    pub ownership: OwnershipFacts,
+    /// Warnings about the run itself (a stale database, a failed update, cached fallbacks).
+    pub notes: Vec<String>,
+}
+
+/// Cached facts read while `cargo metadata` runs: no network, and nothing that a later stage
+/// would have to lock again.
+pub struct Early {
+    database: Option<(String, OpenedDatabase)>,
+    index: Option<EarlyRead>,
+}
+
+impl Early {
+    /// Starts reading, from the guessed root's policy and lock file: the advisory database when
+    /// it can be opened without the network, and the cached index entries (on a thread).
+    pub fn start(loading: &Loading, options: &RunOptions) -> Early {
+        let mut early = Early {
+            database: None,
+            index: None,
+        };
+        let Some(policy) = loading.early_policy() else {
+            return early;
+        };
+        let cache = CacheDir::from_env().ok();
+        let url = policy.advisories.db_url.clone();
+        let database = advisories::open_without_network(
+            options.advisory_db.as_deref(),
+            &url,
+            CacheDir::from_env,
+            options.refresh(),
+        )
+        .ok()
+        .flatten();
+        if let Some(mut database) = database {
+            if let Some(lockfile) = loading.early_lockfile() {
+                // Errors surface again when the graph's crates are loaded.
+                let _ = database.database.load_crates(lockfile.names());
+            }
+            early.database = Some((url, database));
+        }
+        if policy.advisories.yanked != Level::Allow
+            && let (Some(cache), Some(lockfile)) = (&cache, loading.early_lockfile())
+            && let Ok(index_cache) = IndexCache::new(cache)
+        {
+            let keys = index_fetch::keys_of_lockfile(lockfile, &IndexConfig::from_env());
+            early.index = Some(EarlyRead::start(index_cache, keys));
+        }
+        early
+    }
+}
+
+/// Opens the advisory database a run uses: `--advisory-db`, or the cached clone of `url`
+/// (synced as `refresh` says), with the advisories of `scope` (or of `crates`) read.
+pub fn open_database<'a>(
+    local: Option<&Path>,
+    url: &str,
+    refresh: Refresh,
+    crates: impl IntoIterator<Item = &'a str>,
+    scope: AdvisoryScope,
+) -> Result<OpenedDatabase, Error> {
+    let mut database = advisories::obtain(local, url, CacheDir::from_env, refresh)?;
+    match scope {
+        AdvisoryScope::All => database.database.load_all()?,
+        AdvisoryScope::Graph => database.database.load_crates(crates)?,
+    }
+    Ok(database)
+}
+
+/// The cached advisory database for `diff`, which never fetches: `--advisory-db`, else the
+/// cached clone if there is a whole one (`None` otherwise).
+pub fn cached_database(local: Option<&Path>, url: &str) -> Result<Option<OpenedDatabase>, Error> {
+    if local.is_some() {
+        return open_database(local, url, Refresh::Offline, [], AdvisoryScope::Graph).map(Some);
+    }
+    Ok(
+        advisories::open_without_network(None, url, CacheDir::from_env, Refresh::Offline)
+            .unwrap_or(None),
+    )
+}
+
+/// Obtains every fact the checks read for `workspace`, using what `early` already read.
+pub fn obtain(
+    workspace: &Workspace,
+    options: &RunOptions,
+    scope: AdvisoryScope,
+    early: Early,
+) -> Result<Facts, Error> {
+    let url = &workspace.policy.advisories.db_url;
+    let names = || {
+        workspace
+            .graph
+            .packages()
+            .iter()
+            .map(|package| package.name.as_str())
+    };
+    let database = match early.database {
+        Some((early_url, mut database)) if options.advisory_db.is_some() || early_url == *url => {
+            match scope {
+                AdvisoryScope::All => database.database.load_all()?,
+                AdvisoryScope::Graph => database.database.load_crates(names())?,
+            }
+            database
+        }
+        _ => open_database(
+            options.advisory_db.as_deref(),
+            url,
+            options.refresh(),
+            names(),
+            scope,
+        )?,
+    };
+    let mut database = database;
+    let mut notes = Vec::new();
+    let database_info = describe_database(&mut database, &workspace.policy, options, &mut notes);
+
+    let index = obtain_index(workspace, options.refresh(), early.index, options.progress)?;
+    notes.extend(index.notes);
+
+    let ownership = match (&workspace.baseline, workspace.policy.ownership.change) {
+        (Some(baseline), level) if level != Level::Allow => {
+            let access = OwnershipAccess::open(
+                &CacheDir::from_env()?,
+                workspace.policy.ownership.requests_per_second,
+                options.network,
+            )?;
+            access.gather(&workspace.graph, Some(baseline))
+        }
+        _ => OwnershipFacts::default(),
+    };
+    notes.extend(ownership.notes.iter().cloned());
+    Ok(Facts {
+        database,
+        database_info,
+        index: index.facts,
+        index_stats: index.stats,
+        ownership,
+        notes,
+    })
+}
+
+/// The report's account of the database: where it is from, how old it is, and the warnings
+/// that go with it (an update that failed, an age beyond `max-db-age`).
+fn describe_database(
+    database: &mut OpenedDatabase,
+    policy: &Policy,
+    options: &RunOptions,
+    notes: &mut Vec<String>,
+) -> DatabaseInfo {
+    let last_updated = database.database.last_updated();
+    if let Some(failure) = &database.update_failure {
+        notes.push(format!(
+            "could not update the advisory database from {} ({failure}); the cached copy{} was used",
+            database.location,
+            last_updated
+                .map(|date| format!(" of {date}"))
+                .unwrap_or_default()
+        ));
+    }
+    let age_days = last_updated.map(|date| date.days_until(options.today));
+    let max_age = policy.advisories.max_db_age;
+    match (last_updated, age_days) {
+        (Some(date), Some(age)) if age > i64::from(max_age.0) => notes.push(format!(
+            "the advisory database is {age} days old (last updated {date}), older than advisories.max-db-age ({max_age}); \
+             update it with `cargo trustcheck fetch`{}",
+            if options.advisory_db.is_some() { " or a newer --advisory-db" } else { "" }
+        )),
+        (None, _) => notes.push(
+            "the advisory database's age is unknown (no git history and no dated advisories)"
+                .to_owned(),
+        ),
+        _ => {}
+    }
+    DatabaseInfo {
+        location: database.location.clone(),
+        last_updated,
+        age_days,
+    }
+}
+
+/// The index entries of a workspace, as obtained.
+pub struct IndexLoad {
+    /// What the `yanked` check reads.
+    pub facts: IndexFacts,
+    /// Notes for the report.
+    pub notes: Vec<String>,
+    /// What happened to the entries.
+    pub stats: FetchStats,
+}
+
+/// Obtains the index entries of the workspace's registry packages as `refresh` says (nothing
+/// when the policy allows yanked versions), using the entries `early` read from the cache.
+fn obtain_index(
+    workspace: &Workspace,
+    refresh: Refresh,
+    early: Option<EarlyRead>,
+    progress: bool,
+) -> Result<IndexLoad, Error> {
+    let config = IndexConfig::from_env();
+    if workspace.policy.advisories.yanked == Level::Allow {
+        return Ok(IndexLoad {
+            facts: IndexFacts::disabled(config),
+            notes: Vec::new(),
+            stats: FetchStats::default(),
+        });
+    }
+    let early = early.map(EarlyRead::finish).unwrap_or_default();
+    let keys = index_fetch::keys_of_graph(&workspace.graph, &config);
+    if keys.is_empty() {
+        return Ok(IndexLoad {
+            facts: IndexFacts::new(config, Default::default()),
+            notes: Vec::new(),
+            stats: FetchStats::default(),
+        });
+    }
+    let cache = IndexCache::new(&CacheDir::from_env()?)?;
+    let obtained = index_fetch::obtain(&keys, &cache, early, refresh, progress, HttpClient::new)?;
+    Ok(IndexLoad {
+        facts: IndexFacts::new(config, obtained.lookups),
+        notes: obtained.notes,
+        stats: obtained.stats,
+    })
+}
+
+/// What `fetch` did: one line per step, warnings, and what it could not refresh.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    /// One line per step.
+    pub steps: Vec<String>,
+    /// What a later `check` will report as `unchecked` or older data.
+    pub warnings: Vec<String>,
+    /// What could not be refreshed, one line per cause (`fetch` then exits 2).
+    pub failures: Vec<String>,
+}
+
+/// `fetch`: refreshes every cache `check` reads for `workspace`, in order: the advisory
+/// database, the index entries, the ownership data (from `db_dump` when given).
+pub fn refresh_all(
+    workspace: &Workspace,
+    options: &RunOptions,
+    db_dump: Option<&Path>,
+) -> Result<Refreshed, Error> {
+    let mut refreshed = Refreshed::default();
+    refresh_database(workspace, options, &mut refreshed)?;
+    refresh_index(workspace, options, &mut refreshed)?;
+    refresh_ownership(workspace, options, db_dump, &mut refreshed)?;
+    Ok(refreshed)
+}
+
+/// Step: the advisory database clone (nothing when `--advisory-db` names a local one).
+fn refresh_database(
+    workspace: &Workspace,
+    options: &RunOptions,
+    refreshed: &mut Refreshed,
+) -> Result<(), Error> {
+    if let Some(path) = &options.advisory_db {
+        refreshed.steps.push(format!(
+            "advisory database: {} is used as it is (--advisory-db); nothing fetched",
+            path.display()
+        ));
+        return Ok(());
+    }
+    let started = Instant::now();
+    let url = &workspace.policy.advisories.db_url;
+    let synced = advisories::fetch::sync(url, &CacheDir::from_env()?, Refresh::Always)?;
+    let commit = synced.record.as_ref().map_or("unknown commit", |record| {
+        &record.commit[..record.commit.len().min(12)]
+    });
+    let date = synced
+        .commit_date()
+        .map_or_else(String::new, |date| format!(" of {date}"));
+    match &synced.update_failure {
+        None => refreshed.steps.push(format!(
+            "advisory database: {url} at {commit}{date} ({:.1}s)",
+            started.elapsed().as_secs_f64()
+        )),
+        Some(failure) => {
+            refreshed.steps.push(format!(
+                "advisory database: {url} could not be updated; the cached copy at {commit}{date} is kept"
+            ));
+            refreshed.failures.push(format!(
+                "the advisory database could not be updated from {url}: {failure}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Step: the index entries of every registry package of the graph, all revalidated.
+fn refresh_index(
+    workspace: &Workspace,
+    options: &RunOptions,
+    refreshed: &mut Refreshed,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let load = obtain_index(workspace, Refresh::Always, None, options.progress)?;
+    if !load.facts.is_enabled() {
+        refreshed.steps.push(
+            "index entries: none fetched (the policy allows yanked versions: advisories.yanked = \"allow\")"
+                .to_owned(),
+        );
+        return Ok(());
+    }
+    let stats = load.stats;
+    let total = stats.updated + stats.unchanged + stats.not_found + stats.stale + stats.missing;
+    let mut parts = vec![
+        format!("{} fetched", stats.updated),
+        format!("{} unchanged", stats.unchanged),
+        format!("{} not in their index", stats.not_found),
+    ];
+    if stats.stale > 0 {
+        parts.push(format!("{} failed, older entries kept", stats.stale));
+    }
+    if stats.missing > 0 {
+        parts.push(format!("{} could not be fetched", stats.missing));
+    }
+    refreshed.steps.push(format!(
+        "index entries: {total} crates ({}) ({:.1}s)",
+        parts.join(", "),
+        started.elapsed().as_secs_f64()
+    ));
+    refreshed.warnings.extend(load.notes);
+    let unavailable: Vec<(&str, &str, &str)> = load.facts.unavailable().collect();
+    if !unavailable.is_empty() {
+        let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (_, name, why) in &unavailable {
+            by_reason.entry(why).or_default().push(name);
+        }
+        for (why, names) in by_reason {
+            refreshed.warnings.push(format!(
+                "index entries of {} crate{} could not be obtained ({why}): {}; `check` will report them as unchecked",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                crate::text::name_list(&names, 8)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Step: owners and publishers of the graph's crates.io crates, from a database dump or the
+/// API. Without a dump, this runs only when the workspace has a baseline to compare them with:
+/// the API allows one request per second, and nothing else reads this data.
+fn refresh_ownership(
+    workspace: &Workspace,
+    options: &RunOptions,
+    db_dump: Option<&Path>,
+    refreshed: &mut Refreshed,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let mut crates: BTreeMap<String, BTreeSet<semver::Version>> = BTreeMap::new();
+    for package in workspace
+        .graph
+        .packages()
+        .iter()
+        .filter(|package| package.is_crates_io())
+    {
+        crates
+            .entry(package.name.clone())
+            .or_default()
+            .insert(package.version.clone());
+    }
+    let access = OwnershipAccess::open(
+        &CacheDir::from_env()?,
+        workspace.policy.ownership.requests_per_second,
+        options.network,
+    )?;
+    if let Some(path) = db_dump {
+        let wanted: BTreeSet<String> = crates.keys().cloned().collect();
+        let import = access.import_dump(path, &wanted)?;
+        refreshed.steps.push(format!(
+            "ownership: {} crates read from the database dump {}{} ({:.1}s)",
+            import.crates,
+            path.display(),
+            import
+                .timestamp
+                .map(|timestamp| format!(" of {timestamp}"))
+                .unwrap_or_default(),
+            started.elapsed().as_secs_f64()
+        ));
+        if !import.missing.is_empty() {
+            let names: Vec<&str> = import.missing.iter().map(String::as_str).collect();
+            refreshed.warnings.push(format!(
+                "{} crates are not in the database dump: {}",
+                import.missing.len(),
+                crate::text::name_list(&names, 8)
+            ));
+        }
+        return Ok(());
+    }
+    if workspace.baseline.is_none() {
+        refreshed.steps.push(
+            "ownership: nothing fetched (no trustcheck.lock to compare owners with; `init` records them)".to_owned(),
+        );
+        return Ok(());
+    }
+    let report = access.refresh(&crates)?;
+    refreshed.steps.push(format!(
+        "ownership: {} crates.io crates, {} requests, {} already refreshed by an interrupted fetch ({:.1}s)",
+        crates.len(),
+        report.requests,
+        report.skipped,
+        started.elapsed().as_secs_f64()
+    ));
+    if let Some(reason) = &report.unreachable {
+        refreshed.failures.push(format!(
+            "the crates.io API at {} could not be reached: {reason} (what was fetched is kept; run `fetch` again to resume)",
+            access.base()
+        ));
+    }
+    refreshed.warnings.extend(
+        report
+            .failed
+            .iter()
+            .map(|(name, why)| format!("ownership of `{name}`: {why}")),
+    );
+    Ok(())
+}
+
+/// `init` and `baseline`: fills the owners and publishers of `baseline`'s crates.io crates
+/// (only those in `only`, when given) from the cache, asking the API for what it lacks unless
+/// offline. Returns warnings about what could not be obtained.
+pub fn fill_baseline_ownership(
+    baseline: &mut Baseline,
+    only: Option<&BTreeSet<String>>,
+    requests_per_second: f64,
+    network: Network,
+) -> Result<Vec<String>, Error> {
+    let access = OwnershipAccess::open(&CacheDir::from_env()?, requests_per_second, network)?;
+    Ok(access.fill_baseline(baseline, only)?)
+}

@@ -1,0 +1,138 @@
+//! The one pipeline every command runs, in one direction:
+//!
+//! ```text
+//! load   (workspace: cargo metadata -> graph; policy, Cargo.lock, baseline)   no network
+//!   -> facts  (advisory database, index entries, ownership data)              the only network
+//!   -> checks (advisories, yanked, licenses, ownership, sources)              pure functions
+//!   -> policy (levels, then exemptions: `policy::evaluate`, the one place)
+//!   -> report data (`Report`), which the commands render
+//! ```
+//!
+//! `check` and `explain` run all of it (`check`); `fetch`, `init` and `baseline` run the load
+//! stage and one facts operation; `diff` runs the facts and checks stages on each revision's
+//! files (`evaluate`). No command calls another, and nothing holds a cache lock across a call
+//! that takes it again.
+
+pub mod facts;
+
+use std::path::PathBuf;
+
+use crate::advisories::{AdvisoryDatabase, TargetFilter};
+use crate::baseline::Baseline;
+use crate::cache::{FRESH_FOR, Refresh};
+use crate::checks::{self, CheckInputs};
+use crate::date::Date;
+use crate::error::Error;
+use crate::finding::Verdict;
+use crate::graph::DependencyGraph;
+use crate::index::IndexFacts;
+use crate::network::Network;
+use crate::ownership::check::OwnershipFacts;
+use crate::policy::{self, Policy};
+use crate::report::Report;
+use crate::sources::RegistryNames;
+use crate::workspace::{Loading, Reads, Workspace, WorkspaceOptions};
+pub use facts::{AdvisoryScope, Facts};
+
+/// What a run is asked to do: which workspace, how to read it, and with what network.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The workspace and how to read it.
+    pub workspace: WorkspaceOptions,
+    /// `--advisory-db`: a local database directory (nothing is fetched for it).
+    pub advisory_db: Option<PathBuf>,
+    /// Whether the network may be used.
+    pub network: Network,
+    /// The date exemptions are judged against.
+    pub today: Date,
+    /// Whether long network steps may draw a progress bar.
+    pub progress: bool,
+}
+
+impl RunOptions {
+    /// How cached data is treated: the cache only offline, else refreshed when stale.
+    pub fn refresh(&self) -> Refresh {
+        match self.network {
+            Network::Offline => Refresh::Offline,
+            Network::Online => Refresh::IfStale(FRESH_FOR),
+        }
+    }
+}
+
+/// A whole run: the workspace, the facts obtained for it, and the report.
+pub struct Checked {
+    /// The loaded workspace.
+    pub workspace: Workspace,
+    /// The facts obtained.
+    pub facts: Facts,
+    /// The verdicts and what a reader needs to interpret them.
+    pub report: Report,
+}
+
+/// The load stage alone: the workspace and the root files in `reads` (no network).
+pub fn load(options: &RunOptions, reads: Reads) -> Result<Workspace, Error> {
+    Loading::start(&options.workspace, reads, options.today)?.finish()
+}
+
+/// Every stage: loads the workspace (reading cached facts while `cargo metadata` runs), obtains
+/// the facts, runs the checks, applies the policy, and builds the report.
+pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Error> {
+    let loading = Loading::start(&options.workspace, Reads::ALL, options.today)?;
+    let early = facts::Early::start(&loading, options);
+    let workspace = loading.finish()?;
+    let facts = facts::obtain(&workspace, options, scope, early)?;
+    let verdicts = evaluate(
+        &CheckInputs {
+            graph: &workspace.graph,
+            policy: &workspace.policy,
+            advisories: &facts.database.database,
+            targets: &TargetFilter::new(&options.workspace.graph.targets),
+            registries: &RegistryNames::discover(&workspace.root),
+            baseline: workspace.baseline.as_ref(),
+            index: &facts.index,
+            ownership: &facts.ownership,
+        },
+        options.today,
+    );
+    let mut report = Report::new(verdicts, workspace.root.clone());
+    report.notes = workspace.notes.clone();
+    report.notes.extend(facts.notes.iter().cloned());
+    report.policy_path = workspace.policy.path.clone();
+    report.lockfile = workspace.lockfile.clone();
+    report.package_count = workspace.graph.packages().len();
+    report.database = Some(facts.database_info.clone());
+    Ok(Checked {
+        workspace,
+        facts,
+        report,
+    })
+}
+
+/// The checks and the policy over obtained facts: every finding, levelled and exempted.
+pub fn evaluate(inputs: &CheckInputs<'_>, today: Date) -> Vec<Verdict> {
+    policy::evaluate(checks::run_all(inputs), inputs.policy, today)
+}
+
+/// The checks that need nothing but a graph, a policy and an advisory database (advisories and
+/// sources), for `diff`, which compares lock files at two revisions.
+pub fn evaluate_lock_graph(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    database: &AdvisoryDatabase,
+    registries: &RegistryNames,
+    today: Date,
+) -> Vec<Verdict> {
+    let index = IndexFacts::disabled(crate::index::IndexConfig::from_env());
+    let ownership = OwnershipFacts::default();
+    let inputs = CheckInputs {
+        graph,
+        policy,
+        advisories: database,
+        targets: &TargetFilter::new(&[]),
+        registries,
+        baseline: None::<&Baseline>,
+        index: &index,
+        ownership: &ownership,
+    };
+    policy::evaluate(checks::run_lock_checks(&inputs), policy, today)
+}

@@ -1,0 +1,282 @@
+//! One way to read a workspace's root files — the policy (`trustcheck.toml` or `--policy`),
+//! `Cargo.lock` and the baseline (`trustcheck.lock`) — from the working tree or from a git
+//! revision. Every command reads them here, so they are parsed, located in errors and bounded
+//! the same way whichever command or revision asks.
+
+use std::path::{Path, PathBuf};
+
+use super::revision::{Repository, RevisionError};
+use crate::baseline::{self, BASELINE_FILE, Baseline, BaselineError};
+use crate::date::Date;
+use crate::diagnostic::{FileKind, LocatedError};
+use crate::lockfile::{Lockfile, LockfileError};
+use crate::policy::{DEFAULT_POLICY_FILE, Policy, PolicyError, parse_policy};
+
+/// The lock file's name at the workspace root.
+pub const LOCK_FILE: &str = "Cargo.lock";
+
+/// The largest root file read from disk.
+pub const MAX_FILE_SIZE: u64 = super::revision::MAX_FILE_SIZE;
+
+/// Where the root files are read from.
+#[derive(Clone, Copy, Debug)]
+pub enum FileSource<'a> {
+    /// The files on disk, in the workspace root.
+    WorkingTree {
+        /// The workspace root.
+        root: &'a Path,
+    },
+    /// The files of a commit.
+    Revision {
+        /// The repository holding the workspace.
+        repository: &'a Repository,
+        /// The revision as the user named it.
+        name: &'a str,
+        /// The commit id.
+        id: &'a str,
+    },
+}
+
+/// Which root files to read, and how.
+#[derive(Clone, Debug)]
+pub struct FileOptions {
+    /// `--policy`: this policy file instead of `trustcheck.toml` at the root; it must exist.
+    pub policy: Option<PathBuf>,
+    /// Read and validate the policy (`init` writes one instead).
+    pub read_policy: bool,
+    /// Read and validate the baseline (`baseline` reads it itself, conflicts and all).
+    pub read_baseline: bool,
+    /// The date exemption limits are judged against.
+    pub today: Date,
+}
+
+/// A root file's text, and the name errors give it.
+struct RootFile {
+    text: String,
+    shown_as: PathBuf,
+}
+
+/// Why a root file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// From disk.
+    #[error("could not read {}: {source}", path.display())]
+    Disk {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// From a revision.
+    #[error(transparent)]
+    Revision(#[from] RevisionError),
+    /// Not UTF-8 text.
+    #[error("{}:{line}:{column}: not UTF-8 text", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// The line of the first byte that is not UTF-8.
+        line: usize,
+        /// Its column, in characters.
+        column: usize,
+    },
+    /// Larger than a root file should be.
+    #[error("{} is {size} bytes, more than the {MAX_FILE_SIZE} bytes read at most", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+    },
+}
+
+impl ReadError {
+    /// The error as one located in the file it is about.
+    fn located<F: FileKind>(self, file: &Path) -> LocatedError<F> {
+        match self {
+            ReadError::NotUtf8 { path, line, column } => {
+                LocatedError::at_line(&path, line, column, "not UTF-8 text")
+            }
+            ReadError::Disk { path, source } => {
+                LocatedError::whole_file(&path, format!("could not read the file: {source}"))
+            }
+            ReadError::TooLarge { path, size } => LocatedError::whole_file(
+                &path,
+                format!(
+                    "the file is {size} bytes, more than the {MAX_FILE_SIZE} bytes read at most"
+                ),
+            ),
+            ReadError::Revision(error) => LocatedError::whole_file(file, error.to_string()),
+        }
+    }
+}
+
+/// The text of `bytes`, or where its first byte that is not UTF-8 is.
+fn text_of(bytes: Vec<u8>, shown_as: &Path) -> Result<String, ReadError> {
+    String::from_utf8(bytes).map_err(|error| {
+        let bytes = error.as_bytes();
+        let valid = &bytes[..error.utf8_error().valid_up_to()];
+        let line_start = valid
+            .iter()
+            .rposition(|byte| *byte == b'\n')
+            .map_or(0, |index| index + 1);
+        ReadError::NotUtf8 {
+            path: shown_as.to_path_buf(),
+            line: valid.iter().filter(|byte| **byte == b'\n').count() + 1,
+            column: String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1,
+        }
+    })
+}
+
+impl FileSource<'_> {
+    /// Reads `file` (relative to the workspace root, or absolute); `None` if it does not exist.
+    fn read(&self, file: &Path) -> Result<Option<RootFile>, ReadError> {
+        match self {
+            FileSource::WorkingTree { root } => {
+                let path = root.join(file);
+                let metadata = match std::fs::metadata(&path) {
+                    Ok(metadata) => metadata,
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(source) => return Err(ReadError::Disk { path, source }),
+                };
+                if !metadata.is_file() {
+                    return Err(ReadError::Disk {
+                        path,
+                        source: std::io::Error::other("not a regular file"),
+                    });
+                }
+                if metadata.len() > MAX_FILE_SIZE {
+                    return Err(ReadError::TooLarge {
+                        path,
+                        size: metadata.len(),
+                    });
+                }
+                let bytes = std::fs::read(&path).map_err(|source| ReadError::Disk {
+                    path: path.clone(),
+                    source,
+                })?;
+                let shown_as = if file.is_absolute() {
+                    path
+                } else {
+                    file.to_path_buf()
+                };
+                let shown_as = if shown_as.is_relative() {
+                    root.join(&shown_as)
+                } else {
+                    shown_as
+                };
+                Ok(Some(RootFile {
+                    text: text_of(bytes, &shown_as)?,
+                    shown_as,
+                }))
+            }
+            FileSource::Revision {
+                repository,
+                name,
+                id,
+            } => {
+                let Some(bytes) = repository.read_at(name, id, file)? else {
+                    return Ok(None);
+                };
+                let shown_as = PathBuf::from(format!("{name}:{}", file.display()));
+                Ok(Some(RootFile {
+                    text: text_of(bytes, &shown_as)?,
+                    shown_as,
+                }))
+            }
+        }
+    }
+}
+
+/// The root files of a workspace, each parsed, or why it could not be.
+#[derive(Debug)]
+pub struct RootFiles {
+    /// The policy (the built-in defaults when there is no policy file; `None` when not read).
+    pub policy: Result<Option<Policy>, PolicyError>,
+    /// `Cargo.lock`, when there is one.
+    pub lockfile: Result<Option<Lockfile>, LockfileError>,
+    /// The baseline, when there is one (`None` also when not read).
+    pub baseline: Result<Option<Baseline>, BaselineError>,
+}
+
+impl RootFiles {
+    /// Reads and parses the root files from `source`.
+    pub fn read(source: FileSource<'_>, options: &FileOptions) -> RootFiles {
+        RootFiles {
+            policy: if options.read_policy {
+                read_policy(source, options).map(Some)
+            } else {
+                Ok(None)
+            },
+            lockfile: read_lockfile(source),
+            baseline: if options.read_baseline {
+                read_baseline(source)
+            } else {
+                Ok(None)
+            },
+        }
+    }
+}
+
+fn read_policy(source: FileSource<'_>, options: &FileOptions) -> Result<Policy, PolicyError> {
+    let file = options
+        .policy
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_POLICY_FILE));
+    match source.read(&file).map_err(|error| error.located(&file))? {
+        Some(root_file) => parse_policy(&root_file.text, &root_file.shown_as, options.today),
+        None if options.policy.is_some() => Err(PolicyError::whole_file(
+            &file,
+            "the policy file given with --policy does not exist",
+        )),
+        None => Ok(Policy::default()),
+    }
+}
+
+fn read_lockfile(source: FileSource<'_>) -> Result<Option<Lockfile>, LockfileError> {
+    let file = Path::new(LOCK_FILE);
+    let Some(root_file) = source.read(file).map_err(|error| LockfileError::Read {
+        path: file.display().to_string(),
+        message: error.to_string(),
+    })?
+    else {
+        return Ok(None);
+    };
+    Lockfile::parse(&root_file.text)
+        .map(Some)
+        .map_err(|message| LockfileError::Invalid {
+            path: root_file.shown_as.display().to_string(),
+            message,
+        })
+}
+
+fn read_baseline(source: FileSource<'_>) -> Result<Option<Baseline>, BaselineError> {
+    let file = Path::new(BASELINE_FILE);
+    match source.read(file).map_err(|error| error.located(file))? {
+        Some(root_file) => baseline::parse(&root_file.text, &root_file.shown_as).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The baseline's text from disk, for `baseline`, which rewrites it even when it does not parse.
+pub fn baseline_text(root: &Path) -> Result<Option<String>, BaselineError> {
+    let file = Path::new(BASELINE_FILE);
+    FileSource::WorkingTree { root }
+        .read(file)
+        .map(|root_file| root_file.map(|root_file| root_file.text))
+        .map_err(|error| error.located(&root.join(file)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_is_not_utf8_is_located() {
+        let error = text_of(b"a = 1\nb = \"\xff\"\n".to_vec(), Path::new("p.toml")).unwrap_err();
+        assert_eq!(error.to_string(), "p.toml:2:6: not UTF-8 text");
+    }
+}
