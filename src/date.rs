@@ -1,19 +1,15 @@
-//! Calendar dates (UTC) and day-granular durations, for exemption expiry and database age.
-//!
-//! The tool only ever needs whole days, so this is a small proleptic-Gregorian date with
-//! day arithmetic, instead of a date-time library.
+//! Calendar dates (UTC), timestamps and durations, on `jiff` (which rustsec compiles in): for
+//! exemption expiry, the database's age, and publish times.
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp};
 
 /// A calendar date, `YYYY-MM-DD`, in UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    year: i32,
-    month: u8,
-    day: u8,
-}
+pub struct Date(jiff::civil::Date);
 
 /// Why a string is not a valid `YYYY-MM-DD` date.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -26,72 +22,48 @@ pub struct DateError {
 impl Date {
     /// Builds a date from its parts, checking that the day exists.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        Some(Date { year, month, day })
+        let year = i16::try_from(year).ok()?;
+        let month = i8::try_from(month).ok()?;
+        let day = i8::try_from(day).ok()?;
+        jiff::civil::Date::new(year, month, day).ok().map(Date)
     }
 
     /// Today's date in UTC, from the system clock.
     pub fn today() -> Date {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_secs() as i64)
-            .unwrap_or(0);
-        Date::from_unix_seconds(secs)
+        Date::of(Timestamp::now())
     }
 
-    /// The UTC date of a Unix timestamp.
+    /// The UTC date of a timestamp.
+    pub fn of(timestamp: Timestamp) -> Date {
+        Date(timestamp.to_zoned(TimeZone::UTC).date())
+    }
+
+    /// The UTC date of a Unix timestamp (clamped to the range dates support).
     pub fn from_unix_seconds(secs: i64) -> Date {
-        Date::from_days_since_epoch(secs.div_euclid(86_400))
-    }
-
-    /// Days since 1970-01-01 (negative before it).
-    pub fn days_since_epoch(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
-        let year = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month = i64::from(self.month);
-        let day_of_year =
-            (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        era * 146_097 + day_of_era - 719_468
-    }
-
-    /// The date `days` days after 1970-01-01.
-    pub fn from_days_since_epoch(days: i64) -> Date {
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let day_of_era = z - era * 146_097;
-        let year_of_era =
-            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let mp = (5 * day_of_year + 2) / 153;
-        let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u8;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        let year = (year_of_era + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let timestamp = Timestamp::from_second(secs).unwrap_or(if secs < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        });
+        Date::of(timestamp)
     }
 
     /// Whole days from `self` to `later` (negative when `later` is earlier).
     pub fn days_until(self, later: Date) -> i64 {
-        later.days_since_epoch() - self.days_since_epoch()
+        self.0.duration_until(later.0).as_secs() / 86_400
     }
 
-    /// The date `days` days after this one.
+    /// The date `days` days after this one (clamped to the range dates support).
     pub fn add_days(self, days: i64) -> Date {
-        Date::from_days_since_epoch(self.days_since_epoch() + days)
-    }
-}
-
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
+        Date(
+            self.0
+                .checked_add(Span::new().days(days.clamp(-7_304_484, 7_304_484)))
+                .unwrap_or(if days < 0 {
+                    jiff::civil::Date::MIN
+                } else {
+                    jiff::civil::Date::MAX
+                }),
+        )
     }
 }
 
@@ -104,26 +76,37 @@ impl FromStr for Date {
             reason,
         };
         let bytes = text.as_bytes();
-        if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        let shape = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(index, byte)| match index {
+                4 | 7 => *byte == b'-',
+                _ => byte.is_ascii_digit(),
+            });
+        if !shape {
             return Err(error("not of the form YYYY-MM-DD"));
         }
-        let number = |range: std::ops::Range<usize>| -> Result<u32, DateError> {
-            let part = &text[range];
-            if !part.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(error("not of the form YYYY-MM-DD"));
-            }
-            part.parse()
-                .map_err(|_| error("not of the form YYYY-MM-DD"))
-        };
-        let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-        Date::new(year as i32, month as u8, day as u8).ok_or_else(|| error("no such day"))
+        let number = |range: std::ops::Range<usize>| text[range].parse::<u16>().unwrap_or(0);
+        Date::new(
+            i32::from(number(0..4)),
+            number(5..7) as u8,
+            number(8..10) as u8,
+        )
+        .ok_or_else(|| error("no such day"))
     }
 }
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(f, "{}", self.0)
     }
+}
+
+/// Unix seconds of an RFC 3339 timestamp such as `2024-09-12T02:00:02.123Z`.
+pub fn unix_seconds(timestamp: &str) -> Option<i64> {
+    timestamp
+        .trim()
+        .parse::<Timestamp>()
+        .ok()
+        .map(Timestamp::as_second)
 }
 
 /// A span of whole days written as `90d`, `12w`, or `24h` (rounded up to days).
@@ -137,24 +120,30 @@ pub struct Days(pub u32);
 )]
 pub struct DaysError(String);
 
+/// A duration written with weeks, days, hours or minutes (`"3d"`, `"2w"`, `"36h"`,
+/// `"1d 12h"`), as jiff's friendly format reads it; days are 24 hours. Months and years, whose
+/// length varies, are refused.
+pub fn parse_duration(text: &str) -> Option<SignedDuration> {
+    let span: Span = text.trim().parse().ok()?;
+    if span.get_years() != 0 || span.get_months() != 0 || span.is_negative() {
+        return None;
+    }
+    span.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
+}
+
 impl FromStr for Days {
     type Err = DaysError;
 
     fn from_str(text: &str) -> Result<Days, DaysError> {
         let error = || DaysError(text.to_owned());
-        let trimmed = text.trim();
-        let split = trimmed
-            .find(|c: char| !c.is_ascii_digit())
-            .ok_or_else(error)?;
-        let (number, unit) = trimmed.split_at(split);
-        let number: u32 = number.parse().map_err(|_| error())?;
-        let days = match unit {
-            "d" | "day" | "days" => Some(number),
-            "w" | "week" | "weeks" => number.checked_mul(7),
-            "h" | "hour" | "hours" => Some(number.div_ceil(24)),
-            _ => None,
-        };
-        days.map(Days).ok_or_else(error)
+        if !text.trim().ends_with(|c: char| c.is_ascii_alphabetic()) {
+            return Err(error());
+        }
+        let duration = parse_duration(text).ok_or_else(error)?;
+        let seconds = u64::try_from(duration.as_secs()).map_err(|_| error())?;
+        u32::try_from(seconds.div_ceil(86_400))
+            .map(Days)
+            .map_err(|_| error())
     }
 }
 
@@ -162,6 +151,17 @@ impl fmt::Display for Days {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}d", self.0)
     }
+}
+
+/// A duration in words, coarsely: "40 seconds", "12 minutes", "3 hours", "5 days".
+pub fn describe_duration(seconds: u64) -> String {
+    let (value, unit) = match seconds {
+        0..120 => (seconds, "second"),
+        120..7_200 => (seconds / 60, "minute"),
+        7_200..172_800 => (seconds / 3_600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    format!("{value} {unit}{}", if value == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
@@ -177,19 +177,22 @@ mod tests {
         assert!("2027-13-01".parse::<Date>().is_err());
         assert!("27-03-31".parse::<Date>().is_err());
         assert!("2027-3-31x".parse::<Date>().is_err());
+        assert_eq!(
+            "2027-02-30".parse::<Date>().unwrap_err().to_string(),
+            "invalid date `2027-02-30`: no such day (expected YYYY-MM-DD)"
+        );
     }
 
     #[test]
-    fn day_arithmetic_round_trips() {
-        for days in [-800_000, -1, 0, 1, 59, 60, 365, 11_016, 20_000, 2_000_000] {
-            let date = Date::from_days_since_epoch(days);
-            assert_eq!(date.days_since_epoch(), days, "{date}");
-        }
-        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+    fn day_arithmetic() {
+        assert_eq!(Date::from_unix_seconds(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_unix_seconds(-1).to_string(), "1969-12-31");
         let a: Date = "2026-08-21".parse().unwrap();
         let b: Date = "2026-11-24".parse().unwrap();
         assert_eq!(a.days_until(b), 95);
+        assert_eq!(b.days_until(a), -95);
         assert_eq!(a.add_days(95), b);
+        assert_eq!(b.add_days(i64::MAX).to_string(), "9999-12-31");
     }
 
     #[test]
@@ -200,5 +203,21 @@ mod tests {
         assert!("90".parse::<Days>().is_err());
         assert!("d".parse::<Days>().is_err());
         assert!("3 months".parse::<Days>().is_err());
+        assert_eq!(parse_duration("36h"), Some(SignedDuration::from_hours(36)));
+        assert_eq!(
+            parse_duration("1d 12h"),
+            Some(SignedDuration::from_hours(36))
+        );
+        assert_eq!(parse_duration("-3d"), None);
+        assert_eq!(parse_duration("1y"), None);
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(unix_seconds("1970-01-02T00:00:01Z"), Some(86_401));
+        assert_eq!(unix_seconds("2024-09-12T02:00:02.123Z"), Some(1_726_106_402));
+        assert_eq!(unix_seconds("yesterday"), None);
+        assert_eq!(describe_duration(90), "90 seconds");
+        assert_eq!(describe_duration(3 * 3600), "3 hours");
     }
 }

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use super::cache::{FactSource, OwnershipCache, Stamped};
 use super::{OwnerKind, OwnerRecord, Publisher, VersionInfo};
 use crate::cache::CacheError;
-use crate::date::Date;
 
 /// Errors while importing a dump.
 #[derive(Debug, thiserror::Error)]
@@ -170,12 +169,7 @@ fn text(field: Option<&str>) -> Option<String> {
 
 /// Unix seconds of an RFC 3339 timestamp such as `2024-09-12T02:00:02.123Z` (UTC).
 pub fn unix_seconds(timestamp: &str) -> Option<u64> {
-    let date: Date = timestamp.get(..10)?.parse().ok()?;
-    let time = timestamp.get(11..19)?;
-    let mut parts = time.split(':').map(|part| part.parse::<u64>().ok());
-    let (hours, minutes, seconds) = (parts.next()??, parts.next()??, parts.next()??);
-    let days = u64::try_from(date.days_since_epoch()).ok()?;
-    Some(days * 86_400 + hours * 3600 + minutes * 60 + seconds)
+    crate::date::unix_seconds(timestamp).and_then(|seconds| u64::try_from(seconds).ok())
 }
 
 /// Imports the owners and version publishers of the `wanted` crates from the dump at `path`.

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
+use url::Url;
 
 use super::Report;
 use crate::finding::{FindingKind, Level, Verdict};
@@ -166,48 +167,24 @@ fn physical(uri: &str, relative: bool, line: usize) -> Value {
 
 /// A URI for `path`: relative to `root` when inside it (second value true), else absolute.
 fn relative_uri(root: &Path, path: &Path) -> (String, bool) {
-    match path.strip_prefix(root) {
-        Ok(relative) => (
-            relative
-                .components()
-                .map(|part| percent_encode(&part.as_os_str().to_string_lossy()))
-                .collect::<Vec<_>>()
-                .join("/"),
-            true,
-        ),
-        Err(_) => (file_uri(path, false), false),
+    if let (Ok(base), Ok(file)) = (Url::from_directory_path(root), Url::from_file_path(path))
+        && path.starts_with(root)
+        && let Some(relative) = base.make_relative(&file)
+    {
+        return (relative, true);
     }
+    (file_uri(path, false), false)
 }
 
+/// The `file://` URI of a path (of a directory, with a trailing slash).
 fn file_uri(path: &Path, directory: bool) -> String {
-    let mut uri = String::from("file://");
-    let text = path.to_string_lossy().replace('\\', "/");
-    if !text.starts_with('/') {
-        uri.push('/');
-    }
-    uri.push_str(
-        &text
-            .split('/')
-            .map(percent_encode)
-            .collect::<Vec<_>>()
-            .join("/"),
-    );
-    if directory && !uri.ends_with('/') {
-        uri.push('/');
-    }
-    uri
-}
-
-fn percent_encode(segment: &str) -> String {
-    let mut encoded = String::new();
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    let url = if directory {
+        Url::from_directory_path(path)
+    } else {
+        Url::from_file_path(path)
+    };
+    url.map(|url| url.to_string())
+        .unwrap_or_else(|()| format!("file:///{}", path.display()))
 }
 
 #[cfg(test)]
