@@ -3,7 +3,8 @@
 //!
 //! The fixture holds `cargo metadata --all-features` recorded on that workload (paths rewritten,
 //! descriptions dropped) and the output of
-//! `cargo audit --db ../shared/advisory-db --no-fetch --json` on it.
+//! `cargo audit --db ../shared/advisory-db --no-fetch --json` on it; the advisories of its crates
+//! are vendored in tests/fixtures/advisory-db.
 
 mod common;
 
@@ -57,7 +58,7 @@ fn advisory_findings_on_the_vulnerable_workload_equal_cargo_audits() {
         .arg("--metadata-json")
         .arg(&metadata)
         .arg("--advisory-db")
-        .arg(shared_advisory_db())
+        .arg(vendored_advisory_db())
         .args(["--offline", "--format", "json"]));
     assert_eq!(code, 1, "{stderr}");
     let report = json(&stdout);

@@ -4,30 +4,10 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 
 fn git(fixture: &Fixture, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .current_dir(fixture.root())
-        .args([
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    fixture.git(args)
 }
 
 const POLICY_A: &str = r#"[advisories]

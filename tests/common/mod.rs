@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The shared RustSec snapshot beside the repository.
-pub fn shared_advisory_db() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/advisory-db")
+/// The RustSec advisories vendored for the tests (`tests/fixtures/advisory-db/README.md`).
+pub fn vendored_advisory_db() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/advisory-db")
 }
 
 /// A registry crate to vendor.
@@ -77,6 +77,8 @@ pub fn member(name: &str, tail: &str) -> Member {
 /// A workspace in a temporary directory.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
+    /// `HOME` and `CARGO_HOME` of the cargo and git processes run for the fixture.
+    pub home: tempfile::TempDir,
     pub members: Vec<Member>,
     pub crates: Vec<Crate>,
 }
@@ -86,6 +88,7 @@ impl Fixture {
     pub fn new(members: Vec<Member>, crates: Vec<Crate>) -> Fixture {
         let fixture = Fixture {
             dir: tempfile::tempdir().expect("temp dir"),
+            home: tempfile::tempdir().expect("temp dir"),
             members,
             crates,
         };
@@ -170,7 +173,7 @@ impl Fixture {
 
     /// Regenerates Cargo.lock offline.
     pub fn lock(&self) {
-        let output = Command::new(env!("CARGO"))
+        let output = isolate(&mut Command::new(env!("CARGO")), self.home.path())
             .args(["generate-lockfile", "--offline"])
             .current_dir(self.root())
             .output()
@@ -201,6 +204,26 @@ impl Fixture {
     pub fn read_file(&self, relative: &str) -> String {
         std::fs::read_to_string(self.root().join(relative)).unwrap_or_default()
     }
+
+    /// Runs git in the fixture (isolated) and returns its trimmed stdout; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        git_in(self.root(), self.home.path(), args)
+    }
+}
+
+/// Runs git in `dir` (isolated with `home`) and returns its trimmed stdout; panics on failure.
+pub fn git_in(dir: &Path, home: &Path, args: &[&str]) -> String {
+    let output = git_command(home)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 fn fnv(text: &str) -> u128 {
@@ -265,16 +288,54 @@ impl AdvisoryDb {
     }
 }
 
-/// The binary under test, with a clean environment: its own cache, no colour, no CI.
+/// Isolates a spawned process (the tool, cargo, git) from the developer's environment: its own
+/// `HOME` and `CARGO_HOME` under `home`, no git configuration but the repository's, no
+/// variables that redirect git, and none of the tool's or cargo's settings.
+pub fn isolate<'a>(command: &'a mut Command, home: &Path) -> &'a mut Command {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("TRUSTCHECK_")
+            || name.starts_with("CARGO_REGISTRIES_")
+            || name.starts_with("CARGO_TERM_")
+            || name.starts_with("GIT_")
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+        .env("HOME", home.join("home"))
+        .env("CARGO_HOME", home.join("cargo-home"))
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("NO_COLOR")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("CI")
+}
+
+/// `git` for a test's own repositories, isolated like the tool, with a fixed identity.
+pub fn git_command(home: &Path) -> Command {
+    let mut command = Command::new("git");
+    isolate(&mut command, home)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]);
+    command
+}
+
+/// The binary under test, isolated (`isolate`, with `HOME` and `CARGO_HOME` inside `cache`),
+/// with its own cache, services that refuse connections, and no colour.
 pub fn trustcheck(cache: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-trustcheck"));
-    command
+    isolate(&mut command, cache)
         .env("TRUSTCHECK_CACHE_DIR", cache)
         .env("TRUSTCHECK_INDEX_URL", "http://127.0.0.1:9/")
         .env("TRUSTCHECK_API_URL", "http://127.0.0.1:9/")
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("CI");
+        .env("NO_COLOR", "1");
     command
 }
 
