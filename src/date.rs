@@ -215,7 +215,10 @@ mod tests {
     #[test]
     fn timestamps() {
         assert_eq!(unix_seconds("1970-01-02T00:00:01Z"), Some(86_401));
-        assert_eq!(unix_seconds("2024-09-12T02:00:02.123Z"), Some(1_726_106_402));
+        assert_eq!(
+            unix_seconds("2024-09-12T02:00:02.123Z"),
+            Some(1_726_106_402)
+        );
         assert_eq!(unix_seconds("yesterday"), None);
         assert_eq!(describe_duration(90), "90 seconds");
         assert_eq!(describe_duration(3 * 3600), "3 hours");

@@ -99,8 +99,11 @@ fn collect(mut child: Child) -> Result<(std::process::ExitStatus, String, String
 /// The lock file cargo says it would have to write, from its `--locked` error message.
 fn lock_file_in_error(stderr: &str) -> Option<PathBuf> {
     let rest = stderr.split("the lock file ").nth(1)?;
-    let path = rest.split(" needs to be updated").next()?;
-    Some(PathBuf::from(path.trim()))
+    let end = [" needs to be updated", " because --locked"]
+        .iter()
+        .filter_map(|marker| rest.find(marker))
+        .min()?;
+    Some(PathBuf::from(rest[..end].trim()))
 }
 
 impl MetadataJob {
@@ -210,6 +213,11 @@ mod tests {
     #[test]
     fn finds_the_lock_file_in_cargos_locked_error() {
         let stderr = "error: the lock file /tmp/ws/Cargo.lock needs to be updated but --locked was passed to prevent this\nIf you want to try to generate the lock file without accessing the network, remove the --locked flag and use --offline instead.\n";
+        assert_eq!(
+            lock_file_in_error(stderr),
+            Some(PathBuf::from("/tmp/ws/Cargo.lock"))
+        );
+        let stderr = "error: cannot create the lock file /tmp/ws/Cargo.lock because --locked was passed to prevent this\nhelp: to generate the lock file without accessing the network, remove the --locked flag and use --offline instead.\n";
         assert_eq!(
             lock_file_in_error(stderr),
             Some(PathBuf::from("/tmp/ws/Cargo.lock"))

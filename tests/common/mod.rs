@@ -22,6 +22,14 @@ pub struct Crate {
     pub license: Option<String>,
     pub license_file: Option<(String, String)>,
     pub dependencies: Vec<String>,
+    /// Lines of its `[features]` table.
+    pub features: Vec<String>,
+    /// Other sections of its manifest, written as they are (`[build-dependencies]` ...).
+    pub sections: Vec<String>,
+    /// The text of a `build.rs`, when it has one.
+    pub build_script: Option<String>,
+    /// Whether it is a proc-macro crate.
+    pub proc_macro: bool,
 }
 
 /// A crate `name` `version` with the MIT license and no dependencies.
@@ -32,6 +40,10 @@ pub fn krate(name: &str, version: &str) -> Crate {
         license: Some("MIT".to_owned()),
         license_file: None,
         dependencies: Vec::new(),
+        features: Vec::new(),
+        sections: Vec::new(),
+        build_script: None,
+        proc_macro: false,
     }
 }
 
@@ -55,6 +67,30 @@ impl Crate {
     /// A dependency line for its `[dependencies]`, e.g. `time = "0.1"`.
     pub fn dep(mut self, line: &str) -> Crate {
         self.dependencies.push(line.to_owned());
+        self
+    }
+
+    /// A line of its `[features]`, e.g. `parallel = ["jobserver"]`.
+    pub fn feature(mut self, line: &str) -> Crate {
+        self.features.push(line.to_owned());
+        self
+    }
+
+    /// Another manifest section, as written (`"[build-dependencies]\ncc = \"1\""`).
+    pub fn section(mut self, text: &str) -> Crate {
+        self.sections.push(text.to_owned());
+        self
+    }
+
+    /// A build script (`build.rs`) with this text.
+    pub fn build_script(mut self, text: &str) -> Crate {
+        self.build_script = Some(text.to_owned());
+        self
+    }
+
+    /// A proc-macro crate (`[lib] proc-macro = true`).
+    pub fn proc_macro(mut self) -> Crate {
+        self.proc_macro = true;
         self
     }
 }
@@ -158,12 +194,30 @@ impl Fixture {
             let _ = writeln!(manifest, "license-file = \"{path}\"");
             write(&dir.join(path), text);
         }
+        if krate.build_script.is_some() {
+            manifest.push_str("build = \"build.rs\"\n");
+        }
+        if krate.proc_macro {
+            manifest.push_str("\n[lib]\nproc-macro = true\n");
+        }
         manifest.push_str("\n[dependencies]\n");
         for dep in &krate.dependencies {
             let _ = writeln!(manifest, "{dep}");
         }
+        if !krate.features.is_empty() {
+            manifest.push_str("\n[features]\n");
+            for feature in &krate.features {
+                let _ = writeln!(manifest, "{feature}");
+            }
+        }
+        for section in &krate.sections {
+            let _ = write!(manifest, "\n{section}\n");
+        }
         write(&dir.join("Cargo.toml"), &manifest);
         write(&dir.join("src/lib.rs"), "");
+        if let Some(build) = &krate.build_script {
+            write(&dir.join("build.rs"), build);
+        }
         let checksum = format!("{:064x}", fnv(&format!("{}-{}", krate.name, krate.version)));
         write(
             &dir.join(".cargo-checksum.json"),
@@ -323,20 +377,73 @@ pub fn git_command(home: &Path) -> Command {
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]);
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ]);
     command
 }
 
 /// The binary under test, isolated (`isolate`, with `HOME` and `CARGO_HOME` inside `cache`),
 /// with its own cache, services that refuse connections, and no colour.
+///
+/// `TRUSTCHECK_TEST_BINARY` runs another build instead (to show that a regression test fails on
+/// an older one).
 pub fn trustcheck(cache: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-trustcheck"));
+    let binary = std::env::var_os("TRUSTCHECK_TEST_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_cargo-trustcheck").into());
+    let mut command = Command::new(binary);
     isolate(&mut command, cache)
         .env("TRUSTCHECK_CACHE_DIR", cache)
         .env("TRUSTCHECK_INDEX_URL", "http://127.0.0.1:9/")
         .env("TRUSTCHECK_API_URL", "http://127.0.0.1:9/")
         .env("NO_COLOR", "1");
     command
+}
+
+/// Runs with a time limit: a run that outlives it is killed and the test fails, so that a
+/// regression that hangs fails instead of holding CI. Returns (exit code, stdout, stderr).
+pub fn run_within(command: &mut Command, limit: std::time::Duration) -> (i32, String, String) {
+    use std::io::Read;
+    let mut child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (
+                status.code().unwrap_or(-1),
+                out.join().unwrap(),
+                err.join().unwrap(),
+            );
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the run did not end within {limit:?}; stderr:\n{}",
+                err.join().unwrap()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Runs and returns (exit code, stdout, stderr).
