@@ -140,10 +140,18 @@ fn unique_suffix() -> u64 {
     COUNTER.fetch_add(1, Ordering::Relaxed)
 }
 
-/// An advisory lock on a file, released when dropped.
+/// An advisory lock on a file, released when dropped (and when every process that inherited
+/// it has exited).
 #[derive(Debug)]
 pub struct FileLock {
-    _file: File,
+    file: File,
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for FileLock {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.file.as_raw_fd()
+    }
 }
 
 impl FileLock {
@@ -155,7 +163,7 @@ impl FileLock {
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(FileLock { _file: file })
+        Ok(FileLock { file })
     }
 
     /// Takes a shared lock, waiting for an exclusive holder.
@@ -166,7 +174,7 @@ impl FileLock {
             path: path.to_path_buf(),
             source,
         })?;
-        Ok(FileLock { _file: file })
+        Ok(FileLock { file })
     }
 }
 

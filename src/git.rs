@@ -60,6 +60,8 @@ pub struct Git {
     dir: Option<PathBuf>,
     timeout: Duration,
     config: Vec<String>,
+    #[cfg(unix)]
+    inherited_lock: Option<std::os::fd::RawFd>,
 }
 
 impl Git {
@@ -69,6 +71,8 @@ impl Git {
             dir: Some(dir.to_path_buf()),
             timeout: LOCAL_TIMEOUT,
             config: Vec::new(),
+            #[cfg(unix)]
+            inherited_lock: None,
         }
     }
 
@@ -78,6 +82,8 @@ impl Git {
             dir: None,
             timeout: LOCAL_TIMEOUT,
             config: Vec::new(),
+            #[cfg(unix)]
+            inherited_lock: None,
         }
     }
 
@@ -88,6 +94,19 @@ impl Git {
         self.config
             .push(format!("http.lowSpeedTime={}", stall.as_secs().max(1)));
         self.timeout = limit;
+        self
+    }
+
+    /// git inherits `lock`, so that the lock stays held for as long as git runs, even when this
+    /// process is killed first (`kill -9` leaves git running; without the lock, the next run
+    /// would work on the same files at the same time).
+    pub fn holding(mut self, lock: &crate::cache::FileLock) -> Git {
+        #[cfg(unix)]
+        {
+            self.inherited_lock = Some(std::os::fd::AsRawFd::as_raw_fd(lock));
+        }
+        #[cfg(not(unix))]
+        let _ = lock;
         self
     }
 
@@ -111,6 +130,20 @@ impl Git {
             command.arg("-c").arg(setting);
         }
         command.args(args);
+        #[cfg(unix)]
+        if let Some(fd) = self.inherited_lock {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: between fork and exec the closure only calls fcntl(2), which is
+            // async-signal-safe, on a descriptor this process owns.
+            unsafe {
+                command.pre_exec(move || {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
         command
     }
 

@@ -51,11 +51,9 @@ fn using_database(fixture: &Fixture, url: &str) {
     );
 }
 
+/// Runs `command` in the fixture's root, where it finds the workspace as cargo would.
 fn in_fixture<'a>(command: &'a mut Command, fixture: &Fixture) -> &'a mut Command {
-    command
-        .current_dir(fixture.root())
-        .arg("--manifest-path")
-        .arg(fixture.manifest())
+    command.current_dir(fixture.root())
 }
 
 #[test]
@@ -548,10 +546,10 @@ fn untrusted_text_reached_the_terminal_raw_in_errors() {
     ];
     for args in runs {
         let mut command = trustcheck(cache.path());
+        command.args(&args);
         in_fixture(&mut command, &fixture)
             .args(["--offline", "--advisory-db"])
-            .arg(db.path())
-            .args(&args);
+            .arg(db.path());
         let (code, _, stderr) = run_within(&mut command, LIMIT);
         assert_eq!(code, 2, "{args:?}");
         assert!(stderr.contains("x]0;owned[31my"), "{args:?}: {stderr:?}");
@@ -568,11 +566,11 @@ fn a_closed_stderr_panicked() {
     let cache = tempfile::tempdir().unwrap();
     for args in [&["check"][..], &["fetch"][..]] {
         let mut command = trustcheck(cache.path());
+        command.args(args);
         in_fixture(&mut command, &fixture)
             .env("GITHUB_ACTIONS", "true")
             .arg("--advisory-db")
             .arg(db.path())
-            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = command.spawn().unwrap();
@@ -647,7 +645,7 @@ fn a_killed_fetch_wedged_the_advisory_clone() {
         .find(|entry| entry.path().join(".git").is_dir())
         .unwrap()
         .path();
-    for round in 1..=8 {
+    for round in 1..=12 {
         write_many(round);
         git_in(db.path(), home, &["add", "."]);
         git_in(db.path(), home, &["commit", "--quiet", "-m", "update"]);
@@ -657,7 +655,7 @@ fn a_killed_fetch_wedged_the_advisory_clone() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(30 + 40 * round as u64));
+        std::thread::sleep(Duration::from_millis(20 + 45 * round as u64));
         let _ = child.kill();
         let _ = child.wait();
         // Whatever the kill left, the next fetch brings the clone to the origin's commit.

@@ -123,21 +123,22 @@ impl Clone {
         }
     }
 
-    fn network_git(dir: Option<&Path>) -> Git {
+    fn network_git(dir: Option<&Path>, lock: &FileLock) -> Git {
         let git = match dir {
             Some(dir) => Git::in_dir(dir),
             None => Git::anywhere(),
         };
         git.over_network(crate::network::timeout(), crate::network::git_limit())
+            .holding(lock)
     }
 
     /// Clones afresh into a temporary directory, then moves it into place.
-    fn clone_fresh(&self) -> Result<(), String> {
+    fn clone_fresh(&self, lock: &FileLock) -> Result<(), String> {
         let temp = self
             .base
             .join(format!(".clone-{}-{}", std::process::id(), unix_now()));
         let _ = std::fs::remove_dir_all(&temp);
-        let result = Clone::network_git(None).output(&[
+        let result = Clone::network_git(None, lock).output(&[
             "clone".as_ref(),
             "--depth".as_ref(),
             "1".as_ref(),
@@ -162,14 +163,15 @@ impl Clone {
 
     /// Fetches the newest commit and resets the tree to it. A failure to fetch leaves the tree
     /// as it was (`Ok(Err)`); a failure while the tree changes leaves it damaged (`Err`).
-    fn update(&self) -> Result<Result<(), String>, String> {
-        if let Err(error) = Clone::network_git(Some(&self.repo))
+    fn update(&self, lock: &FileLock) -> Result<Result<(), String>, String> {
+        if let Err(error) = Clone::network_git(Some(&self.repo), lock)
             .output(&["fetch", "--depth", "1", "--quiet", "origin", "HEAD"])
         {
             return Ok(Err(error.to_string()));
         }
         write_atomic(&self.marker, b"updating\n").map_err(|error| error.to_string())?;
         Git::in_dir(&self.repo)
+            .holding(lock)
             .output(&["reset", "--hard", "--quiet", "FETCH_HEAD"])
             .map_err(|error| error.to_string())?;
         let _ = std::fs::remove_file(&self.marker);
@@ -258,7 +260,7 @@ pub fn sync(
     let clone = Clone::of(url, cache)?;
     let mut update_failure = None;
     {
-        let _exclusive = FileLock::exclusive(&clone.lock)?;
+        let exclusive = FileLock::exclusive(&clone.lock)?;
         clone.remove_leftovers();
         if clone.is_damaged() {
             if refresh == Refresh::Offline {
@@ -274,23 +276,25 @@ pub fn sync(
         }
         if clone.fetch_due(refresh) || !clone.is_cloned() {
             if clone.is_cloned() {
-                match clone.update() {
+                match clone.update(&exclusive) {
                     Ok(Ok(())) => clone.write_record()?,
                     Ok(Err(message)) => update_failure = Some(message),
                     Err(message) => {
                         // The tree was left half-reset: start again from a fresh clone.
                         let _ = std::fs::remove_dir_all(&clone.repo);
-                        clone.clone_fresh().map_err(|again| AdvisoryError::Fetch {
-                            url: url.to_owned(),
-                            message: format!("{message}; cloning afresh failed too: {again}"),
-                        })?;
+                        clone
+                            .clone_fresh(&exclusive)
+                            .map_err(|again| AdvisoryError::Fetch {
+                                url: url.to_owned(),
+                                message: format!("{message}; cloning afresh failed too: {again}"),
+                            })?;
                         let _ = std::fs::remove_file(&clone.marker);
                         clone.write_record()?;
                     }
                 }
             } else {
                 clone
-                    .clone_fresh()
+                    .clone_fresh(&exclusive)
                     .map_err(|message| AdvisoryError::Fetch {
                         url: url.to_owned(),
                         message,
