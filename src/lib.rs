@@ -33,6 +33,7 @@ pub mod http;
 pub mod index;
 pub mod licenses;
 pub mod lockfile;
+pub mod lookalike;
 pub mod network;
 pub mod ownership;
 pub mod pipeline;

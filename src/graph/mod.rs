@@ -19,7 +19,8 @@ use guppy::graph::{PackageGraph, PackageMetadata, PackagePublish, PackageSource}
 pub use metadata::{Metadata, MetadataJob, MetadataSource};
 pub use narrow::GraphOptions;
 pub use package::{
-    CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, SourceKind, is_crates_io_index,
+    BuildCode, CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, SourceKind,
+    is_crates_io_index,
 };
 
 /// How many shortest paths are kept per package.
@@ -336,6 +337,10 @@ fn package_of(metadata: &PackageMetadata<'_>) -> Package {
         manifest_path,
         is_member: metadata.in_workspace(),
         publishable: !matches!(metadata.publish(), PackagePublish::Registries(registries) if registries.is_empty()),
+        build_code: Some(BuildCode {
+            build_script: metadata.has_build_script(),
+            proc_macro: metadata.is_proc_macro(),
+        }),
     }
 }
 

@@ -82,6 +82,42 @@ pub fn is_crates_io_index(index: &str) -> bool {
     trimmed == CRATES_IO_GIT_INDEX || trimmed == CRATES_IO_SPARSE_INDEX.trim_end_matches('/')
 }
 
+/// Code a package runs when it is built: a build script (`build.rs`), or being a proc-macro
+/// (which runs inside the compiler). Facts of a published version, which never change.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BuildCode {
+    /// It has a build script.
+    pub build_script: bool,
+    /// It is a proc-macro crate.
+    pub proc_macro: bool,
+}
+
+impl BuildCode {
+    /// Whether it runs any code at build time.
+    pub fn any(self) -> bool {
+        self.build_script || self.proc_macro
+    }
+
+    /// What `self` has that `before` did not.
+    pub fn gained_over(self, before: BuildCode) -> BuildCode {
+        BuildCode {
+            build_script: self.build_script && !before.build_script,
+            proc_macro: self.proc_macro && !before.proc_macro,
+        }
+    }
+
+    /// The build code in words: "a build script", "a proc-macro", "a build script and a
+    /// proc-macro", or "no build code".
+    pub fn describe(self) -> &'static str {
+        match (self.build_script, self.proc_macro) {
+            (true, true) => "a build script and a proc-macro",
+            (true, false) => "a build script",
+            (false, true) => "a proc-macro",
+            (false, false) => "no build code",
+        }
+    }
+}
+
 /// One package of the graph, with what the checks need to know of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Package {
@@ -105,6 +141,8 @@ pub struct Package {
     pub is_member: bool,
     /// Whether it may be published (`publish` is not `false` or `[]`).
     pub publishable: bool,
+    /// The code it runs at build time (`None`: not known, for a graph read from a lock file).
+    pub build_code: Option<BuildCode>,
 }
 
 impl Package {
@@ -122,6 +160,7 @@ impl Package {
             manifest_path: PathBuf::from(format!("/{name}-{version}/Cargo.toml")),
             is_member: source.is_none(),
             publishable: true,
+            build_code: None,
             version,
         }
     }
