@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod error;
 pub mod exit;
+pub mod files;
 pub mod finding;
 pub mod graph;
 pub mod http;
