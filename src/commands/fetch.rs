@@ -187,17 +187,20 @@ fn fetch_ownership(
         report.skipped,
         started.elapsed().as_secs_f64()
     ));
-    if let Some(reason) = &report.unreachable {
-        summary.failure = Some(format!(
-            "the crates.io API at {} could not be reached: {reason} (what was fetched is kept; run `fetch` again to resume)",
-            client.base()
-        ));
+    // One line per cause, not per crate; any crate left unrefreshed fails the run (exit 2),
+    // while what was fetched stays cached and the next `fetch` resumes.
+    let mut problems: Vec<String> = refresh::problem_lines(&report, "refreshed")
+        .into_iter()
+        .map(|line| format!("ownership: {line}"))
+        .collect();
+    if report.is_incomplete() {
+        problems.push(
+            "ownership: what was fetched is kept; run `cargo trustcheck fetch` again to resume"
+                .to_owned(),
+        );
+        summary.failure = Some(problems.join("\n"));
+    } else {
+        summary.warnings.extend(problems);
     }
-    summary.warnings.extend(
-        report
-            .failed
-            .iter()
-            .map(|(name, why)| format!("ownership of `{name}`: {why}")),
-    );
     Ok(())
 }

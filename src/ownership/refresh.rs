@@ -2,26 +2,65 @@
 //! the graph, and `init`/`baseline` fill the baseline's owners and publishers from the cache,
 //! asking the API only for what the cache lacks. Every answer is cached at once, so an
 //! interrupted run keeps what it got and a re-run resumes.
+//!
+//! What could not be obtained is reported by cause, not by crate: one line for "answered HTTP
+//! 500" whether it was 3 crates or 478. The API stops being asked when it cannot be reached
+//! (or the HTTP client considers it down after repeated failures), and when it answers 404 for
+//! `NOT_FOUND_STREAK` crates in a row: crates.io knows the crates of a lock file, so that is a
+//! misconfigured API (`TRUSTCHECK_API_URL`), not hundreds of deleted crates. An isolated 404 is
+//! a crate the registry does not have, reported but not a failure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::api::{ApiClient, ApiError};
-use super::cache::{FactSource, OwnershipCache, Stamped};
+use super::cache::{CachedCrate, FactSource, OwnershipCache, Stamped};
 use super::check::ApiAccess;
 use crate::baseline::{Baseline, CRATES_IO};
 use crate::cache::{CacheError, unix_now};
+use crate::http::HttpError;
+use crate::index::is_valid_name;
+use crate::text::sanitize_terminal;
+
+/// Crates answered 404 in a row after which the API is taken to be misconfigured.
+pub const NOT_FOUND_STREAK: usize = 10;
+
+/// How many crate names a problem line lists before "and N more".
+const NAMES_LISTED: usize = 5;
+
+/// Why one crate's data could not be obtained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The API answered with an error (or the name was refused before asking).
+    Api(ApiError),
+    /// The API answered 404 for this crate as for every crate around it: misconfigured.
+    NotFoundStreak,
+    /// The API was not asked: it had become unreachable or misconfigured before this crate.
+    NotAsked,
+}
 
 /// What a bulk run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RefreshReport {
+    /// The API's base URL.
+    pub api: String,
     /// API requests made.
     pub requests: usize,
     /// Crates whose data was already fresh enough (skipped).
     pub skipped: usize,
-    /// Crates (or versions) whose data could not be obtained, with why.
-    pub failed: Vec<(String, String)>,
-    /// Set when the API could not be reached at all; later crates were not asked.
-    pub unreachable: Option<String>,
+    /// Crates whose data could not be obtained, with why, in the order met.
+    pub failed: Vec<(String, Problem)>,
+    /// Crates the registry does not have (an isolated HTTP 404): reported, not a failure.
+    pub not_found: Vec<String>,
+    /// Set when the API could not be reached at all (or is considered down), with the error
+    /// that said so; later crates were not asked.
+    pub unreachable: Option<ApiError>,
+}
+
+impl RefreshReport {
+    /// Whether some data could not be obtained (an isolated 404 does not count).
+    pub fn is_incomplete(&self) -> bool {
+        !self.failed.is_empty() || self.unreachable.is_some()
+    }
 }
 
 /// A progress bar on stderr when many requests are coming and a person is watching.
@@ -68,16 +107,75 @@ fn stamped<T>(value: T) -> Stamped<T> {
     }
 }
 
-/// Records an API failure; returns false when the API is unreachable (stop asking).
-fn failed(report: &mut RefreshReport, name: &str, error: ApiError) -> bool {
-    match error {
-        ApiError::Unreachable(error) => {
-            report.unreachable = Some(error.to_string());
-            false
+/// How one API answer counts.
+enum Answer<T> {
+    /// The data.
+    Data(T),
+    /// HTTP 404.
+    NotFound,
+    /// Any other failure; `true` when the API is unreachable (stop asking).
+    Failed(ApiError, bool),
+}
+
+fn answer<T>(result: Result<T, ApiError>) -> Answer<T> {
+    match result {
+        Ok(data) => Answer::Data(data),
+        Err(ApiError::NotFound(_)) => Answer::NotFound,
+        Err(error) => {
+            let stop = matches!(error, ApiError::Unreachable(_));
+            Answer::Failed(error, stop)
         }
-        other => {
-            report.failed.push((name.to_owned(), other.to_string()));
-            true
+    }
+}
+
+/// Whether a cached fact is missing or, stamped in the future, untrustworthy.
+fn due<T>(fact: Option<&Stamped<T>>, now: u64) -> bool {
+    fact.is_none_or(|fact| fact.is_from_the_future(now))
+}
+
+/// Whether the cache lacks one of `versions`, or its versions are stamped in the future.
+fn versions_due<'a>(
+    cached: &CachedCrate,
+    mut versions: impl Iterator<Item = &'a semver::Version>,
+    now: u64,
+) -> bool {
+    match &cached.versions {
+        None => true,
+        Some(stamped) if stamped.is_from_the_future(now) => true,
+        Some(stamped) => versions.any(|version| !stamped.value.contains_key(&version.to_string())),
+    }
+}
+
+/// Counts 404s in a row; decides whether they are deleted crates or a misconfigured API.
+#[derive(Default)]
+struct NotFoundRun {
+    current: Vec<String>,
+    answered: bool,
+}
+
+impl NotFoundRun {
+    /// A crate answered 404; true when the run is long enough to stop asking.
+    fn not_found(&mut self, name: &str) -> bool {
+        self.current.push(name.to_owned());
+        self.current.len() >= NOT_FOUND_STREAK
+    }
+
+    /// A crate answered something else: the 404s so far were isolated.
+    fn answered(&mut self, report: &mut RefreshReport) {
+        self.answered = true;
+        report.not_found.append(&mut self.current);
+    }
+
+    /// At the end (or when stopping): a streak, or 404s for every crate asked, are a failure.
+    fn finish(mut self, report: &mut RefreshReport, stopped: bool) {
+        if stopped || !self.answered {
+            report.failed.extend(
+                self.current
+                    .drain(..)
+                    .map(|name| (name, Problem::NotFoundStreak)),
+            );
+        } else {
+            report.not_found.append(&mut self.current);
         }
     }
 }
@@ -85,33 +183,40 @@ fn failed(report: &mut RefreshReport, name: &str, error: ApiError) -> bool {
 /// `fetch`: refreshes the owners of every crate in `crates` (crate name → locked versions), and
 /// their versions' publishers when a locked version is not cached yet.
 ///
-/// An interrupted fetch resumes where it stopped: the cache remembers when an unfinished fetch
-/// started, and the next fetch skips the crates refreshed since then. A fetch that completes
-/// forgets that mark, so the next one refreshes everything again.
+/// An interrupted or incomplete fetch resumes where it stopped: the cache remembers when it
+/// started, and the next fetch skips the crates refreshed since then. A fetch that obtains
+/// everything forgets that mark, so the next one refreshes everything again. Cached facts
+/// stamped in the future are always refreshed.
 pub fn refresh(
     crates: &BTreeMap<String, BTreeSet<semver::Version>>,
     cache: &OwnershipCache,
     client: &ApiClient,
 ) -> Result<RefreshReport, CacheError> {
-    let mut report = RefreshReport::default();
+    let now = unix_now();
+    let mut report = RefreshReport {
+        api: client.base().to_owned(),
+        ..RefreshReport::default()
+    };
     // Resuming: what the interrupted fetch already refreshed is kept. A new fetch refreshes all.
     let resumed_since = cache.unfinished_fetch();
     if resumed_since.is_none() {
-        cache.mark_fetch_started(unix_now())?;
+        cache.mark_fetch_started(now)?;
     }
     let mut todo: Vec<(&String, bool, bool)> = Vec::new();
     for (name, versions) in crates {
+        if !is_valid_name(name) {
+            report.failed.push((
+                name.clone(),
+                Problem::Api(ApiError::InvalidName(sanitize_terminal(name))),
+            ));
+            continue;
+        }
         let cached = cache.load(name);
         let owners_due = match (resumed_since, &cached.owners) {
-            (Some(since), Some(owners)) => owners.fetched_at < since,
+            (Some(since), Some(owners)) => owners.fetched_at < since || due(Some(owners), now),
             _ => true,
         };
-        let versions_due = versions.iter().any(|version| {
-            cached
-                .versions
-                .as_ref()
-                .is_none_or(|cached| !cached.value.contains_key(&version.to_string()))
-        });
+        let versions_due = versions_due(&cached, versions.iter(), now);
         if owners_due || versions_due {
             todo.push((name, owners_due, versions_due));
         } else {
@@ -124,46 +229,78 @@ pub fn refresh(
             .sum(),
         "crates.io requests",
     );
+    let mut not_found = NotFoundRun::default();
+    let mut stopped = false;
     for (name, owners_due, versions_due) in todo {
+        if stopped {
+            report.failed.push((name.clone(), Problem::NotAsked));
+            continue;
+        }
+        let mut outcome = None;
         if owners_due {
             report.requests += 1;
             progress.tick();
-            match client.owners(name) {
-                Ok(owners) => cache.record_owners(name, stamped(owners))?,
-                Err(error) => {
-                    if !failed(&mut report, name, error) {
-                        return Ok(report);
-                    }
+            outcome = Some(match answer(client.owners(name)) {
+                Answer::Data(owners) => {
+                    cache.record_owners(name, stamped(owners))?;
+                    Ok(())
                 }
-            }
+                Answer::NotFound => Err(None),
+                Answer::Failed(error, stop) => Err(Some((error, stop))),
+            });
         }
-        if versions_due {
+        // A crate the API does not know has no versions to ask for either.
+        if versions_due && !matches!(outcome, Some(Err(_))) {
             report.requests += 1;
             progress.tick();
-            match client.versions(name) {
-                Ok(versions) => cache.record_versions(name, stamped(versions))?,
-                Err(error) => {
-                    if !failed(&mut report, name, error) {
-                        return Ok(report);
-                    }
+            outcome = Some(match answer(client.versions(name)) {
+                Answer::Data(versions) => {
+                    cache.record_versions(name, stamped(versions))?;
+                    Ok(())
                 }
+                Answer::NotFound => Err(None),
+                Answer::Failed(error, stop) => Err(Some((error, stop))),
+            });
+        }
+        match outcome {
+            None | Some(Ok(())) => not_found.answered(&mut report),
+            Some(Err(None)) => stopped = not_found.not_found(name),
+            Some(Err(Some((error, stop)))) => {
+                not_found.answered(&mut report);
+                if stop {
+                    report.unreachable = Some(error.clone());
+                    stopped = true;
+                }
+                report.failed.push((name.clone(), Problem::Api(error)));
             }
         }
     }
-    cache.mark_fetch_finished();
+    let misconfigured = stopped && report.unreachable.is_none();
+    not_found.finish(&mut report, misconfigured);
+    if !report.is_incomplete() {
+        cache.mark_fetch_finished();
+    }
     Ok(report)
 }
 
 /// `init` and `baseline`: fills the owners and publishers of the baseline's crates.io crates
-/// (only those in `only`, when given) from the cache, asking the API for what it lacks.
-/// What cannot be obtained keeps what the baseline had (nothing, for a new crate).
+/// (only those in `only`, when given) from the cache, asking the API for what it lacks (or
+/// what the cache holds with a stamp from the future). What cannot be obtained keeps what the
+/// baseline had (nothing, for a new crate).
 pub fn fill_baseline(
     baseline: &mut Baseline,
     only: Option<&BTreeSet<String>>,
     cache: &OwnershipCache,
     api: ApiAccess<'_>,
 ) -> Result<RefreshReport, CacheError> {
-    let mut report = RefreshReport::default();
+    let now = unix_now();
+    let mut report = RefreshReport {
+        api: match &api {
+            ApiAccess::Online(client) => client.base().to_owned(),
+            ApiAccess::Offline => String::new(),
+        },
+        ..RefreshReport::default()
+    };
     let wanted: Vec<String> = baseline
         .crates
         .keys()
@@ -173,9 +310,11 @@ pub fn fill_baseline(
     // How many requests the cache leaves to make, for the progress bar.
     let pending: usize = wanted
         .iter()
+        .filter(|name| is_valid_name(name))
         .map(|name| {
             let cached = cache.load(name);
-            usize::from(cached.owners.is_none()) + usize::from(cached.versions.is_none())
+            usize::from(due(cached.owners.as_ref(), now))
+                + usize::from(due(cached.versions.as_ref(), now))
         })
         .sum();
     let progress = Progress::new(
@@ -186,50 +325,68 @@ pub fn fill_baseline(
         },
         "crates.io requests",
     );
+    let mut not_found = NotFoundRun::default();
+    let mut stopped = false;
     for name in wanted {
+        let key = (name.clone(), CRATES_IO.to_owned());
+        if !is_valid_name(&name) {
+            report.failed.push((
+                name.clone(),
+                Problem::Api(ApiError::InvalidName(sanitize_terminal(&name))),
+            ));
+            continue;
+        }
         let mut cached = cache.load(&name);
-        let client = match (&api, &report.unreachable) {
-            (ApiAccess::Online(client), None) => Some(*client),
+        let client = match &api {
+            ApiAccess::Online(client) if !stopped => Some(*client),
             _ => None,
         };
-        if cached.owners.is_none()
+        let mut outcome = None;
+        if due(cached.owners.as_ref(), now)
             && let Some(client) = client
         {
             report.requests += 1;
             progress.tick();
-            match client.owners(&name) {
-                Ok(owners) => {
+            outcome = Some(match answer(client.owners(&name)) {
+                Answer::Data(owners) => {
                     cache.record_owners(&name, stamped(owners))?;
                     cached = cache.load(&name);
+                    Ok(())
                 }
-                Err(error) => {
-                    failed(&mut report, &name, error);
-                }
-            }
+                Answer::NotFound => Err(None),
+                Answer::Failed(error, stop) => Err(Some((error, stop))),
+            });
         }
-        let key = (name.clone(), CRATES_IO.to_owned());
         let needs_versions = baseline.crates.get(&key).is_some_and(|record| {
-            record.versions.keys().any(|version| {
-                cached
-                    .versions
-                    .as_ref()
-                    .is_none_or(|cached| !cached.value.contains_key(&version.to_string()))
-            })
+            versions_due(&cached, record.versions.keys(), now) && !record.versions.is_empty()
         });
         if needs_versions
-            && report.unreachable.is_none()
-            && let ApiAccess::Online(client) = &api
+            && !matches!(outcome, Some(Err(_)))
+            && let Some(client) = client
         {
             report.requests += 1;
             progress.tick();
-            match client.versions(&name) {
-                Ok(versions) => {
+            outcome = Some(match answer(client.versions(&name)) {
+                Answer::Data(versions) => {
                     cache.record_versions(&name, stamped(versions))?;
                     cached = cache.load(&name);
+                    Ok(())
                 }
-                Err(error) => {
-                    failed(&mut report, &name, error);
+                Answer::NotFound => Err(None),
+                Answer::Failed(error, stop) => Err(Some((error, stop))),
+            });
+        }
+        match outcome {
+            None => {}
+            Some(Ok(())) => not_found.answered(&mut report),
+            Some(Err(None)) => stopped = not_found.not_found(&name),
+            Some(Err(Some((error, stop)))) => {
+                not_found.answered(&mut report);
+                if stop {
+                    report.unreachable = Some(error.clone());
+                    stopped = true;
                 }
+                report.failed.push((name.clone(), Problem::Api(error)));
             }
         }
         let Some(record) = baseline.crates.get_mut(&key) else {
@@ -256,19 +413,418 @@ pub fn fill_baseline(
             }
         }
     }
+    let misconfigured = stopped && report.unreachable.is_none();
+    not_found.finish(&mut report, misconfigured);
     Ok(report)
 }
 
-/// One line saying what a bulk run could not do, if anything.
-pub fn describe_problems(report: &RefreshReport) -> Vec<String> {
-    let mut problems = Vec::new();
-    if let Some(reason) = &report.unreachable {
-        problems.push(format!(
-            "the crates.io API could not be reached ({reason}); ownership data is incomplete (for a large graph, `cargo trustcheck fetch --db-dump PATH` reads the crates.io database dump instead)"
+/// The key and the words of a problem's cause, so that crates failing alike share a line.
+fn cause(report: &RefreshReport, problem: &Problem) -> (String, String) {
+    let api = format!("the crates.io API at {}", report.api);
+    let streak = || {
+        let count = report
+            .failed
+            .iter()
+            .filter(|(_, problem)| *problem == Problem::NotFoundStreak)
+            .count();
+        let how_many = if report.failed.iter().any(|(_, p)| *p == Problem::NotAsked) {
+            format!("{count} crates in a row")
+        } else {
+            "every crate asked".to_owned()
+        };
+        (
+            "not-found".to_owned(),
+            format!(
+                "{api} answered HTTP 404 for {how_many}, which crates.io does not do for the crates of a lock file: is {} right?",
+                super::api::API_URL_ENV
+            ),
+        )
+    };
+    let unreachable = |error: &ApiError| {
+        let text = match error {
+            ApiError::Unreachable(HttpError::HostDown { failures, last, .. }) => format!(
+                "{api} failed {failures} requests in a row and was not asked again (the last failure: {last})"
+            ),
+            error => format!("{api} could not be reached ({error})"),
+        };
+        ("unreachable".to_owned(), text)
+    };
+    match problem {
+        Problem::NotFoundStreak => streak(),
+        Problem::NotAsked => match &report.unreachable {
+            Some(error) => unreachable(error),
+            None => streak(),
+        },
+        Problem::Api(error @ ApiError::Unreachable(_)) => unreachable(error),
+        Problem::Api(ApiError::Status { status, .. }) => (
+            format!("status {status}"),
+            format!("{api} answered HTTP {status}"),
+        ),
+        Problem::Api(ApiError::Invalid { message, .. }) if message == "an empty body" => (
+            "empty".to_owned(),
+            format!("{api} answered HTTP 200 with an empty body"),
+        ),
+        Problem::Api(ApiError::Invalid { message, .. }) => (
+            "invalid".to_owned(),
+            format!("{api} answered something other than the JSON expected ({message})"),
+        ),
+        Problem::Api(ApiError::Failed(HttpError::RetryTooLate { seconds, .. })) => (
+            "retry-after".to_owned(),
+            format!("{api} asked to retry after {seconds} s, longer than this tool waits"),
+        ),
+        Problem::Api(ApiError::Failed(HttpError::TooLarge { limit, .. })) => (
+            "too-large".to_owned(),
+            format!("{api} answered with more than {limit} bytes"),
+        ),
+        Problem::Api(ApiError::InvalidName(_)) => (
+            "invalid-name".to_owned(),
+            "their names are not valid crate names, so they were not looked up".to_owned(),
+        ),
+        Problem::Api(error) => (error.to_string(), error.to_string()),
+    }
+}
+
+/// Crate names for a line: all of a few, or the first ones "and N more".
+fn list_names<'a>(names: impl ExactSizeIterator<Item = &'a String>) -> String {
+    let total = names.len();
+    let shown: Vec<String> = names
+        .take(NAMES_LISTED)
+        .map(|name| sanitize_terminal(name))
+        .collect();
+    if total > shown.len() {
+        format!(
+            "first: {} and {} more",
+            shown.join(", "),
+            total - shown.len()
+        )
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// One line per cause of what could not be obtained: "3 crates could not be refreshed: the
+/// crates.io API at URL answered HTTP 500 (alpha, beta, gamma)". `verb` is "refreshed" or
+/// "obtained". Crates the registry does not have (an isolated 404) get a line of their own.
+pub fn problem_lines(report: &RefreshReport, verb: &str) -> Vec<String> {
+    let mut groups: Vec<(String, String, Vec<&String>)> = Vec::new();
+    for (name, problem) in &report.failed {
+        let (key, text) = cause(report, problem);
+        match groups.iter_mut().find(|(known, _, _)| *known == key) {
+            Some((_, _, names)) => names.push(name),
+            None => groups.push((key, text, vec![name])),
+        }
+    }
+    let mut lines: Vec<String> = groups
+        .into_iter()
+        .map(|(_, text, names)| {
+            format!(
+                "{} crate{} could not be {verb}: {text} ({})",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                list_names(names.into_iter())
+            )
+        })
+        .collect();
+    if !report.not_found.is_empty() {
+        lines.push(format!(
+            "{} crate{} not on the registry at {} (HTTP 404): {}",
+            report.not_found.len(),
+            if report.not_found.len() == 1 {
+                " is"
+            } else {
+                "s are"
+            },
+            report.api,
+            list_names(report.not_found.iter())
         ));
     }
-    for (name, why) in &report.failed {
-        problems.push(format!("ownership of `{name}`: {why}"));
+    lines
+}
+
+/// What a bulk run for the baseline could not do, one line per cause, if anything.
+pub fn describe_problems(report: &RefreshReport) -> Vec<String> {
+    let mut problems: Vec<String> = problem_lines(report, "obtained")
+        .into_iter()
+        .map(|line| format!("ownership: {line}"))
+        .collect();
+    if report.unreachable.is_some() {
+        problems.push(
+            "ownership data is incomplete; for a large graph, `cargo trustcheck fetch --db-dump PATH` reads the crates.io database dump instead of the API".to_owned(),
+        );
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CacheDir;
+    use crate::http::{HttpClient, RetryPolicy};
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// An API on 127.0.0.1 answering `handler(path)` with (status, body); records the paths.
+    fn serve(
+        handler: impl Fn(&str) -> (u16, String) + Send + Sync + 'static,
+    ) -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let handler = Arc::new(handler);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (log, handler) = (log.clone(), handler.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut stream = stream;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                        loop {
+                            let mut header = String::new();
+                            if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                                break;
+                            }
+                        }
+                        log.lock().unwrap().push(path.clone());
+                        let (status, body) = handler(&path);
+                        let head = format!(
+                            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if stream.write_all(head.as_bytes()).is_err()
+                            || stream.write_all(body.as_bytes()).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (base, seen)
+    }
+
+    fn client(base: &str) -> ApiClient {
+        let http = HttpClient::with_retry(RetryPolicy {
+            attempts: 2,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+        });
+        ApiClient::new(base, http, 1000.0)
+    }
+
+    fn crates(names: &[&str]) -> BTreeMap<String, BTreeSet<semver::Version>> {
+        names
+            .iter()
+            .map(|name| {
+                (
+                    (*name).to_owned(),
+                    BTreeSet::from([semver::Version::new(1, 0, 0)]),
+                )
+            })
+            .collect()
+    }
+
+    fn owners_json(login: &str) -> String {
+        format!(r#"{{"users":[{{"id":1,"login":"{login}","kind":"user","name":null}}]}}"#)
+    }
+
+    fn versions_json() -> String {
+        r#"{"versions":[{"num":"1.0.0","license":"MIT","yanked":false,"published_by":{"id":1,"login":"a"}}]}"#.to_owned()
+    }
+
+    fn names(count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("crate{i:03}")).collect()
+    }
+
+    #[test]
+    fn an_api_answering_500_fails_with_one_line_for_every_crate() {
+        let (base, seen) = serve(|_| (500, String::new()));
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
+        let all = names(40);
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let report = refresh(&crates(&all), &cache, &client(&base)).unwrap();
+        assert!(report.is_incomplete());
+        assert!(
+            seen.lock().unwrap().len() <= 2 * crate::http::FAILURES_BEFORE_DOWN as usize,
+            "a host that keeps failing is not asked for every crate"
+        );
+        let lines = problem_lines(&report, "refreshed");
+        assert_eq!(lines.len(), 2, "{lines:#?}");
+        assert!(
+            lines[0].starts_with("3 crates could not be refreshed: ")
+                && lines[0].contains(&format!("the crates.io API at {base} answered HTTP 500"))
+                && lines[0].ends_with("(crate000, crate001, crate002)"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with("37 crates could not be refreshed: ")
+                && lines[1].contains("failed 3 requests in a row and was not asked again")
+                && lines[1].contains("HTTP 500")
+                && lines[1].ends_with(
+                    "(first: crate003, crate004, crate005, crate006, crate007 and 32 more)"
+                ),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            cache.unfinished_fetch().is_some(),
+            "an incomplete fetch resumes next time"
+        );
+    }
+
+    #[test]
+    fn an_api_answering_404_for_crate_after_crate_is_a_failure_not_deleted_crates() {
+        let (base, seen) = serve(|_| (404, r#"{"errors":[{"detail":"Not Found"}]}"#.to_owned()));
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
+        let all = names(30);
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let report = refresh(&crates(&all), &cache, &client(&base)).unwrap();
+        assert!(report.is_incomplete());
+        assert_eq!(seen.lock().unwrap().len(), NOT_FOUND_STREAK);
+        let lines = problem_lines(&report, "refreshed");
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert!(
+            lines[0].starts_with("30 crates could not be refreshed: ")
+                && lines[0].contains("answered HTTP 404 for 10 crates in a row")
+                && lines[0].contains("TRUSTCHECK_API_URL"),
+            "{}",
+            lines[0]
+        );
+
+        // Fewer crates than the streak, every one 404: a failure too.
+        let report = refresh(&crates(&["alpha", "beta"]), &cache, &client(&base)).unwrap();
+        assert!(report.is_incomplete());
+        let lines = problem_lines(&report, "refreshed");
+        assert!(
+            lines[0].contains("404 for every crate asked") && lines[0].ends_with("(alpha, beta)"),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn an_isolated_404_is_a_crate_the_registry_does_not_have() {
+        let (base, _) = serve(|path| {
+            if path.contains("/gone") {
+                (404, String::new())
+            } else if path.ends_with("/owners") {
+                (200, owners_json("a"))
+            } else {
+                (200, versions_json())
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
+        let report = refresh(&crates(&["alpha", "gone", "zeta"]), &cache, &client(&base)).unwrap();
+        assert!(!report.is_incomplete(), "{report:?}");
+        assert_eq!(report.not_found, vec!["gone".to_owned()]);
+        assert_eq!(
+            problem_lines(&report, "refreshed"),
+            vec![format!(
+                "1 crate is not on the registry at {base} (HTTP 404): gone"
+            )]
+        );
+        assert_eq!(
+            cache.unfinished_fetch(),
+            None,
+            "a complete fetch forgets its mark"
+        );
+    }
+
+    #[test]
+    fn empty_and_non_json_answers_are_failures_by_cause() {
+        let (base, _) = serve(|path| {
+            if path.contains("/empty") {
+                (200, String::new())
+            } else {
+                (200, "<html>maintenance</html>".to_owned())
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
+        let report = refresh(
+            &crates(&["empty-a", "empty-b", "html"]),
+            &cache,
+            &client(&base),
+        )
+        .unwrap();
+        let lines = problem_lines(&report, "refreshed");
+        assert_eq!(
+            lines,
+            vec![
+                format!(
+                    "2 crates could not be refreshed: the crates.io API at {base} answered HTTP 200 with an empty body (empty-a, empty-b)"
+                ),
+                format!(
+                    "1 crate could not be refreshed: the crates.io API at {base} answered something other than the JSON expected (not the JSON expected: expected value at line 1 column 1) (html)"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_entry_stamped_in_the_future_is_refreshed() {
+        let (base, seen) = serve(|path| {
+            if path.ends_with("/owners") {
+                (200, owners_json("new"))
+            } else {
+                (200, versions_json())
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
+        let future = unix_now() + 365 * 86_400;
+        cache
+            .record_owners(
+                "alpha",
+                Stamped {
+                    fetched_at: future,
+                    source: FactSource::Api,
+                    value: vec![],
+                },
+            )
+            .unwrap();
+        cache
+            .record_versions(
+                "alpha",
+                Stamped {
+                    fetched_at: future,
+                    source: FactSource::Api,
+                    value: BTreeMap::from([(
+                        "1.0.0".to_owned(),
+                        super::super::VersionInfo::default(),
+                    )]),
+                },
+            )
+            .unwrap();
+        // An interrupted fetch earlier: owners stamped after its start would be skipped.
+        cache.mark_fetch_started(unix_now() - 60).unwrap();
+        let report = refresh(&crates(&["alpha"]), &cache, &client(&base)).unwrap();
+        assert!(!report.is_incomplete(), "{report:?}");
+        assert_eq!(report.requests, 2, "{:?}", seen.lock().unwrap());
+        let owners = cache.load("alpha").owners.unwrap();
+        assert!(owners.fetched_at <= unix_now());
+        assert_eq!(owners.value[0].login, "new");
+    }
+
+    #[test]
+    fn crafted_names_are_failures_and_never_requested() {
+        let (base, seen) = serve(|_| (200, owners_json("a")));
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
+        let report = refresh(&crates(&["../../../etc/x"]), &cache, &client(&base)).unwrap();
+        assert!(seen.lock().unwrap().is_empty());
+        assert!(report.is_incomplete());
+        let lines = problem_lines(&report, "refreshed");
+        assert!(lines[0].contains("not valid crate names"), "{lines:?}");
+    }
 }
