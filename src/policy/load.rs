@@ -77,7 +77,7 @@ struct RawClarification {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawClarifiedFile {
-    path: String,
+    path: Spanned<String>,
     sha256: Spanned<String>,
 }
 
@@ -533,8 +533,26 @@ fn clarification(
                     "expected 64 hexadecimal digits (the file's SHA-256)",
                 ));
             }
+            let path = &file.get_ref().path;
+            if path.get_ref().trim().is_empty() {
+                return Err(check.error(
+                    path.span(),
+                    "licenses.clarify.license-files.path",
+                    "must not be empty",
+                ));
+            }
+            if let Some(what) = crate::licenses::escapes_crate_dir(path.get_ref()) {
+                return Err(check.error(
+                    path.span(),
+                    "licenses.clarify.license-files.path",
+                    format!(
+                        "\"{}\" is {what}: license files are named relative to the crate's root and must stay inside it",
+                        crate::text::sanitize_terminal(path.get_ref())
+                    ),
+                ));
+            }
             Ok(ClarifiedFile {
-                path: file.get_ref().path.clone(),
+                path: path.get_ref().clone(),
                 sha256: hash,
             })
         })
@@ -612,5 +630,37 @@ mod tests {
             error.message
         );
         assert!(parse("max-exemption-days = 90\n[[exemption]]\ncrate = \"a\"\nreason = \"r\"\nexpires = \"2027-01-31\"\n").is_ok());
+    }
+
+    #[test]
+    fn clarified_license_files_must_stay_inside_the_crate() {
+        let hash = "a".repeat(64);
+        for (path, what) in [
+            ("../../../../etc/passwd", "a path with `..`"),
+            ("/etc/shadow", "an absolute path"),
+            ("docs/../../x", "a path with `..`"),
+        ] {
+            let text = format!(
+                "[[licenses.clarify]]\ncrate = \"weird\"\nexpression = \"MIT\"\nlicense-files = [\n    {{ path = \"{path}\", sha256 = \"{hash}\" }},\n]\n"
+            );
+            let error = parse(&text).unwrap_err();
+            assert_eq!((error.line, error.column), (5, 14), "{error}");
+            assert_eq!(
+                error.key.as_deref(),
+                Some("licenses.clarify.license-files.path")
+            );
+            assert!(error.message.contains(what), "{}", error.message);
+            assert!(
+                error.to_string().starts_with("trustcheck.toml:5:14: "),
+                "{error}"
+            );
+        }
+        let ok = format!(
+            "[[licenses.clarify]]\ncrate = \"weird\"\nexpression = \"MIT\"\nlicense-files = [{{ path = \"LICENSES/MIT.txt\", sha256 = \"{hash}\" }}]\n"
+        );
+        assert_eq!(
+            parse(&ok).unwrap().licenses.clarify[0].license_files[0].path,
+            "LICENSES/MIT.txt"
+        );
     }
 }
