@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use crate::diagnostic::LocatedError as BaselineError;
-pub use file::{parse, render};
+pub use file::{conflict_sides, parse, render};
 
 use crate::graph::{DependencyGraph, Package, SourceKind, is_crates_io_index};
 
