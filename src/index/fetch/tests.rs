@@ -556,7 +556,7 @@ fn an_index_that_never_answers_stops_the_run_within_the_timeout() {
     )
     .unwrap_err();
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(6),
         "{:?}",
         started.elapsed()
     );
@@ -578,7 +578,7 @@ fn an_index_that_never_answers_stops_the_run_within_the_timeout() {
         impatient,
     )
     .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(started.elapsed() < Duration::from_secs(6));
     assert_eq!(obtained.stats.stale, 40);
     assert!(
         obtained.notes[0].contains("could not reach it: no answer"),
