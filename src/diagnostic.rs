@@ -78,26 +78,6 @@ impl LocatedError {
         LocatedError::whole_file(path, format!("could not read the file: {error}"))
     }
 
-    /// The file could not be read as bounded text (`files::read_text`): not a regular file,
-    /// too large, unreadable, or not UTF-8 (located at the first invalid byte).
-    pub fn from_file(error: &crate::files::FileError) -> LocatedError {
-        match error {
-            crate::files::FileError::NotUtf8 {
-                path, line, column, ..
-            } => LocatedError {
-                path: path.clone(),
-                line: *line,
-                column: *column,
-                key: None,
-                message: "not valid UTF-8 (the first invalid byte is here); save the file as UTF-8"
-                    .to_owned(),
-                source_line: None,
-                underline: 0,
-            },
-            other => LocatedError::whole_file(other.path(), other.reason()),
-        }
-    }
-
     /// A TOML syntax or shape error from the `toml` crate, located and given its key.
     pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> LocatedError {
         let span = error.span().unwrap_or(0..0);

@@ -57,6 +57,9 @@ pub enum FileError {
         column: usize,
         /// Byte offset of the first invalid byte.
         offset: usize,
+        /// The text with invalid bytes replaced by U+FFFD (the same up to `offset`), to show
+        /// the offending line.
+        lossy: String,
     },
 }
 
@@ -174,6 +177,7 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, FileError> {
             line,
             column,
             offset: valid.len(),
+            lossy: String::from_utf8_lossy(error.as_bytes()).into_owned(),
         }
     })
 }

@@ -202,7 +202,7 @@ impl Baseline {
         match crate::files::read_text(path, MAX_BASELINE_FILE) {
             Ok(text) => parse(&text, path).map(Some),
             Err(error) if error.is_not_found() => Ok(None),
-            Err(error) => Err(BaselineError::from_file(&error)),
+            Err(error) => Err(located(error)),
         }
     }
 
@@ -392,6 +392,26 @@ impl std::fmt::Display for Change {
             ChangeKind::Owners => write!(f, "~ {name}{source}: owners"),
             ChangeKind::Other => write!(f, "~ {name}{version}{source}: publisher"),
         }
+    }
+}
+
+/// A file that could not be read as bounded text, as a located error: invalid UTF-8 at the
+/// line and column of its first invalid byte (the line shown), anything else about the file.
+fn located(error: crate::files::FileError) -> BaselineError {
+    match error {
+        crate::files::FileError::NotUtf8 {
+            path,
+            offset,
+            lossy,
+            ..
+        } => BaselineError::at(
+            &path,
+            &lossy,
+            offset..offset + char::REPLACEMENT_CHARACTER.len_utf8(),
+            None,
+            "not valid UTF-8 (the first invalid byte is here); save the file as UTF-8",
+        ),
+        other => BaselineError::whole_file(other.path(), other.reason()),
     }
 }
 

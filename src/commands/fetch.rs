@@ -189,18 +189,10 @@ fn fetch_ownership(
     ));
     // One line per cause, not per crate; any crate left unrefreshed fails the run (exit 2),
     // while what was fetched stays cached and the next `fetch` resumes.
-    let mut problems: Vec<String> = refresh::problem_lines(&report, "refreshed")
-        .into_iter()
-        .map(|line| format!("ownership: {line}"))
-        .collect();
-    if report.is_incomplete() {
-        problems.push(
-            "ownership: what was fetched is kept; run `cargo trustcheck fetch` again to resume"
-                .to_owned(),
-        );
-        summary.failure = Some(problems.join("\n"));
-    } else {
-        summary.warnings.extend(problems);
+    let problems = refresh::fetch_problems(&report);
+    if !problems.failures.is_empty() {
+        summary.failure = Some(problems.failures.join("\n"));
     }
+    summary.warnings.extend(problems.warnings);
     Ok(())
 }

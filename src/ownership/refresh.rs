@@ -541,6 +541,40 @@ pub fn problem_lines(report: &RefreshReport, verb: &str) -> Vec<String> {
     lines
 }
 
+/// What `fetch` tells about an ownership refresh: failures (any crate left unrefreshed: the
+/// run exits 2) and warnings (crates the registry does not have), one line per cause.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FetchProblems {
+    /// Why the refresh is incomplete, one line per cause, then how to resume.
+    pub failures: Vec<String>,
+    /// What is worth knowing but complete (isolated 404s).
+    pub warnings: Vec<String>,
+}
+
+/// The lines `fetch` prints for an ownership refresh (each starting with `ownership: `).
+pub fn fetch_problems(report: &RefreshReport) -> FetchProblems {
+    let lines: Vec<String> = problem_lines(report, "refreshed")
+        .into_iter()
+        .map(|line| format!("ownership: {line}"))
+        .collect();
+    if report.is_incomplete() {
+        let mut failures = lines;
+        failures.push(
+            "ownership: what was fetched is kept; run `cargo trustcheck fetch` again to resume"
+                .to_owned(),
+        );
+        FetchProblems {
+            failures,
+            warnings: Vec::new(),
+        }
+    } else {
+        FetchProblems {
+            failures: Vec::new(),
+            warnings: lines,
+        }
+    }
+}
+
 /// What a bulk run for the baseline could not do, one line per cause, if anything.
 pub fn describe_problems(report: &RefreshReport) -> Vec<String> {
     let mut problems: Vec<String> = problem_lines(report, "obtained")

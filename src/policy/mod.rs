@@ -273,7 +273,7 @@ impl Policy {
         match crate::files::read_text(path, MAX_POLICY_FILE) {
             Ok(text) => parse_policy(&text, path, today),
             Err(error) if error.is_not_found() && !required => Ok(Policy::default()),
-            Err(error) => Err(PolicyError::from_file(&error)),
+            Err(error) => Err(located(error)),
         }
     }
 
@@ -302,6 +302,26 @@ impl Policy {
             .as_ref()
             .map(|path| path.display().to_string())
             .unwrap_or_else(|| "built-in defaults".to_owned())
+    }
+}
+
+/// A file that could not be read as bounded text, as a located error: invalid UTF-8 at the
+/// line and column of its first invalid byte (the line shown), anything else about the file.
+fn located(error: crate::files::FileError) -> PolicyError {
+    match error {
+        crate::files::FileError::NotUtf8 {
+            path,
+            offset,
+            lossy,
+            ..
+        } => PolicyError::at(
+            &path,
+            &lossy,
+            offset..offset + char::REPLACEMENT_CHARACTER.len_utf8(),
+            None,
+            "not valid UTF-8 (the first invalid byte is here); save the file as UTF-8",
+        ),
+        other => PolicyError::whole_file(other.path(), other.reason()),
     }
 }
 
