@@ -682,7 +682,7 @@ mod tests {
             );
             assert!(error.message.contains(what), "{}", error.message);
             assert!(
-                error.to_string().starts_with("trustcheck.toml:5:14: "),
+                error.to_string().contains("trustcheck.toml:5:14: "),
                 "{error}"
             );
         }
