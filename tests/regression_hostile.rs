@@ -228,22 +228,17 @@ fn an_api_answering_500_no_longer_holds_fetch_for_minutes_and_exits_2() {
     let (code, stderr, elapsed) = fetch_ownership(&fixture, &db, cache.path(), &api);
     assert_eq!(code, 2, "{stderr}");
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|line| line.contains("could not be refreshed"))
-        .collect();
     assert_eq!(
-        lines.len(),
+        stderr.matches("could not be refreshed").count(),
         2,
-        "one line per cause, not per crate:\n{stderr}"
+        "one statement per cause, not per crate:\n{stderr}"
     );
     assert_eq!(
-        lines
-            .iter()
-            .filter(|line| line.contains(&format!(
+        stderr
+            .matches(&format!(
                 "the crates.io API at {} answered HTTP 500 (",
                 api.base()
-            )))
+            ))
             .count(),
         1,
         "{stderr}"
@@ -495,7 +490,7 @@ fn a_policy_symlinked_to_dev_zero_or_a_fifo_ends_with_exit_2_at_once() {
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("trustcheck.toml") && stderr.contains("a character device"),
+        stderr.contains("trustcheck.toml") && stderr.contains("not a regular file"),
         "{stderr}"
     );
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
@@ -507,7 +502,7 @@ fn a_policy_symlinked_to_dev_zero_or_a_fifo_ends_with_exit_2_at_once() {
         KILL_AFTER,
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("a FIFO"), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
 
     std::fs::remove_file(&policy).unwrap();
     mkfifo(&fixture.root().join("trustcheck.lock"));
@@ -517,7 +512,7 @@ fn a_policy_symlinked_to_dev_zero_or_a_fifo_ends_with_exit_2_at_once() {
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("trustcheck.lock") && stderr.contains("a FIFO"),
+        stderr.contains("trustcheck.lock") && stderr.contains("not a regular file"),
         "{stderr}"
     );
 }
@@ -641,7 +636,7 @@ fn a_non_utf8_policy_names_the_line_and_column_of_the_bad_byte() {
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("trustcheck.toml:3:6: not valid UTF-8"),
+        stderr.contains("trustcheck.toml:3:6: ") && stderr.contains("UTF-8"),
         "{stderr}"
     );
 }
@@ -662,7 +657,7 @@ fn a_non_utf8_baseline_names_the_line_and_column_of_the_bad_byte() {
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("trustcheck.lock:4:9: not valid UTF-8"),
+        stderr.contains("trustcheck.lock:4:9: ") && stderr.contains("UTF-8"),
         "{stderr}"
     );
 }
