@@ -107,25 +107,85 @@ fn stamped<T>(value: T) -> Stamped<T> {
     }
 }
 
-/// How one API answer counts.
-enum Answer<T> {
-    /// The data.
-    Data(T),
-    /// HTTP 404.
+/// How asking the API about one crate ended.
+enum Asked {
+    /// The answer was cached.
+    Cached,
+    /// HTTP 404: the registry does not have the crate (or the API is misconfigured).
     NotFound,
-    /// Any other failure; `true` when the API is unreachable (stop asking).
-    Failed(ApiError, bool),
+    /// Any other failure.
+    Failed(ApiError),
 }
 
-fn answer<T>(result: Result<T, ApiError>) -> Answer<T> {
-    match result {
-        Ok(data) => Answer::Data(data),
-        Err(ApiError::NotFound(_)) => Answer::NotFound,
-        Err(error) => {
-            let stop = matches!(error, ApiError::Unreachable(_));
-            Answer::Failed(error, stop)
+/// Caches the API's answer with `record`, or says how it failed.
+fn ask<T>(
+    answer: Result<T, ApiError>,
+    record: impl FnOnce(Stamped<T>) -> Result<(), CacheError>,
+) -> Result<Asked, CacheError> {
+    Ok(match answer {
+        Ok(data) => {
+            record(stamped(data))?;
+            Asked::Cached
+        }
+        Err(ApiError::NotFound(_)) => Asked::NotFound,
+        Err(error) => Asked::Failed(error),
+    })
+}
+
+/// A bulk run in progress: its report, the 404s in a row, and whether the API is still asked.
+struct Run {
+    report: RefreshReport,
+    not_found: NotFoundRun,
+    stopped: bool,
+}
+
+impl Run {
+    fn new(api: String) -> Run {
+        Run {
+            report: RefreshReport {
+                api,
+                ..RefreshReport::default()
+            },
+            not_found: NotFoundRun::default(),
+            stopped: false,
         }
     }
+
+    /// Records how asking about `name` ended (`None`: nothing was asked).
+    fn settle(&mut self, name: &str, asked: Option<Asked>) {
+        match asked {
+            // Nothing asked (all cached) breaks no run of 404s: only answers count.
+            None => {}
+            Some(Asked::Cached) => self.not_found.answered(&mut self.report),
+            Some(Asked::NotFound) => self.stopped = self.not_found.not_found(name),
+            Some(Asked::Failed(error)) => {
+                self.not_found.answered(&mut self.report);
+                if matches!(error, ApiError::Unreachable(_)) {
+                    self.report.unreachable = Some(error.clone());
+                    self.stopped = true;
+                }
+                self.report
+                    .failed
+                    .push((name.to_owned(), Problem::Api(error)));
+            }
+        }
+    }
+
+    /// A crate refused before asking (its name), or not asked because the API was given up.
+    fn skip(&mut self, name: &str, problem: Problem) {
+        self.report.failed.push((name.to_owned(), problem));
+    }
+
+    fn finish(mut self) -> RefreshReport {
+        let misconfigured = self.stopped && self.report.unreachable.is_none();
+        self.not_found.finish(&mut self.report, misconfigured);
+        self.report
+    }
+}
+
+/// The problem of a name that is not a valid crate name (never put in a URL or a path).
+fn invalid_name(name: &str) -> Problem {
+    Problem::Api(ApiError::InvalidName(sanitize_terminal(name)))
 }
 
 /// Whether a cached fact is missing or, stamped in the future, untrustworthy.
@@ -193,10 +253,7 @@ pub fn refresh(
     client: &ApiClient,
 ) -> Result<RefreshReport, CacheError> {
     let now = unix_now();
-    let mut report = RefreshReport {
-        api: client.base().to_owned(),
-        ..RefreshReport::default()
-    };
+    let mut run = Run::new(client.base().to_owned());
     // Resuming: what the interrupted fetch already refreshed is kept. A new fetch refreshes all.
     let resumed_since = cache.unfinished_fetch();
     if resumed_since.is_none() {
@@ -205,10 +262,7 @@ pub fn refresh(
     let mut todo: Vec<(&String, bool, bool)> = Vec::new();
     for (name, versions) in crates {
         if !is_valid_name(name) {
-            report.failed.push((
-                name.clone(),
-                Problem::Api(ApiError::InvalidName(sanitize_terminal(name))),
-            ));
+            run.skip(name, invalid_name(name));
             continue;
         }
         let cached = cache.load(name);
@@ -220,7 +274,7 @@ pub fn refresh(
         if owners_due || versions_due {
             todo.push((name, owners_due, versions_due));
         } else {
-            report.skipped += 1;
+            run.report.skipped += 1;
         }
     }
     let progress = Progress::new(
@@ -229,54 +283,30 @@ pub fn refresh(
             .sum(),
         "crates.io requests",
     );
-    let mut not_found = NotFoundRun::default();
-    let mut stopped = false;
     for (name, owners_due, versions_due) in todo {
-        if stopped {
-            report.failed.push((name.clone(), Problem::NotAsked));
+        if run.stopped {
+            run.skip(name, Problem::NotAsked);
             continue;
         }
-        let mut outcome = None;
+        let mut asked = None;
         if owners_due {
-            report.requests += 1;
+            run.report.requests += 1;
             progress.tick();
-            outcome = Some(match answer(client.owners(name)) {
-                Answer::Data(owners) => {
-                    cache.record_owners(name, stamped(owners))?;
-                    Ok(())
-                }
-                Answer::NotFound => Err(None),
-                Answer::Failed(error, stop) => Err(Some((error, stop))),
-            });
+            asked = Some(ask(client.owners(name), |owners| {
+                cache.record_owners(name, owners)
+            })?);
         }
-        // A crate the API does not know has no versions to ask for either.
-        if versions_due && !matches!(outcome, Some(Err(_))) {
-            report.requests += 1;
+        // A crate the API does not know, or failed on, is not asked for its versions too.
+        if versions_due && matches!(asked, None | Some(Asked::Cached)) {
+            run.report.requests += 1;
             progress.tick();
-            outcome = Some(match answer(client.versions(name)) {
-                Answer::Data(versions) => {
-                    cache.record_versions(name, stamped(versions))?;
-                    Ok(())
-                }
-                Answer::NotFound => Err(None),
-                Answer::Failed(error, stop) => Err(Some((error, stop))),
-            });
+            asked = Some(ask(client.versions(name), |versions| {
+                cache.record_versions(name, versions)
+            })?);
         }
-        match outcome {
-            None | Some(Ok(())) => not_found.answered(&mut report),
-            Some(Err(None)) => stopped = not_found.not_found(name),
-            Some(Err(Some((error, stop)))) => {
-                not_found.answered(&mut report);
-                if stop {
-                    report.unreachable = Some(error.clone());
-                    stopped = true;
-                }
-                report.failed.push((name.clone(), Problem::Api(error)));
-            }
-        }
+        run.settle(name, asked);
     }
-    let misconfigured = stopped && report.unreachable.is_none();
-    not_found.finish(&mut report, misconfigured);
+    let report = run.finish();
     if !report.is_incomplete() {
         cache.mark_fetch_finished();
     }
@@ -294,13 +324,10 @@ pub fn fill_baseline(
     api: ApiAccess<'_>,
 ) -> Result<RefreshReport, CacheError> {
     let now = unix_now();
-    let mut report = RefreshReport {
-        api: match &api {
-            ApiAccess::Online(client) => client.base().to_owned(),
-            ApiAccess::Offline => String::new(),
-        },
-        ..RefreshReport::default()
-    };
+    let mut run = Run::new(match &api {
+        ApiAccess::Online(client) => client.base().to_owned(),
+        ApiAccess::Offline => String::new(),
+    });
     let wanted: Vec<String> = baseline
         .crates
         .keys()
@@ -325,68 +352,40 @@ pub fn fill_baseline(
         },
         "crates.io requests",
     );
-    let mut not_found = NotFoundRun::default();
-    let mut stopped = false;
     for name in wanted {
         let key = (name.clone(), CRATES_IO.to_owned());
         if !is_valid_name(&name) {
-            report.failed.push((
-                name.clone(),
-                Problem::Api(ApiError::InvalidName(sanitize_terminal(&name))),
-            ));
+            run.skip(&name, invalid_name(&name));
             continue;
         }
         let mut cached = cache.load(&name);
-        let client = match &api {
-            ApiAccess::Online(client) if !stopped => Some(*client),
-            _ => None,
-        };
-        let mut outcome = None;
-        if due(cached.owners.as_ref(), now)
-            && let Some(client) = client
-        {
-            report.requests += 1;
-            progress.tick();
-            outcome = Some(match answer(client.owners(&name)) {
-                Answer::Data(owners) => {
-                    cache.record_owners(&name, stamped(owners))?;
-                    cached = cache.load(&name);
-                    Ok(())
-                }
-                Answer::NotFound => Err(None),
-                Answer::Failed(error, stop) => Err(Some((error, stop))),
-            });
-        }
-        let needs_versions = baseline.crates.get(&key).is_some_and(|record| {
-            versions_due(&cached, record.versions.keys(), now) && !record.versions.is_empty()
+        let owners_due = due(cached.owners.as_ref(), now);
+        let versions_due = baseline.crates.get(&key).is_some_and(|record| {
+            !record.versions.is_empty() && versions_due(&cached, record.versions.keys(), now)
         });
-        if needs_versions
-            && !matches!(outcome, Some(Err(_)))
-            && let Some(client) = client
-        {
-            report.requests += 1;
-            progress.tick();
-            outcome = Some(match answer(client.versions(&name)) {
-                Answer::Data(versions) => {
-                    cache.record_versions(&name, stamped(versions))?;
-                    cached = cache.load(&name);
-                    Ok(())
+        if let ApiAccess::Online(client) = &api {
+            if run.stopped {
+                if owners_due || versions_due {
+                    run.skip(&name, Problem::NotAsked);
                 }
-                Answer::NotFound => Err(None),
-                Answer::Failed(error, stop) => Err(Some((error, stop))),
-            });
-        }
-        match outcome {
-            None => {}
-            Some(Ok(())) => not_found.answered(&mut report),
-            Some(Err(None)) => stopped = not_found.not_found(&name),
-            Some(Err(Some((error, stop)))) => {
-                not_found.answered(&mut report);
-                if stop {
-                    report.unreachable = Some(error.clone());
-                    stopped = true;
+            } else {
+                let mut asked = None;
+                if owners_due {
+                    run.report.requests += 1;
+                    progress.tick();
+                    asked = Some(ask(client.owners(&name), |owners| {
+                        cache.record_owners(&name, owners)
+                    })?);
                 }
-                report.failed.push((name.clone(), Problem::Api(error)));
+                if versions_due && matches!(asked, None | Some(Asked::Cached)) {
+                    run.report.requests += 1;
+                    progress.tick();
+                    asked = Some(ask(client.versions(&name), |versions| {
+                        cache.record_versions(&name, versions)
+                    })?);
+                }
+                run.settle(&name, asked);
+                cached = cache.load(&name);
             }
         }
         let Some(record) = baseline.crates.get_mut(&key) else {
@@ -413,9 +412,7 @@ pub fn fill_baseline(
             }
         }
     }
-    let misconfigured = stopped && report.unreachable.is_none();
-    not_found.finish(&mut report, misconfigured);
-    Ok(report)
+    Ok(run.finish())
 }
 
 /// The key and the words of a problem's cause, so that crates failing alike share a line.
@@ -860,5 +857,35 @@ mod tests {
         assert!(report.is_incomplete());
         let lines = problem_lines(&report, "refreshed");
         assert!(lines[0].contains("not valid crate names"), "{lines:?}");
+    }
+
+    #[test]
+    fn filling_a_baseline_from_an_unreachable_api_counts_every_crate_left_unasked() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/", listener.local_addr().unwrap());
+        drop(listener);
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
+        let mut baseline = Baseline::default();
+        for name in ["alpha", "beta", "gamma"] {
+            baseline.crates.insert(
+                (name.to_owned(), CRATES_IO.to_owned()),
+                crate::baseline::CrateRecord::default(),
+            );
+        }
+        let client = client(&base);
+        let report =
+            fill_baseline(&mut baseline, None, &cache, ApiAccess::Online(&client)).unwrap();
+        assert_eq!(report.requests, 1, "the API is not asked again");
+        let problems = describe_problems(&report);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("ownership: 3 crates could not be obtained: ")
+                && problems[0].contains("could not be reached")
+                && problems[0].ends_with("(alpha, beta, gamma)"),
+            "{}",
+            problems[0]
+        );
+        assert!(problems[1].contains("--db-dump"), "{}", problems[1]);
     }
 }
