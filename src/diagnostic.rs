@@ -128,6 +128,26 @@ impl<F: FileKind> LocatedError<F> {
         }
     }
 
+    /// A file that could not be read as bounded text: invalid UTF-8 at the line and column of
+    /// its first invalid byte (the line shown), anything else about the whole file.
+    pub fn of_file(error: crate::files::FileError) -> LocatedError<F> {
+        match error {
+            crate::files::FileError::NotUtf8 {
+                path,
+                offset,
+                lossy,
+                ..
+            } => LocatedError::at(
+                &path,
+                &lossy,
+                offset..offset + char::REPLACEMENT_CHARACTER.len_utf8(),
+                None,
+                "not valid UTF-8 (the first invalid byte is here); save the file as UTF-8",
+            ),
+            other => LocatedError::whole_file(other.path(), other.reason()),
+        }
+    }
+
     /// The file could not be read.
     pub fn unreadable(path: &Path, error: &std::io::Error) -> LocatedError<F> {
         LocatedError::whole_file(path, format!("could not read the file: {error}"))

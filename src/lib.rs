@@ -26,6 +26,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod error;
 pub mod exit;
+pub mod files;
 pub mod finding;
 pub mod git;
 pub mod graph;

@@ -5,7 +5,6 @@
 //! advisories and cached data for; SARIF uses its line numbers; `diff` compares two of them.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::str::FromStr;
 
 /// One `[[package]]` of a lock file.
@@ -65,18 +64,6 @@ pub enum LockfileError {
 }
 
 impl Lockfile {
-    /// Reads a lock file from disk.
-    pub fn load(path: &Path) -> Result<Lockfile, LockfileError> {
-        let text = std::fs::read_to_string(path).map_err(|error| LockfileError::Read {
-            path: path.display().to_string(),
-            message: error.to_string(),
-        })?;
-        Lockfile::parse(&text).map_err(|message| LockfileError::Invalid {
-            path: path.display().to_string(),
-            message,
-        })
-    }
-
     /// Parses lock file text.
     pub fn parse(text: &str) -> Result<Lockfile, String> {
         let parsed =

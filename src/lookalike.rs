@@ -8,7 +8,13 @@
 /// A name as crates.io compares names: lower-case, `_` as `-`.
 pub fn normalized(name: &str) -> Vec<char> {
     name.chars()
-        .map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .collect()
 }
 
@@ -18,7 +24,11 @@ pub fn one_edit_apart(a: &str, b: &str) -> bool {
     if a == b {
         return false;
     }
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     match long.len() - short.len() {
         // One insertion: `long` is `short` with one character added.
         1 => {
@@ -69,7 +79,10 @@ mod tests {
 
     #[test]
     fn separators_and_case_do_not_count_and_more_than_one_edit_is_not_a_lookalike() {
-        assert!(!one_edit_apart("proc_macro2", "proc-macro2"), "the same crate name");
+        assert!(
+            !one_edit_apart("proc_macro2", "proc-macro2"),
+            "the same crate name"
+        );
         assert!(!one_edit_apart("Serde", "serde"));
         assert!(one_edit_apart("proc_macro1", "proc-macro2"));
         assert!(!one_edit_apart("serde", "serde-json"), "two insertions");

@@ -49,7 +49,7 @@ impl RegistryNames {
             files.push(home.join("config"));
         }
         for file in files {
-            let Ok(text) = std::fs::read_to_string(&file) else {
+            let Ok(text) = crate::files::read_text(&file, 16 * crate::files::MIB) else {
                 continue;
             };
             let Ok(value) = text.parse::<toml::Table>() else {

@@ -100,7 +100,7 @@ impl Clone {
     }
 
     fn read_record(&self) -> Option<FetchRecord> {
-        let bytes = std::fs::read(&self.record).ok()?;
+        let bytes = crate::files::read_bounded(&self.record, crate::files::MIB).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 

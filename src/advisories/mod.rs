@@ -16,6 +16,9 @@ use crate::date::Date;
 use crate::finding::{AdvisoryRef, Finding, FindingKind};
 use crate::graph::{DependencyGraph, Package};
 
+/// The largest advisory file read (1 MiB; real ones are a few KiB).
+pub const MAX_ADVISORY_FILE: u64 = crate::files::MIB;
+
 /// Errors while reading an advisory database.
 #[derive(Debug, thiserror::Error)]
 pub enum AdvisoryError {
@@ -34,6 +37,14 @@ pub enum AdvisoryError {
         path: PathBuf,
         /// What is wrong with it.
         message: String,
+    },
+    /// The directory holds no advisory at all.
+    #[error(
+        "the advisory database at {path} holds no advisories (its crates/ directory has no RUSTSEC-*.md file); a check against it would find nothing"
+    )]
+    Empty {
+        /// The database directory.
+        path: PathBuf,
     },
     /// Fetching the database failed and no cached copy exists.
     #[error("could not fetch the advisory database from {url}: {message}")]
@@ -97,6 +108,16 @@ impl AdvisoryDatabase {
             {
                 crate_dirs.insert(name.to_owned());
             }
+        }
+        // An empty database is a broken clone or a wrong directory, not "no advisories": a
+        // check against it would pass everything.
+        if !crate_dirs
+            .iter()
+            .any(|name| advisory_files(&crates_dir.join(name)).is_ok_and(|files| !files.is_empty()))
+        {
+            return Err(AdvisoryError::Empty {
+                path: root.to_path_buf(),
+            });
         }
         Ok(AdvisoryDatabase {
             root: root.to_path_buf(),
@@ -170,32 +191,19 @@ impl AdvisoryDatabase {
 
     fn read_crate(&self, name: &str) -> Result<Vec<Advisory>, AdvisoryError> {
         let dir = self.root.join("crates").join(name);
-        let entries = std::fs::read_dir(&dir).map_err(|error| AdvisoryError::Unreadable {
-            path: self.root.clone(),
-            message: format!("{}: {error}", dir.display()),
-        })?;
-        let mut paths: Vec<PathBuf> = entries
-            .flatten()
-            .map(|entry| entry.path())
-            .filter(|path| {
-                path.extension().is_some_and(|ext| ext == "md")
-                    && path
-                        .file_name()
-                        .and_then(|name| name.to_str())
-                        .is_some_and(|name| {
-                            name.starts_with("RUSTSEC-") && !name.starts_with("RUSTSEC-0000-0000")
-                        })
-            })
-            .collect();
-        paths.sort();
-        paths
+        advisory_files(&dir)
+            .map_err(|error| AdvisoryError::Unreadable {
+                path: self.root.clone(),
+                message: format!("{}: {error}", dir.display()),
+            })?
             .into_iter()
             .map(|path| {
-                let text =
-                    std::fs::read_to_string(&path).map_err(|error| AdvisoryError::Invalid {
+                let text = crate::files::read_text(&path, MAX_ADVISORY_FILE).map_err(|error| {
+                    AdvisoryError::Invalid {
                         path: path.clone(),
-                        message: error.to_string(),
-                    })?;
+                        message: error.reason(),
+                    }
+                })?;
                 text.parse::<Advisory>()
                     .map_err(|error| AdvisoryError::Invalid {
                         path: path.clone(),
@@ -204,6 +212,26 @@ impl AdvisoryDatabase {
             })
             .collect()
     }
+}
+
+/// The advisory files of a crate directory (`RUSTSEC-*.md`, the `RUSTSEC-0000-0000` template
+/// left out), sorted.
+fn advisory_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "md")
+                && path
+                    .file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| {
+                        name.starts_with("RUSTSEC-") && !name.starts_with("RUSTSEC-0000-0000")
+                    })
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
 }
 
 fn git_commit_date(root: &Path) -> Option<Date> {
@@ -226,7 +254,7 @@ fn newest_advisory_date(root: &Path) -> Option<Date> {
             continue;
         };
         for file in files.flatten() {
-            let Ok(text) = std::fs::read_to_string(file.path()) else {
+            let Ok(text) = crate::files::read_text(&file.path(), MAX_ADVISORY_FILE) else {
                 continue;
             };
             let date = text
@@ -620,5 +648,69 @@ patched = []"#,
         );
         assert_eq!(database.advisories_for("time").len(), 1);
         assert_eq!(database.last_updated(), "2020-11-18".parse().ok());
+    }
+
+    #[test]
+    fn an_advisory_database_without_advisories_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("crates")).unwrap();
+        let error = AdvisoryDatabase::open(dir.path()).unwrap_err();
+        assert!(matches!(error, AdvisoryError::Empty { .. }), "{error}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the advisory database at {} holds no advisories (its crates/ directory has no RUSTSEC-*.md file); a check against it would find nothing",
+                dir.path().display()
+            )
+        );
+        // Crate directories with no advisory in them (the template does not count) are empty too.
+        std::fs::create_dir_all(dir.path().join("crates/time")).unwrap();
+        std::fs::write(dir.path().join("crates/time/README.md"), "x").unwrap();
+        std::fs::write(dir.path().join("crates/time/RUSTSEC-0000-0000.md"), "x").unwrap();
+        assert!(matches!(
+            AdvisoryDatabase::open(dir.path()),
+            Err(AdvisoryError::Empty { .. })
+        ));
+        std::fs::write(
+            dir.path().join("crates/time/RUSTSEC-2020-0071.md"),
+            format!("```toml\n{TIME}\n```\n\n# Potential segfault\n\nText.\n"),
+        )
+        .unwrap();
+        assert!(AdvisoryDatabase::open(dir.path()).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_the_advisory_database_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let crate_dir = dir.path().join("crates/time");
+        std::fs::create_dir_all(&crate_dir).unwrap();
+        std::fs::write(
+            crate_dir.join("RUSTSEC-2020-0071.md"),
+            format!("```toml\n{TIME}\n```\n\n# Potential segfault\n\nText.\n"),
+        )
+        .unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(crate_dir.join("RUSTSEC-2099-0001.md"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let root = dir.path().to_path_buf();
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut database = AdvisoryDatabase::open(&root).unwrap();
+            let date = database.last_updated();
+            let loaded = database.load_crates(["time"]).map_err(|e| e.to_string());
+            let _ = send.send((date, loaded));
+        });
+        let (date, loaded) = receive
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading the database returns");
+        assert_eq!(date, "2020-11-18".parse().ok());
+        let error = loaded.unwrap_err();
+        assert!(
+            error.contains("RUSTSEC-2099-0001.md") && error.contains("not a regular file"),
+            "{error}"
+        );
     }
 }

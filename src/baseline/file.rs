@@ -1,6 +1,11 @@
 //! `trustcheck.lock` on disk: rendered by hand so that its layout is stable and its diffs are
 //! small (one crate per table, one version per line, everything sorted), and parsed with spans
 //! so that every error names `path:line:column` and the key.
+//!
+//! Text from registries (logins, licenses) is written with every control and invisible
+//! formatting character escaped (`\u202E`), so that a review of the file's diff sees what it
+//! holds. A file with merge-conflict markers is refused before TOML parsing, at the first
+//! marker; `conflict_sides` recovers both sides so that `baseline` can merge their records.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -101,7 +106,7 @@ fn string(text: &str) -> String {
             '\n' => quoted.push_str("\\n"),
             '\t' => quoted.push_str("\\t"),
             '\r' => quoted.push_str("\\r"),
-            c if c.is_control() => {
+            c if is_hidden(c) => {
                 let _ = write!(quoted, "\\u{:04X}", u32::from(c));
             }
             c => quoted.push(c),
@@ -109,6 +114,92 @@ fn string(text: &str) -> String {
     }
     quoted.push('"');
     quoted
+}
+
+/// Whether a character is written escaped: controls, and the invisible formatting characters
+/// that make text read differently from what it is (bidirectional embeddings, overrides and
+/// isolates, zero-width characters, the byte-order mark, and their kin).
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// The merge-conflict markers git writes at line starts: ours, base (diff3), separator, theirs.
+const MARKERS: [&str; 4] = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"];
+
+/// Which conflict marker a line is, if any: one of `MARKERS` followed by a space or nothing.
+fn marker(line: &str) -> Option<&'static str> {
+    let line = line.trim_end_matches(['\n', '\r']);
+    MARKERS.into_iter().find(|marker| {
+        line.strip_prefix(marker)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+    })
+}
+
+/// The byte offset of the first conflict marker, if the text has one.
+fn first_marker(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if marker(line).is_some() {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The two sides of a file with merge conflicts: ("ours", "theirs"), each the text outside
+/// the conflicts plus that side of every conflict (the diff3 base section is dropped). `None`
+/// when the text has no conflict or its markers do not nest as git writes them.
+pub fn conflict_sides(text: &str) -> Option<(String, String)> {
+    #[derive(PartialEq)]
+    enum State {
+        Outside,
+        Ours,
+        Base,
+        Theirs,
+    }
+    let (mut ours, mut theirs) = (String::new(), String::new());
+    let mut state = State::Outside;
+    let mut conflicts = 0;
+    for line in text.split_inclusive('\n') {
+        state = match (state, marker(line)) {
+            (State::Outside, Some("<<<<<<<")) => {
+                conflicts += 1;
+                State::Ours
+            }
+            (State::Ours, Some("|||||||")) => State::Base,
+            (State::Ours | State::Base, Some("=======")) => State::Theirs,
+            (State::Theirs, Some(">>>>>>>")) => State::Outside,
+            (_, Some(_)) => return None,
+            (State::Outside, None) => {
+                ours.push_str(line);
+                theirs.push_str(line);
+                State::Outside
+            }
+            (State::Ours, None) => {
+                ours.push_str(line);
+                State::Ours
+            }
+            (State::Base, None) => State::Base,
+            (State::Theirs, None) => {
+                theirs.push_str(line);
+                State::Theirs
+            }
+        };
+    }
+    (state == State::Outside && conflicts > 0).then_some((ours, theirs))
 }
 
 #[derive(Deserialize)]
@@ -152,9 +243,18 @@ struct RawPublisher {
     trusted_publishing: Option<String>,
 }
 
-/// Parses baseline text read from `path`. Unknown keys, duplicate entries, invalid versions
-/// and an unknown `format-version` are errors.
+/// Parses baseline text read from `path`. Merge-conflict markers, unknown keys, duplicate
+/// entries, invalid versions and an unknown `format-version` are errors.
 pub fn parse(text: &str, path: &Path) -> Result<Baseline, BaselineError> {
+    if let Some(offset) = first_marker(text) {
+        return Err(BaselineError::at(
+            path,
+            text,
+            offset..offset + 7,
+            None,
+            "unresolved merge conflict: the file still has git's conflict markers; `cargo trustcheck baseline` rewrites it from the dependency graph",
+        ));
+    }
     let raw: RawBaseline =
         toml::from_str(text).map_err(|error| BaselineError::from_toml(path, text, &error))?;
     let error = |span: Range<usize>, key: &str, message: String| {
@@ -526,5 +626,116 @@ mod tests {
             }
         }
         assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+    }
+
+    /// A baseline with two sides of a conflict, as git writes it (`diff3` adds the base).
+    fn conflicted(diff3: bool) -> String {
+        let base = if diff3 {
+            "||||||| base\n    { version = \"1.0.0\", license = \"MIT\" },\n"
+        } else {
+            ""
+        };
+        format!(
+            "{HEADER}format-version = 1\n\n[[crate]]\nname = \"a\"\nsource = \"crates-io\"\nversions = [\n<<<<<<< HEAD\n    {{ version = \"1.0.1\", license = \"MIT\" }},\n{base}=======\n    {{ version = \"1.0.2\", license = \"MIT\" }},\n>>>>>>> feature\n]\n"
+        )
+    }
+
+    #[test]
+    fn a_baseline_with_merge_conflict_markers_is_refused_at_the_first_marker() {
+        for diff3 in [false, true] {
+            let error = error_of(&conflicted(diff3));
+            assert_eq!((error.line, error.column), (14, 1), "{error}");
+            assert!(
+                error.message.contains("unresolved merge conflict")
+                    && error.message.contains("`cargo trustcheck baseline`"),
+                "{}",
+                error.message
+            );
+            assert!(!error.message.contains("comma"), "{}", error.message);
+        }
+        // Marker-like text inside a value is not a marker.
+        let mut baseline = sample();
+        baseline.crates.insert(
+            ("z".to_owned(), CRATES_IO.to_owned()),
+            CrateRecord {
+                owners: Some(vec![Owner {
+                    id: 1,
+                    login: "=======".to_owned(),
+                    kind: OwnerKind::User,
+                }]),
+                versions: BTreeMap::new(),
+            },
+        );
+        assert_eq!(parse(&render(&baseline), Path::new("x")), Ok(baseline));
+    }
+
+    #[test]
+    fn conflict_sides_recovers_ours_and_theirs() {
+        for diff3 in [false, true] {
+            let (ours, theirs) = conflict_sides(&conflicted(diff3)).unwrap();
+            let ours = parse(&ours, Path::new("ours")).unwrap();
+            let theirs = parse(&theirs, Path::new("theirs")).unwrap();
+            let versions = |baseline: &Baseline| -> Vec<String> {
+                baseline.crates[&("a".to_owned(), CRATES_IO.to_owned())]
+                    .versions
+                    .keys()
+                    .map(ToString::to_string)
+                    .collect()
+            };
+            assert_eq!(versions(&ours), vec!["1.0.1"]);
+            assert_eq!(versions(&theirs), vec!["1.0.2"]);
+        }
+        assert_eq!(conflict_sides(&render(&sample())), None, "no conflict");
+        assert_eq!(
+            conflict_sides("a\n<<<<<<< HEAD\nb\n=======\nc\n"),
+            None,
+            "unterminated"
+        );
+        assert_eq!(conflict_sides("a\n=======\nb\n"), None, "no opening marker");
+        assert_eq!(
+            conflict_sides("x\r\n<<<<<<< ours\r\na\r\n=======\r\nb\r\n>>>>>>> theirs\r\ny\r\n"),
+            Some(("x\r\na\r\ny\r\n".to_owned(), "x\r\nb\r\ny\r\n".to_owned()))
+        );
+    }
+
+    #[test]
+    fn bidi_and_invisible_characters_from_registries_are_written_escaped() {
+        let mut baseline = Baseline::default();
+        let hidden = [
+            '\u{202E}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200B}', '\u{200F}', '\u{FEFF}',
+            '\u{1B}', '\u{7}',
+        ];
+        let login: String = hidden.iter().flat_map(|c| ['x', *c]).collect();
+        baseline.crates.insert(
+            ("a".to_owned(), CRATES_IO.to_owned()),
+            CrateRecord {
+                owners: Some(vec![Owner {
+                    id: 1,
+                    login: login.clone(),
+                    kind: OwnerKind::User,
+                }]),
+                versions: BTreeMap::from([(
+                    "1.0.0".parse().unwrap(),
+                    version(
+                        Some("MIT\u{202E}"),
+                        Some(Publisher::Account {
+                            id: 1,
+                            login: login.clone(),
+                        }),
+                    ),
+                )]),
+            },
+        );
+        let text = render(&baseline);
+        for c in hidden {
+            assert!(!text.contains(c), "{c:?} written raw");
+        }
+        assert!(
+            text.contains(
+                "x\\u202Ex\\u202Ax\\u2066x\\u2069x\\u200Bx\\u200Fx\\uFEFFx\\u001Bx\\u0007"
+            ),
+            "{text}"
+        );
+        assert_eq!(parse(&text, Path::new("trustcheck.lock")), Ok(baseline));
     }
 }

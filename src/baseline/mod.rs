@@ -10,12 +10,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use crate::diagnostic::BaselineError;
-pub use file::{parse, render};
+pub use file::{conflict_sides, parse, render};
 
 use crate::graph::{DependencyGraph, Package, SourceKind, is_crates_io_index};
 
 /// The baseline's file name at the workspace root.
 pub const BASELINE_FILE: &str = "trustcheck.lock";
+
+/// The largest baseline file read (16 MiB).
+pub const MAX_BASELINE_FILE: u64 = 16 * crate::files::MIB;
 
 /// The version of the file format this build reads and writes.
 pub const FORMAT_VERSION: i64 = 1;
@@ -193,12 +196,13 @@ impl CrateRecord {
 }
 
 impl Baseline {
-    /// Reads the baseline at `path`; a missing file is `None` (no baseline yet).
+    /// Reads the baseline at `path`; a missing file is `None` (no baseline yet). Only a
+    /// regular UTF-8 file of at most `MAX_BASELINE_FILE` bytes is read.
     pub fn load(path: &Path) -> Result<Option<Baseline>, BaselineError> {
-        match std::fs::read_to_string(path) {
+        match crate::files::read_text(path, MAX_BASELINE_FILE) {
             Ok(text) => parse(&text, path).map(Some),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(BaselineError::unreadable(path, &error)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(BaselineError::of_file(error)),
         }
     }
 

@@ -139,11 +139,8 @@ impl MetadataJob {
     pub fn wait(self) -> Result<Metadata, GraphError> {
         let (manifest_path, offline, lock_file) = match (&self.source, self.child) {
             (MetadataSource::Recorded(path), _) => {
-                let json =
-                    std::fs::read_to_string(path).map_err(|source| GraphError::ReadMetadata {
-                        path: path.clone(),
-                        source,
-                    })?;
+                let json = crate::files::read_text(path, 1024 * crate::files::MIB)
+                    .map_err(GraphError::ReadMetadata)?;
                 return Ok(Metadata {
                     json,
                     notes: Vec::new(),

@@ -19,8 +19,7 @@ use guppy::graph::{PackageGraph, PackageMetadata, PackagePublish, PackageSource}
 pub use metadata::{Metadata, MetadataJob, MetadataSource};
 pub use narrow::GraphOptions;
 pub use package::{
-    BuildCode, CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, SourceKind,
-    is_crates_io_index,
+    BuildCode, CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, SourceKind, is_crates_io_index,
 };
 
 /// How many shortest paths are kept per package.
@@ -46,13 +45,8 @@ pub enum GraphError {
         stderr: String,
     },
     /// Recorded metadata could not be read.
-    #[error("could not read cargo metadata from {path}: {source}")]
-    ReadMetadata {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    #[error("could not read recorded cargo metadata: {0}")]
+    ReadMetadata(crate::files::FileError),
     /// The metadata is not valid `cargo metadata` JSON.
     #[error("invalid cargo metadata: {0}")]
     InvalidMetadata(String),

@@ -79,7 +79,7 @@ pub type Narrowed = (Vec<PackageId>, Vec<(PackageId, PackageId)>);
 /// `resolver` of `[workspace]` or `[package]`, else the edition's default (2021 and later: 2,
 /// earlier editions and virtual manifests: 1). An unreadable manifest counts as resolver 2.
 pub fn resolver_version(manifest: &Path) -> CargoResolverVersion {
-    let Ok(text) = std::fs::read_to_string(manifest) else {
+    let Ok(text) = crate::files::read_text(manifest, 16 * crate::files::MIB) else {
         return CargoResolverVersion::V2;
     };
     let Ok(table) = text.parse::<toml::Table>() else {

@@ -152,7 +152,7 @@ impl IndexCache {
 }
 
 fn read_entry(path: &Path, name: &str) -> Option<Entry> {
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = crate::files::read_bounded(path, 16 * crate::files::MIB).ok()?;
     let stored: StoredEntry = serde_json::from_slice(&bytes).ok()?;
     (stored.format == FORMAT && stored.name.eq_ignore_ascii_case(name)).then_some(stored.entry)
 }

@@ -3,9 +3,11 @@
 //! `MAX_CONCURRENT` requests at a time sharing one `HttpClient`.
 //!
 //! Failures are graded: with a cached entry, any failure falls back to it (and says so once per
-//! index in the notes); without one, an HTTP failure (5xx/429 after retries, an unexpected
-//! status, an unreadable body) makes that crate `unchecked`, while an index that cannot be
-//! reached at all stops the run (`IndexError::Unreachable`).
+//! index in the notes); without one, an HTTP failure (5xx/429 after retries, a `Retry-After`
+//! too long to wait for, an unexpected status, an unreadable or oversized body, a file that
+//! lists no version) makes that crate `unchecked`, while an index that cannot be reached at
+//! all (no connection, no answer in time, or considered down by the client after repeated
+//! failures) stops the run (`IndexError::Unreachable`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::IsTerminal;
@@ -25,6 +27,10 @@ use crate::lockfile::Lockfile;
 
 /// How many requests run at once at most.
 pub const MAX_CONCURRENT: usize = 16;
+
+/// The largest index file read (10 MiB; the largest crates.io index files are a few hundred
+/// KiB). A larger answer is a failed request, not a truncated file.
+pub const MAX_INDEX_FILE: u64 = 10 * 1024 * 1024;
 
 /// A crate in an index: (index base URL, crate name).
 pub type Key = (String, String);
@@ -348,15 +354,23 @@ fn request(
             headers.push(("If-Modified-Since", modified.as_str()));
         }
     }
-    let response = match client.get(&url, &headers) {
+    let response = match client.get(&url, &headers, MAX_INDEX_FILE) {
         Ok(response) => response,
         Err(HttpError::Transport { message, .. }) => return Ok(Outcome::Unreachable(message)),
-        Err(error @ HttpError::Unavailable { .. }) => {
-            return Ok(Outcome::Failed(error.to_string()));
+        Err(error) if error.is_unreachable() => {
+            return Ok(Outcome::Unreachable(error.to_string()));
         }
+        Err(error) => return Ok(Outcome::Failed(error.to_string())),
     };
     let outcome = match (response.status, cached) {
         (200, _) => match parse_index_file(name, &response.body) {
+            // A crate the index has lists at least one version: an empty answer is a failed
+            // one, which must not replace what the cache knows (a yanked version, say).
+            Ok(versions) if versions.is_empty() => {
+                return Ok(Outcome::Failed(format!(
+                    "{url} answered HTTP 200 with an index file that lists no version"
+                )));
+            }
             Ok(versions) => Outcome::Fetched(Entry::found(
                 &versions,
                 response.etag,

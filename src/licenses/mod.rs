@@ -3,7 +3,10 @@
 //! must be the one the baseline accepted (`license-change`).
 //!
 //! A `[[licenses.clarify]]` entry states the license of a crate whose manifest does not say it
-//! usably; it applies only while the crate's license files have the SHA-256 it gives.
+//! usably; it applies only while the crate's license files have the SHA-256 it gives. License
+//! files are read only inside the crate's directory (after following symbolic links), only if
+//! they are regular files of at most `MAX_LICENSE_FILE` bytes: a path that leaves the crate is
+//! never read, and the hash of a file outside the crate is never printed.
 
 pub mod expression;
 
@@ -38,20 +41,82 @@ pub fn is_checked(package: &Package, policy: &LicensePolicy) -> bool {
     policy.include_unpublished || !package.is_member || package.publishable
 }
 
-/// The lower-case hex SHA-256 of a file's content.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(Sha256::digest(&bytes)
+/// The largest license file read (1 MiB).
+pub const MAX_LICENSE_FILE: u64 = crate::files::MIB;
+
+/// The lower-case hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|byte| format!("{byte:02x}"))
-        .collect())
+        .collect()
+}
+
+/// The lower-case hex SHA-256 of a file's content (a regular file of at most
+/// `MAX_LICENSE_FILE` bytes).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let bytes =
+        crate::files::read_bounded(path, MAX_LICENSE_FILE).map_err(|error| match error {
+            crate::files::FileError::Io { source, .. } => source,
+            other => std::io::Error::other(other.reason()),
+        })?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// Why a path names no file inside a crate directory, before looking at the disk: an absolute
+/// path, or one with a `..` component (`/` and `\` both separate components).
+pub fn escapes_crate_dir(relative: &str) -> Option<&'static str> {
+    let path = Path::new(relative);
+    if relative.starts_with(['/', '\\']) || path.has_root() || path.is_absolute() {
+        return Some("an absolute path");
+    }
+    if relative.split(['/', '\\']).any(|part| part == "..") {
+        return Some("a path with `..`");
+    }
+    // `C:LICENSE` or `C:/...`: a Windows drive, wherever the policy is read.
+    if relative
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
+        && relative.get(1..2) == Some(":")
+    {
+        return Some("an absolute path");
+    }
+    None
+}
+
+/// The SHA-256 of `relative` inside the crate directory `dir`: only a regular file of at most
+/// `MAX_LICENSE_FILE` bytes that is still inside `dir` once symbolic links are followed.
+/// The error says why, without anything read from outside the crate.
+fn hash_in_crate(dir: &Path, relative: &str) -> Result<String, String> {
+    if let Some(what) = escapes_crate_dir(relative) {
+        return Err(format!(
+            "is {what}; license files are read only inside the crate's directory"
+        ));
+    }
+    let root = dir
+        .canonicalize()
+        .map_err(|error| format!("cannot be read: the crate directory: {error}"))?;
+    let file = dir
+        .join(relative)
+        .canonicalize()
+        .map_err(|error| format!("cannot be read: {error}"))?;
+    if !file.starts_with(&root) {
+        return Err(
+            "leads outside the crate's directory (through a symbolic link); it is not read"
+                .to_owned(),
+        );
+    }
+    let bytes = crate::files::read_bounded(&file, MAX_LICENSE_FILE)
+        .map_err(|error| format!("cannot be read: {}", error.reason()))?;
+    Ok(sha256_hex(&bytes))
 }
 
 /// Why a clarification does not apply to a package, when it names the package.
 fn clarification_mismatch(package: &Package, clarification: &Clarification) -> Option<String> {
     let dir = package.manifest_path.parent().unwrap_or(Path::new(""));
     for file in &clarification.license_files {
-        match sha256_file(&dir.join(&file.path)) {
+        match hash_in_crate(dir, &file.path) {
             Ok(hash) if hash == file.sha256 => {}
             Ok(hash) => {
                 return Some(format!(
@@ -59,7 +124,7 @@ fn clarification_mismatch(package: &Package, clarification: &Clarification) -> O
                     file.path, file.sha256
                 ));
             }
-            Err(error) => return Some(format!("{} cannot be read: {error}", file.path)),
+            Err(why) => return Some(format!("{} {why}", file.path)),
         }
     }
     None
@@ -106,7 +171,7 @@ pub fn declared<'a>(package: &'a Package, clarifications: &'a [Clarification]) -
                 "declares only a license file ({relative}), whose license no [[licenses.clarify]] entry states"
             );
             if mismatches.is_empty()
-                && let Ok(hash) = sha256_file(file)
+                && let Ok(hash) = hash_in_crate(dir, &relative)
             {
                 reason.push_str(&format!(
                     "; to accept it, add [[licenses.clarify]] with crate = \"{}\", expression = \"<its SPDX expression>\" and license-files = [{{ path = \"{relative}\", sha256 = \"{hash}\" }}]",

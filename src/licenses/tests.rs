@@ -320,3 +320,136 @@ fn sha256_matches_a_known_vector() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }
+
+/// A crate `weird` at `<dir>/weird-1.0.0` with a LICENSE file, and a secret file beside it.
+fn weird_crate(dir: &Path) -> (Package, PathBuf) {
+    let crate_dir = dir.join("weird-1.0.0");
+    std::fs::create_dir_all(&crate_dir).unwrap();
+    std::fs::write(crate_dir.join("LICENSE"), "MIT and ISC, both apply.\n").unwrap();
+    let secret = dir.join("secret");
+    std::fs::write(&secret, "root:$6$hash:19000:0:99999:7:::\n").unwrap();
+    let mut weird = package("weird", "1.0.0", None);
+    weird.manifest_path = crate_dir.join("Cargo.toml");
+    (weird, secret)
+}
+
+#[test]
+fn clarified_license_files_outside_the_crate_are_never_read_nor_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weird, secret) = weird_crate(dir.path());
+    let secret_hash = sha256_file(&secret).unwrap();
+    let absolute = secret.to_str().unwrap().to_owned();
+    let graph = graph(vec![weird]);
+    for (path, why) in [
+        ("../secret", "a path with `..`"),
+        ("sub/../../secret", "a path with `..`"),
+        (absolute.as_str(), "an absolute path"),
+    ] {
+        let mut policy = policy();
+        // The right hash: a clarification that escaped would apply.
+        policy.clarify = vec![clarification(path, &secret_hash, None)];
+        let findings = check(&graph, &policy, None);
+        assert_eq!(
+            keys(&findings),
+            vec![(FindingKind::Unlicensed, "weird".into(), "1.0.0".into())],
+            "{path}"
+        );
+        assert!(findings[0].message.contains(why), "{}", findings[0].message);
+        // A wrong hash must not reveal the real one.
+        policy.clarify = vec![clarification(path, &"0".repeat(64), None)];
+        let findings = check(&graph, &policy, None);
+        assert!(
+            !findings[0].message.contains(&secret_hash),
+            "a hash oracle: {}",
+            findings[0].message
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_crate_or_to_a_device_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weird, secret) = weird_crate(dir.path());
+    let crate_dir = weird.manifest_path.parent().unwrap().to_path_buf();
+    std::os::unix::fs::symlink(&secret, crate_dir.join("LICENSE-LINK")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", crate_dir.join("LICENSE-ZERO")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(crate_dir.join("LICENSE-FIFO"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let secret_hash = sha256_file(&secret).unwrap();
+    let graph = graph(vec![weird]);
+    let mut policy = policy();
+    policy.clarify = vec![clarification("LICENSE-LINK", &secret_hash, None)];
+    let findings = check(&graph, &policy, None);
+    assert!(
+        findings[0]
+            .message
+            .contains("outside the crate's directory"),
+        "{}",
+        findings[0].message
+    );
+    policy.clarify = vec![clarification("LICENSE-LINK", &"0".repeat(64), None)];
+    let findings = check(&graph, &policy, None);
+    assert!(!findings[0].message.contains(&secret_hash));
+
+    // /dev/zero: still inside the crate by its own path, but not followed outside; and a
+    // FIFO inside the crate is not a regular file (opening it would block).
+    for (name, why) in [
+        ("LICENSE-ZERO", "outside the crate's directory"),
+        ("LICENSE-FIFO", "not a regular file"),
+    ] {
+        policy.clarify = vec![clarification(name, &"0".repeat(64), None)];
+        let started = std::time::Instant::now();
+        let findings = check(&graph, &policy, None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(findings[0].message.contains(why), "{}", findings[0].message);
+    }
+}
+
+#[test]
+fn an_oversized_license_file_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weird, _) = weird_crate(dir.path());
+    let crate_dir = weird.manifest_path.parent().unwrap().to_path_buf();
+    std::fs::write(
+        crate_dir.join("HUGE"),
+        vec![b'x'; MAX_LICENSE_FILE as usize + 1],
+    )
+    .unwrap();
+    let graph = graph(vec![weird]);
+    let mut policy = policy();
+    policy.clarify = vec![clarification("HUGE", &"0".repeat(64), None)];
+    let findings = check(&graph, &policy, None);
+    assert!(
+        findings[0].message.contains("larger than 1048576 bytes"),
+        "{}",
+        findings[0].message
+    );
+}
+
+#[test]
+fn paths_that_leave_a_crate_are_recognised_before_any_disk_access() {
+    for inside in [
+        "LICENSE",
+        "licenses/MIT.txt",
+        "./LICENSE",
+        "a..b",
+        "LICENSE:MIT",
+    ] {
+        assert_eq!(escapes_crate_dir(inside), None, "{inside}");
+    }
+    for (outside, what) in [
+        ("/etc/passwd", "an absolute path"),
+        ("\\etc\\passwd", "an absolute path"),
+        ("C:/Windows/win.ini", "an absolute path"),
+        ("../../../../etc/passwd", "a path with `..`"),
+        ("licenses/../../x", "a path with `..`"),
+        ("..\\x", "a path with `..`"),
+        ("..", "a path with `..`"),
+    ] {
+        assert_eq!(escapes_crate_dir(outside), Some(what), "{outside}");
+    }
+}

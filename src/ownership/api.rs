@@ -10,6 +10,8 @@ use serde::Deserialize;
 
 use super::{OwnerKind, OwnerRecord, Publisher, VersionInfo};
 use crate::http::{HttpClient, HttpError, join_url};
+use crate::index::is_valid_name;
+use crate::text::sanitize_terminal;
 
 /// The environment variable that overrides the API base URL.
 pub const API_URL_ENV: &str = "TRUSTCHECK_API_URL";
@@ -24,10 +26,15 @@ pub fn api_url_from_env() -> String {
         .unwrap_or_else(|| DEFAULT_API_URL.to_owned())
 }
 
+/// The largest API answer read (32 MiB; the crate answer of a crate with thousands of
+/// versions is a few MiB). A larger answer is an error, not a truncated document.
+pub const MAX_API_ANSWER: u64 = 32 * 1024 * 1024;
+
 /// Errors of the API client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
-    /// The API could not be reached at all (no connection, DNS, TLS, timeout).
+    /// The API could not be reached at all (no connection, DNS, TLS, no answer in time, or
+    /// considered down after repeated failures).
     #[error(transparent)]
     Unreachable(HttpError),
     /// The API kept failing (429/5xx after retries) or answered with an unexpected status.
@@ -38,6 +45,9 @@ pub enum ApiError {
         /// The status.
         status: u16,
     },
+    /// The request failed otherwise: a `Retry-After` too long to wait for, an oversized answer.
+    #[error(transparent)]
+    Failed(HttpError),
     /// The crate does not exist on the registry (404).
     #[error("crate `{0}` does not exist on the registry (HTTP 404)")]
     NotFound(String),
@@ -49,6 +59,9 @@ pub enum ApiError {
         /// What was wrong.
         message: String,
     },
+    /// The name is not a crate name a registry accepts, so it is never put in a URL or a path.
+    #[error("`{0}` is not a valid crate name; it was not looked up")]
+    InvalidName(String),
 }
 
 /// Spaces requests so that at most `rate` start per second.
@@ -169,26 +182,35 @@ impl ApiClient {
         path: &str,
         crate_name: &str,
     ) -> Result<T, ApiError> {
+        if !is_valid_name(crate_name) {
+            return Err(ApiError::InvalidName(sanitize_terminal(crate_name)));
+        }
         let url = join_url(&self.base, path);
         self.limiter.wait();
         let response = self
             .http
-            .get(&url, &[("Accept", "application/json")])
+            .get(&url, &[("Accept", "application/json")], MAX_API_ANSWER)
             .map_err(|error| match error {
-                HttpError::Transport { .. } => ApiError::Unreachable(error),
+                error if error.is_unreachable() => ApiError::Unreachable(error),
                 HttpError::Unavailable { url, status, .. } => ApiError::Status { url, status },
+                error => ApiError::Failed(error),
             })?;
         match response.status {
+            200 if response.body.iter().all(u8::is_ascii_whitespace) => Err(ApiError::Invalid {
+                url,
+                message: "an empty body".to_owned(),
+            }),
             200 => serde_json::from_slice(&response.body).map_err(|error| ApiError::Invalid {
                 url,
-                message: error.to_string(),
+                message: format!("not the JSON expected: {error}"),
             }),
             404 => Err(ApiError::NotFound(crate_name.to_owned())),
             status => Err(ApiError::Status { url, status }),
         }
     }
 
-    /// `GET /api/v1/crates/{name}/owners`: the crate's owners, users and teams.
+    /// `GET /api/v1/crates/{name}/owners`: the crate's owners, users and teams. A name that is
+    /// not a valid crate name is `ApiError::InvalidName`, without a request.
     pub fn owners(&self, name: &str) -> Result<Vec<OwnerRecord>, ApiError> {
         let response: OwnersResponse =
             self.get_json(&format!("api/v1/crates/{name}/owners"), name)?;
@@ -211,7 +233,8 @@ impl ApiClient {
         Ok(owners)
     }
 
-    /// `GET /api/v1/crates/{name}`: every version with its license and publisher.
+    /// `GET /api/v1/crates/{name}`: every version with its license and publisher. A name that
+    /// is not a valid crate name is `ApiError::InvalidName`, without a request.
     pub fn versions(&self, name: &str) -> Result<BTreeMap<String, VersionInfo>, ApiError> {
         let response: CrateResponse = self.get_json(&format!("api/v1/crates/{name}"), name)?;
         Ok(response

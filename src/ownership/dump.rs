@@ -331,7 +331,8 @@ pub fn import(
     };
     let found: BTreeSet<&String> = small.crate_ids.values().collect();
     for name in wanted {
-        if !found.contains(name) {
+        // A name that is not a valid crate name never becomes a cache path.
+        if !found.contains(name) || !crate::index::is_valid_name(name) {
             import.missing.push(name.clone());
             continue;
         }

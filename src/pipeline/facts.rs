@@ -448,18 +448,9 @@ fn refresh_ownership(
         report.skipped,
         started.elapsed().as_secs_f64()
     ));
-    if let Some(reason) = &report.unreachable {
-        refreshed.failures.push(format!(
-            "the crates.io API at {} could not be reached: {reason} (what was fetched is kept; run `fetch` again to resume)",
-            access.base()
-        ));
-    }
-    refreshed.warnings.extend(
-        report
-            .failed
-            .iter()
-            .map(|(name, why)| format!("ownership of `{name}`: {why}")),
-    );
+    let problems = crate::ownership::refresh::fetch_problems(&report);
+    refreshed.failures.extend(problems.failures);
+    refreshed.warnings.extend(problems.warnings);
     Ok(())
 }
 

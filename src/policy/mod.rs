@@ -30,6 +30,9 @@ pub const DEFAULT_ALLOWED_LICENSES: [&str; 13] = [
     "Unlicense",
 ];
 
+/// The largest policy file read (16 MiB).
+pub const MAX_POLICY_FILE: u64 = 16 * crate::files::MIB;
+
 /// The official RustSec advisory database.
 pub const DEFAULT_ADVISORY_DB_URL: &str = "https://github.com/rustsec/advisory-db";
 
@@ -264,14 +267,13 @@ impl Default for Policy {
 
 impl Policy {
     /// Reads the policy at `path`, or the built-in defaults when `path` does not exist and
-    /// `required` is false.
+    /// `required` is false. Only a regular UTF-8 file of at most `MAX_POLICY_FILE` bytes is
+    /// read (a symbolic link to a device or a FIFO is an error, not a hang).
     pub fn load(path: &Path, required: bool, today: Date) -> Result<Policy, PolicyError> {
-        match std::fs::read_to_string(path) {
+        match crate::files::read_text(path, MAX_POLICY_FILE) {
             Ok(text) => parse_policy(&text, path, today),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
-                Ok(Policy::default())
-            }
-            Err(error) => Err(PolicyError::unreadable(path, &error)),
+            Err(error) if error.is_not_found() && !required => Ok(Policy::default()),
+            Err(error) => Err(PolicyError::of_file(error)),
         }
     }
 
@@ -300,5 +302,63 @@ impl Policy {
             .as_ref()
             .map(|path| path.display().to_string())
             .unwrap_or_else(|| "built-in defaults".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> Date {
+        "2026-11-24".parse().unwrap()
+    }
+
+    #[test]
+    fn a_non_utf8_policy_is_an_error_at_the_line_and_column_of_the_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trustcheck.toml");
+        std::fs::write(&path, b"[advisories]\nvulnerability = \"de\xffny\"\n").unwrap();
+        let error = Policy::load(&path, true, today()).unwrap_err();
+        assert_eq!((error.line, error.column), (2, 20), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains(&format!("{}:2:20: not valid UTF-8", path.display())),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_missing_policy_is_the_defaults_unless_required() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trustcheck.toml");
+        assert_eq!(Policy::load(&path, false, today()), Ok(Policy::default()));
+        assert!(Policy::load(&path, true, today()).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_policy_that_is_a_device_or_a_fifo_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let zero = dir.path().join("zero.toml");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let fifo = dir.path().join("fifo.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for path in [zero, fifo] {
+            let (send, receive) = std::sync::mpsc::channel();
+            let file = path.clone();
+            std::thread::spawn(move || {
+                let _ = send.send(Policy::load(&file, false, today()));
+            });
+            let error = receive
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("loading the policy returns")
+                .unwrap_err();
+            assert!(error.to_string().contains("not a regular file"), "{error}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use super::revision::{Repository, RevisionError};
 use crate::baseline::{self, BASELINE_FILE, Baseline, BaselineError};
 use crate::date::Date;
 use crate::diagnostic::{FileKind, LocatedError};
+use crate::files::{self, FileError};
 use crate::lockfile::{Lockfile, LockfileError};
 use crate::policy::{DEFAULT_POLICY_FILE, Policy, PolicyError, parse_policy};
 
@@ -59,76 +60,22 @@ struct RootFile {
 /// Why a root file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// From disk.
-    #[error("could not read {}: {source}", path.display())]
-    Disk {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// From disk, or not text.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// From a revision.
     #[error(transparent)]
     Revision(#[from] RevisionError),
-    /// Not UTF-8 text.
-    #[error("{}:{line}:{column}: not UTF-8 text", path.display())]
-    NotUtf8 {
-        /// The file.
-        path: PathBuf,
-        /// The line of the first byte that is not UTF-8.
-        line: usize,
-        /// Its column, in characters.
-        column: usize,
-    },
-    /// Larger than a root file should be.
-    #[error("{} is {size} bytes, more than the {MAX_FILE_SIZE} bytes read at most", path.display())]
-    TooLarge {
-        /// The file.
-        path: PathBuf,
-        /// Its size.
-        size: u64,
-    },
 }
 
 impl ReadError {
     /// The error as one located in the file it is about.
     fn located<F: FileKind>(self, file: &Path) -> LocatedError<F> {
         match self {
-            ReadError::NotUtf8 { path, line, column } => {
-                LocatedError::at_line(&path, line, column, "not UTF-8 text")
-            }
-            ReadError::Disk { path, source } => {
-                LocatedError::whole_file(&path, format!("could not read the file: {source}"))
-            }
-            ReadError::TooLarge { path, size } => LocatedError::whole_file(
-                &path,
-                format!(
-                    "the file is {size} bytes, more than the {MAX_FILE_SIZE} bytes read at most"
-                ),
-            ),
+            ReadError::File(error) => LocatedError::of_file(error),
             ReadError::Revision(error) => LocatedError::whole_file(file, error.to_string()),
         }
     }
-}
-
-/// The text of `bytes`, or where its first byte that is not UTF-8 is.
-fn text_of(bytes: Vec<u8>, shown_as: &Path) -> Result<String, ReadError> {
-    String::from_utf8(bytes).map_err(|error| {
-        let bytes = error.as_bytes();
-        let valid = &bytes[..error.utf8_error().valid_up_to()];
-        let line_start = valid
-            .iter()
-            .rposition(|byte| *byte == b'\n')
-            .map_or(0, |index| index + 1);
-        ReadError::NotUtf8 {
-            path: shown_as.to_path_buf(),
-            line: valid.iter().filter(|byte| **byte == b'\n').count() + 1,
-            column: String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count()
-                + 1,
-        }
-    })
 }
 
 impl FileSource<'_> {
@@ -137,41 +84,14 @@ impl FileSource<'_> {
         match self {
             FileSource::WorkingTree { root } => {
                 let path = root.join(file);
-                let metadata = match std::fs::metadata(&path) {
-                    Ok(metadata) => metadata,
-                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(source) => return Err(ReadError::Disk { path, source }),
-                };
-                if !metadata.is_file() {
-                    return Err(ReadError::Disk {
-                        path,
-                        source: std::io::Error::other("not a regular file"),
-                    });
+                match files::read_text(&path, MAX_FILE_SIZE) {
+                    Ok(text) => Ok(Some(RootFile {
+                        text,
+                        shown_as: path,
+                    })),
+                    Err(error) if error.is_not_found() => Ok(None),
+                    Err(error) => Err(error.into()),
                 }
-                if metadata.len() > MAX_FILE_SIZE {
-                    return Err(ReadError::TooLarge {
-                        path,
-                        size: metadata.len(),
-                    });
-                }
-                let bytes = std::fs::read(&path).map_err(|source| ReadError::Disk {
-                    path: path.clone(),
-                    source,
-                })?;
-                let shown_as = if file.is_absolute() {
-                    path
-                } else {
-                    file.to_path_buf()
-                };
-                let shown_as = if shown_as.is_relative() {
-                    root.join(&shown_as)
-                } else {
-                    shown_as
-                };
-                Ok(Some(RootFile {
-                    text: text_of(bytes, &shown_as)?,
-                    shown_as,
-                }))
             }
             FileSource::Revision {
                 repository,
@@ -183,7 +103,7 @@ impl FileSource<'_> {
                 };
                 let shown_as = PathBuf::from(format!("{name}:{}", file.display()));
                 Ok(Some(RootFile {
-                    text: text_of(bytes, &shown_as)?,
+                    text: files::decode(&shown_as, bytes)?,
                     shown_as,
                 }))
             }
@@ -268,15 +188,4 @@ pub fn baseline_text(root: &Path) -> Result<Option<String>, BaselineError> {
         .read(file)
         .map(|root_file| root_file.map(|root_file| root_file.text))
         .map_err(|error| error.located(&root.join(file)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_that_is_not_utf8_is_located() {
-        let error = text_of(b"a = 1\nb = \"\xff\"\n".to_vec(), Path::new("p.toml")).unwrap_err();
-        assert_eq!(error.to_string(), "p.toml:2:6: not UTF-8 text");
-    }
 }

@@ -195,7 +195,7 @@ pub fn guess_root(manifest_path: Option<&Path>) -> PathBuf {
     package_dir
         .ancestors()
         .find(|dir| {
-            std::fs::read_to_string(dir.join("Cargo.toml"))
+            crate::files::read_text(&dir.join("Cargo.toml"), 16 * crate::files::MIB)
                 .map(|text| {
                     text.lines().any(|line| {
                         line.trim() == "[workspace]" || line.trim_start().starts_with("[workspace.")

@@ -299,8 +299,29 @@ pub struct AdvisoryDb {
     pub dir: tempfile::TempDir,
 }
 
+/// The crate of the placeholder advisory that a database without advisories of its own holds:
+/// a database with no advisory at all is refused (exit 2), as a real one always has some.
+pub const PLACEHOLDER_CRATE: &str = "trustcheck-fixture-placeholder";
+
 impl AdvisoryDb {
+    /// A database whose only advisory is a placeholder for a crate no fixture uses; the first
+    /// `add` removes it.
     pub fn new() -> AdvisoryDb {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("crates")).unwrap();
+        let db = AdvisoryDb { dir };
+        db.add(
+            "RUSTSEC-2000-0000",
+            PLACEHOLDER_CRATE,
+            &[">= 0.0.0"],
+            "",
+            "Placeholder of the test fixtures",
+        );
+        db
+    }
+
+    /// A database with no advisory at all (`crates/` empty).
+    pub fn empty() -> AdvisoryDb {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("crates")).unwrap();
         AdvisoryDb { dir }
@@ -319,6 +340,9 @@ impl AdvisoryDb {
         extra: &str,
         title: &str,
     ) -> &AdvisoryDb {
+        if krate != PLACEHOLDER_CRATE {
+            let _ = std::fs::remove_dir_all(self.path().join("crates").join(PLACEHOLDER_CRATE));
+        }
         let patched: Vec<String> = patched.iter().map(|req| format!("\"{req}\"")).collect();
         let (advisory_extra, tables) = match extra.find("\n[") {
             Some(index) => (&extra[..index], &extra[index..]),

@@ -34,6 +34,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Never answer: the connection stays open, silent, until the client gives up.
+    pub hang: bool,
 }
 
 impl Reply {
@@ -43,6 +45,16 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: body.into(),
+            hang: false,
+        }
+    }
+
+    /// No response at all: the request is read and recorded, and the connection is held
+    /// open without a byte of answer (a hung service).
+    pub fn hang() -> Reply {
+        Reply {
+            hang: true,
+            ..Reply::new(0, "")
         }
     }
 
@@ -88,6 +100,11 @@ impl Server {
             requests,
             handler,
         }
+    }
+
+    /// A server that accepts every connection and never answers (`Reply::hang`).
+    pub fn hanging() -> Server {
+        Server::start(|_| Reply::hang())
     }
 
     /// Replaces the handler (the server "changes its answers between runs").
@@ -152,6 +169,12 @@ fn serve_connection(stream: TcpStream, log: &Mutex<Vec<Request>>, handler: &Mute
         log.lock().unwrap().push(request.clone());
         let current = handler.lock().unwrap().clone();
         let reply = current(&request);
+        if reply.hang {
+            // Hold the connection until the client closes it.
+            let mut byte = [0u8; 1];
+            while matches!(reader.read(&mut byte), Ok(n) if n > 0) {}
+            return;
+        }
         let mut head = format!(
             "HTTP/1.1 {} {}\r\nContent-Length: {}\r\n",
             reply.status,

@@ -457,3 +457,159 @@ fn ages_are_described_coarsely() {
     assert_eq!(describe_age(3 * 3_600), "3 hours");
     assert_eq!(describe_age(86_400 * 9), "9 days");
 }
+
+#[test]
+fn an_empty_200_is_a_failed_answer_and_keeps_the_cached_entry() {
+    let server = serve(|_| (200, vec![], String::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = IndexCache::at(dir.path());
+    let yanked = Entry::found(
+        &parse_index_file("old", line("old", "1.0.0", true).as_bytes()).unwrap(),
+        None,
+        None,
+        1,
+    );
+    cache.write(&server.base, "old", &yanked).unwrap();
+    let obtained = obtain(
+        &keys(&server.base, &["new", "old"]),
+        &cache,
+        HashMap::new(),
+        Refresh::Always,
+        false,
+        quick,
+    )
+    .unwrap();
+    assert_eq!(
+        obtained.lookups[&(server.base.clone(), "old".to_owned())],
+        Lookup::Entry(yanked.clone()),
+        "the cached entry is used"
+    );
+    assert_eq!(cache.read(&server.base, "old"), Some(yanked), "and kept");
+    assert!(matches!(
+        &obtained.lookups[&(server.base.clone(), "new".to_owned())],
+        Lookup::Unavailable(why) if why.contains("lists no version")
+    ));
+    assert!(cache.read(&server.base, "new").is_none());
+    assert_eq!(obtained.notes.len(), 1);
+    assert!(
+        obtained.notes[0].contains("lists no version"),
+        "{}",
+        obtained.notes[0]
+    );
+    assert_eq!((obtained.stats.stale, obtained.stats.missing), (1, 1));
+}
+
+#[test]
+fn an_oversized_index_file_is_a_failed_answer() {
+    let big = line("big", "1.0.0", false).repeat((MAX_INDEX_FILE as usize / 80) + 1);
+    assert!(big.len() as u64 > MAX_INDEX_FILE);
+    let server = serve(move |_| (200, vec![], big.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = IndexCache::at(dir.path());
+    let obtained = obtain(
+        &keys(&server.base, &["big"]),
+        &cache,
+        HashMap::new(),
+        Refresh::Always,
+        false,
+        quick,
+    )
+    .unwrap();
+    assert!(matches!(
+        &obtained.lookups[&(server.base.clone(), "big".to_owned())],
+        Lookup::Unavailable(why) if why.contains("larger than 10485760 bytes")
+    ));
+}
+
+/// Accepts connections and never answers.
+fn hanging_index() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            open.push(stream);
+        }
+    });
+    base
+}
+
+fn impatient() -> HttpClient {
+    quick().with_timeout(Duration::from_millis(300))
+}
+
+#[test]
+fn an_index_that_never_answers_stops_the_run_within_the_timeout() {
+    let base = hanging_index();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = IndexCache::at(dir.path());
+    let names: Vec<String> = (0..40).map(|i| format!("crate{i:02}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let started = std::time::Instant::now();
+    let error = obtain(
+        &keys(&base, &names),
+        &cache,
+        HashMap::new(),
+        Refresh::Always,
+        false,
+        impatient,
+    )
+    .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(&error, IndexError::Unreachable { message, .. } if message.contains("no answer")),
+        "{error}"
+    );
+
+    for name in &names {
+        cache.write(&base, name, &entry(1, None, None)).unwrap();
+    }
+    let started = std::time::Instant::now();
+    let obtained = obtain(
+        &keys(&base, &names),
+        &cache,
+        HashMap::new(),
+        Refresh::Always,
+        false,
+        impatient,
+    )
+    .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(6));
+    assert_eq!(obtained.stats.stale, 40);
+    assert!(
+        obtained.notes[0].contains("could not reach it: no answer"),
+        "{}",
+        obtained.notes[0]
+    );
+}
+
+#[test]
+fn an_index_down_after_repeated_errors_is_treated_as_unreachable() {
+    let server = serve(|_| (500, vec![], String::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = IndexCache::at(dir.path());
+    let names: Vec<String> = (0..40).map(|i| format!("crate{i:02}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let error = obtain(
+        &keys(&server.base, &names),
+        &cache,
+        HashMap::new(),
+        Refresh::Always,
+        false,
+        quick,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, IndexError::Unreachable { message, .. } if message.contains("considered down")),
+        "{error}"
+    );
+    assert!(
+        server.seen().len() < 2 * 40,
+        "the index is not asked for every crate once it is down: {}",
+        server.seen().len()
+    );
+}
