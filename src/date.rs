@@ -220,7 +220,10 @@ mod tests {
             Some(1_726_106_402)
         );
         assert_eq!(unix_seconds("yesterday"), None);
-        assert_eq!(describe_duration(90), "90 seconds");
+        assert_eq!(describe_duration(1), "1 second");
+        assert_eq!(describe_duration(119), "119 seconds");
+        assert_eq!(describe_duration(600), "10 minutes");
         assert_eq!(describe_duration(3 * 3600), "3 hours");
+        assert_eq!(describe_duration(86_400 * 9), "9 days");
     }
 }

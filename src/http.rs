@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::network::NETWORK_TIMEOUT_ENV;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::DefaultConnector;
@@ -26,15 +27,6 @@ use ureq::unversioned::transport::DefaultConnector;
 /// Idle connections kept per host: enough for every thread of a concurrent fetch to reuse its
 /// own, instead of opening (and resolving) a new one per request.
 pub const MAX_IDLE_PER_HOST: usize = 16;
-
-/// The environment variable that sets the time one attempt of a request may take, in seconds.
-pub const NETWORK_TIMEOUT_ENV: &str = "TRUSTCHECK_NETWORK_TIMEOUT";
-
-/// The time one attempt may take when `TRUSTCHECK_NETWORK_TIMEOUT` is unset or invalid.
-pub const DEFAULT_NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The longest `TRUSTCHECK_NETWORK_TIMEOUT` accepted (one hour); longer values are invalid.
-pub const MAX_NETWORK_TIMEOUT: Duration = Duration::from_secs(3_600);
 
 /// Failed requests in a row after which a host is considered down for the rest of the run.
 pub const FAILURES_BEFORE_DOWN: u32 = 3;
@@ -47,21 +39,6 @@ pub const USER_AGENT: &str = concat!(
     env!("CARGO_PKG_REPOSITORY"),
     ")"
 );
-
-/// The per-attempt timeout from `TRUSTCHECK_NETWORK_TIMEOUT`: a number of seconds above 0 and
-/// at most `MAX_NETWORK_TIMEOUT` (fractions allowed); anything else means the default.
-pub fn network_timeout_from_env() -> Duration {
-    parse_network_timeout(std::env::var(NETWORK_TIMEOUT_ENV).ok().as_deref())
-}
-
-fn parse_network_timeout(value: Option<&str>) -> Duration {
-    value
-        .and_then(|value| value.trim().parse::<f64>().ok())
-        .filter(|seconds| {
-            seconds.is_finite() && *seconds > 0.0 && *seconds <= MAX_NETWORK_TIMEOUT.as_secs_f64()
-        })
-        .map_or(DEFAULT_NETWORK_TIMEOUT, Duration::from_secs_f64)
-}
 
 /// A duration in seconds for messages: `30 s`, `2.5 s`.
 fn seconds(duration: Duration) -> String {
@@ -296,7 +273,7 @@ impl HttpClient {
 
     /// A client with a given retry policy (and the timeout of `TRUSTCHECK_NETWORK_TIMEOUT`).
     pub fn with_retry(retry: RetryPolicy) -> HttpClient {
-        let timeout = network_timeout_from_env();
+        let timeout = crate::network::timeout();
         let config = ureq::Agent::config_builder()
             .user_agent(USER_AGENT)
             .http_status_as_error(false)

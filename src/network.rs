@@ -12,6 +12,9 @@ pub const NETWORK_TIMEOUT_ENV: &str = "TRUSTCHECK_NETWORK_TIMEOUT";
 /// The network timeout when the variable is unset or invalid.
 pub const DEFAULT_NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest network timeout accepted (one hour); longer values are invalid.
+pub const MAX_NETWORK_TIMEOUT: Duration = Duration::from_secs(3_600);
+
 /// A git command that talks to a remote is stopped after this many network timeouts.
 pub const GIT_LIMIT_FACTOR: u32 = 20;
 
@@ -24,18 +27,41 @@ pub enum Network {
     Offline,
 }
 
-/// The network timeout: `TRUSTCHECK_NETWORK_TIMEOUT` seconds (a positive whole number up to a
-/// day), else 30 seconds.
+/// The network timeout: `TRUSTCHECK_NETWORK_TIMEOUT` seconds (above 0, at most an hour,
+/// fractions allowed), else 30 seconds.
 pub fn timeout() -> Duration {
-    std::env::var(NETWORK_TIMEOUT_ENV)
-        .ok()
-        .and_then(|text| text.trim().parse::<u64>().ok())
-        .filter(|seconds| (1..=86_400).contains(seconds))
-        .map(Duration::from_secs)
-        .unwrap_or(DEFAULT_NETWORK_TIMEOUT)
+    parse_timeout(std::env::var(NETWORK_TIMEOUT_ENV).ok().as_deref())
+}
+
+fn parse_timeout(value: Option<&str>) -> Duration {
+    value
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .filter(|seconds| {
+            seconds.is_finite() && *seconds > 0.0 && *seconds <= MAX_NETWORK_TIMEOUT.as_secs_f64()
+        })
+        .map_or(DEFAULT_NETWORK_TIMEOUT, Duration::from_secs_f64)
 }
 
 /// How long a git command that talks to a remote may run in all.
 pub fn git_limit() -> Duration {
     timeout() * GIT_LIMIT_FACTOR
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeout_comes_from_the_environment_variable_or_the_default() {
+        assert_eq!(parse_timeout(None), DEFAULT_NETWORK_TIMEOUT);
+        assert_eq!(parse_timeout(Some("2")), Duration::from_secs(2));
+        assert_eq!(parse_timeout(Some(" 0.5 ")), Duration::from_millis(500));
+        for invalid in ["", "0", "-3", "abc", "inf", "NaN", "3601"] {
+            assert_eq!(
+                parse_timeout(Some(invalid)),
+                DEFAULT_NETWORK_TIMEOUT,
+                "{invalid:?}"
+            );
+        }
+    }
 }

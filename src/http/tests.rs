@@ -248,20 +248,3 @@ fn a_body_over_the_limit_is_an_error_not_a_truncation() {
     );
     assert_eq!(quick().get(&url, &[], 10).unwrap().body, b"0123456789");
 }
-
-#[test]
-fn the_timeout_comes_from_the_environment_variable_or_the_default() {
-    assert_eq!(parse_network_timeout(None), DEFAULT_NETWORK_TIMEOUT);
-    assert_eq!(parse_network_timeout(Some("2")), Duration::from_secs(2));
-    assert_eq!(
-        parse_network_timeout(Some(" 0.5 ")),
-        Duration::from_millis(500)
-    );
-    for invalid in ["", "0", "-3", "abc", "inf", "NaN", "3601"] {
-        assert_eq!(
-            parse_network_timeout(Some(invalid)),
-            DEFAULT_NETWORK_TIMEOUT,
-            "{invalid:?}"
-        );
-    }
-}

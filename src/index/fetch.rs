@@ -259,7 +259,7 @@ pub fn obtain(
             format!(
                 "the index at {base} failed for {count} crate{} ({failure}); their cached entries were used, the oldest fetched {} ago",
                 if count == 1 { "" } else { "s" },
-                describe_age(now.saturating_sub(oldest))
+                crate::date::describe_duration(now.saturating_sub(oldest))
             )
         })
         .collect();
@@ -414,16 +414,6 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// A duration in words, coarsely: "40 seconds", "12 minutes", "3 hours", "5 days".
-fn describe_age(seconds: u64) -> String {
-    let (value, unit) = match seconds {
-        0..120 => (seconds, "second"),
-        120..7_200 => (seconds / 60, "minute"),
-        7_200..172_800 => (seconds / 3_600, "hour"),
-        _ => (seconds / 86_400, "day"),
-    };
-    format!("{value} {unit}{}", if value == 1 { "" } else { "s" })
-}
 
 #[cfg(test)]
 mod tests;

@@ -450,15 +450,6 @@ fn a_progress_bar_only_on_a_terminal_outside_ci() {
 }
 
 #[test]
-fn ages_are_described_coarsely() {
-    assert_eq!(describe_age(1), "1 second");
-    assert_eq!(describe_age(119), "119 seconds");
-    assert_eq!(describe_age(600), "10 minutes");
-    assert_eq!(describe_age(3 * 3_600), "3 hours");
-    assert_eq!(describe_age(86_400 * 9), "9 days");
-}
-
-#[test]
 fn an_empty_200_is_a_failed_answer_and_keeps_the_cached_entry() {
     let server = serve(|_| (200, vec![], String::new()));
     let dir = tempfile::tempdir().unwrap();
