@@ -675,3 +675,74 @@ fn a_killed_fetch_wedged_the_advisory_clone() {
         );
     }
 }
+
+#[test]
+fn a_baseline_with_merge_conflict_markers_could_not_be_rewritten() {
+    let fixture = chrono_time_fixture();
+    let cache = tempfile::tempdir().unwrap();
+    let db = time_db();
+    let tool = |args: &[&str]| {
+        let mut command = trustcheck(cache.path());
+        command.args(args);
+        in_fixture(&mut command, &fixture)
+            .args(["--offline"])
+            .env("TRUSTCHECK_NETWORK_TIMEOUT", "1");
+        run_within(&mut command, LIMIT)
+    };
+    let (code, _, stderr) = tool(&["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    let lock = fixture.read_file("trustcheck.lock");
+    // Two branches each changed the license recorded for time 0.1.45.
+    let line = lock
+        .lines()
+        .find(|line| line.contains("version = \"0.1.45\""))
+        .unwrap()
+        .to_owned();
+    let conflicted = lock.replace(
+        &line,
+        &format!(
+            "<<<<<<< HEAD\n{line}\n=======\n{}\n>>>>>>> other-branch",
+            line.replace("MIT", "Apache-2.0")
+        ),
+    );
+    fixture.write_file("trustcheck.lock", &conflicted);
+    let conflict_line = conflicted
+        .lines()
+        .position(|line| line.starts_with("<<<<<<<"))
+        .unwrap()
+        + 1;
+
+    let mut command = trustcheck(cache.path());
+    in_fixture(&mut command, &fixture)
+        .args(["--offline", "--advisory-db"])
+        .arg(db.path());
+    let (code, _, stderr) = run_within(&mut command, LIMIT);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("merge conflict"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("trustcheck.lock:{conflict_line}:")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("missing comma"), "{stderr}");
+
+    let (code, _, stderr) = tool(&["baseline"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("had merge-conflict markers"), "{stderr}");
+    let rewritten = fixture.read_file("trustcheck.lock");
+    assert!(!rewritten.contains("<<<<<<<"), "{rewritten}");
+    assert!(
+        rewritten.contains(&line),
+        "the graph's license: {rewritten}"
+    );
+    let mut command = trustcheck(cache.path());
+    in_fixture(&mut command, &fixture)
+        .args(["--offline", "--format", "json", "--advisory-db"])
+        .arg(db.path());
+    let (code, stdout, stderr) = run_within(&mut command, LIMIT);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        json(&stdout)["summary"]["deny"],
+        1,
+        "the vulnerability only"
+    );
+}

@@ -35,10 +35,20 @@ pub fn run(request: &BaselineRequest, terminal: &Terminal) -> Result<Outcome, Er
     )?;
     let path = workspace.root.join(BASELINE_FILE);
     let existing_text = files::baseline_text(&workspace.root)?;
-    let previous = existing_text
-        .as_deref()
-        .map(|text| baseline::parse(text, &path))
-        .transpose()?;
+    let mut resolved_conflict = false;
+    let previous = match existing_text.as_deref() {
+        None => None,
+        Some(text) => match baseline::parse(text, &path) {
+            Ok(previous) => Some(previous),
+            Err(error) => match merged_sides(text, &path) {
+                Some(merged) if request.accept.is_empty() => {
+                    resolved_conflict = true;
+                    Some(merged)
+                }
+                _ => return Err(error.into()),
+            },
+        },
+    };
 
     let mut updated = if request.accept.is_empty() {
         Baseline::from_graph(&workspace.graph, previous.as_ref())
@@ -69,10 +79,41 @@ pub fn run(request: &BaselineRequest, terminal: &Terminal) -> Result<Outcome, Er
         terminal,
         &summary(&path, &updated, &changes, existing_text.is_none()),
     )?;
+    if resolved_conflict {
+        terminal.warn(&format!(
+            "{} had merge-conflict markers: it was rewritten from the graph, keeping what either side recorded (this branch's side first) for the crates still in it; review the result before committing it",
+            path.display()
+        ));
+    }
     for warning in warnings {
         terminal.warn(&warning);
     }
     Ok(Outcome::Passed)
+}
+
+/// A baseline with merge conflicts, as one: the records of both sides, "ours" first and
+/// "theirs" for what ours lacks (crates, versions, owners, publishers). `None` when the text
+/// has no conflicts, or a side does not parse.
+fn merged_sides(text: &str, path: &std::path::Path) -> Option<Baseline> {
+    let (ours, theirs) = baseline::conflict_sides(text)?;
+    let mut merged = baseline::parse(&ours, path).ok()?;
+    let theirs = baseline::parse(&theirs, path).ok()?;
+    for (key, record) in theirs.crates {
+        let entry = merged.crates.entry(key).or_default();
+        if entry.owners.is_none() {
+            entry.owners = record.owners;
+        }
+        for (version, version_record) in record.versions {
+            let ours = entry.versions.entry(version).or_default();
+            if ours.published_by.is_none() {
+                ours.published_by = version_record.published_by;
+            }
+            if ours.license.is_none() {
+                ours.license = version_record.license;
+            }
+        }
+    }
+    Some(merged)
 }
 
 /// What a rewrite changed, in a few lines.

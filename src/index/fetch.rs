@@ -414,6 +414,5 @@ fn progress_bar(len: usize) -> indicatif::ProgressBar {
     bar
 }
 
-
 #[cfg(test)]
 mod tests;
