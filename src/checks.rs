@@ -2,6 +2,7 @@
 //! all over the same facts and attaches the dependency paths, in one place.
 
 use crate::advisories::{self, AdvisoryDatabase, TargetFilter};
+use crate::arrivals::{self, Introductions};
 use crate::baseline::Baseline;
 use crate::finding::Finding;
 use crate::graph::DependencyGraph;
@@ -30,17 +31,53 @@ pub struct CheckInputs<'a> {
     pub index: &'a IndexFacts,
     /// Owners and publishers, fetched and cached.
     pub ownership: &'a OwnershipFacts,
+    /// How crates new to the baseline came into the graph.
+    pub introductions: &'a Introductions,
+    /// The time publish times are compared with (Unix seconds).
+    pub now: i64,
 }
 
 /// Runs every check and attaches the dependency paths of each finding.
 pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
-    let mut findings = advisories::check(facts.graph, facts.advisories, facts.targets);
+    let policy = facts.policy;
+    let mut findings = crate::bans::check(facts.graph, &policy.bans, &policy.display_name());
+    findings.extend(advisories::check(
+        facts.graph,
+        facts.advisories,
+        facts.targets,
+    ));
     findings.extend(licenses::check(
         facts.graph,
         &facts.policy.licenses,
         facts.baseline,
     ));
-    findings.extend(yanked::check(facts.graph, facts.index));
+    findings.extend(yanked::check(
+        facts.graph,
+        facts.index,
+        &policy.releases,
+        facts.now,
+    ));
+    findings.extend(crate::releases::check(
+        facts.graph,
+        facts.index,
+        &policy.releases,
+        facts.now,
+    ));
+    findings.extend(arrivals::check(
+        facts.graph,
+        facts.baseline,
+        facts.index,
+        facts.ownership,
+        facts.introductions,
+        facts.now,
+    ));
+    findings.extend(crate::lookalike::check(
+        facts.graph,
+        facts.baseline,
+        facts.index,
+        &policy.baseline,
+        facts.now,
+    ));
     findings.extend(ownership::check(
         facts.graph,
         facts.baseline,
@@ -58,7 +95,16 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
 /// The checks a graph read from a lock file supports (no licenses, index or ownership data):
 /// advisories and sources, with the dependency paths attached.
 pub fn run_lock_checks(facts: &CheckInputs<'_>) -> Vec<Finding> {
-    let mut findings = advisories::check(facts.graph, facts.advisories, facts.targets);
+    let mut findings = crate::bans::check(
+        facts.graph,
+        &facts.policy.bans,
+        &facts.policy.display_name(),
+    );
+    findings.extend(advisories::check(
+        facts.graph,
+        facts.advisories,
+        facts.targets,
+    ));
     findings.extend(sources::check(
         facts.graph,
         &facts.policy.sources,

@@ -237,6 +237,7 @@ impl GlobalArgs {
                 Network::Online
             },
             today: Date::today(),
+            now: crate::date::now(),
             progress: terminal.progress_allowed(),
         }
     }

@@ -109,6 +109,25 @@ pub fn unix_seconds(timestamp: &str) -> Option<i64> {
         .map(Timestamp::as_second)
 }
 
+/// A Unix time as `2026-08-20 14:03 UTC`.
+pub fn format_utc(seconds: i64) -> String {
+    Timestamp::from_second(seconds)
+        .map(|timestamp| timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| format!("{seconds} seconds after 1970"))
+}
+
+/// A Unix time as RFC 3339 (`2026-08-20T14:03:00Z`).
+pub fn rfc3339(seconds: i64) -> String {
+    Timestamp::from_second(seconds)
+        .map(|timestamp| timestamp.to_string())
+        .unwrap_or_default()
+}
+
+/// A Unix time, now.
+pub fn now() -> i64 {
+    Timestamp::now().as_second()
+}
+
 /// A span of whole days written as `90d`, `12w`, or `24h` (rounded up to days).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Days(pub u32);

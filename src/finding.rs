@@ -15,6 +15,8 @@ use crate::date::Date;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
+    /// The crate (in that version) is banned by the policy's `[[ban]]`.
+    Banned,
     /// A RustSec advisory without `informational`: a vulnerability in the locked version.
     Vulnerability,
     /// A RustSec advisory marking the crate as unmaintained.
@@ -25,6 +27,14 @@ pub enum FindingKind {
     Notice,
     /// The locked version is yanked from its registry.
     Yanked,
+    /// The locked version was published less than `[releases] min-age` ago.
+    FreshRelease,
+    /// A crate new to the baseline whose name is one edit from a crate the workspace trusts.
+    Lookalike,
+    /// A registry crate the baseline has never accepted.
+    NewCrate,
+    /// Code that runs at build time (build script, proc-macro) new to the baseline.
+    BuildCode,
     /// The crate's license expression is not satisfied by the allowed licenses.
     License,
     /// The crate declares no license (or only a license file that the policy does not clarify).
@@ -49,12 +59,17 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 15] = [
+    pub const ALL: [FindingKind; 20] = [
+        FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
         FindingKind::Unmaintained,
         FindingKind::Notice,
         FindingKind::Yanked,
+        FindingKind::FreshRelease,
+        FindingKind::Lookalike,
+        FindingKind::NewCrate,
+        FindingKind::BuildCode,
         FindingKind::License,
         FindingKind::Unlicensed,
         FindingKind::LicenseChange,
@@ -67,13 +82,18 @@ impl FindingKind {
         FindingKind::Unchecked,
     ];
 
-    /// The kinds an `[[exemption]]` may name in its `kind` key.
-    pub const EXEMPTIBLE: [FindingKind; 12] = [
+    /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
+    /// covers a ban).
+    pub const EXEMPTIBLE: [FindingKind; 16] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
         FindingKind::Notice,
         FindingKind::Yanked,
+        FindingKind::FreshRelease,
+        FindingKind::NewCrate,
+        FindingKind::BuildCode,
+        FindingKind::Lookalike,
         FindingKind::License,
         FindingKind::Unlicensed,
         FindingKind::LicenseChange,
@@ -86,6 +106,11 @@ impl FindingKind {
     /// The stable kebab-case code of this kind.
     pub fn as_str(self) -> &'static str {
         match self {
+            FindingKind::Banned => "banned",
+            FindingKind::FreshRelease => "fresh-release",
+            FindingKind::Lookalike => "lookalike",
+            FindingKind::NewCrate => "new-crate",
+            FindingKind::BuildCode => "build-code",
             FindingKind::Vulnerability => "vulnerability",
             FindingKind::Unmaintained => "unmaintained",
             FindingKind::Unsound => "unsound",
@@ -107,6 +132,17 @@ impl FindingKind {
     /// A one-line description of the kind, for SARIF rules and help texts.
     pub fn description(self) -> &'static str {
         match self {
+            FindingKind::Banned => "The policy bans this crate",
+            FindingKind::FreshRelease => {
+                "The locked version was published more recently than the policy's minimum age"
+            }
+            FindingKind::Lookalike => {
+                "A recently published crate new to the baseline whose name is one edit from a trusted crate's"
+            }
+            FindingKind::NewCrate => "A registry crate the baseline has never accepted",
+            FindingKind::BuildCode => {
+                "Code that runs at build time (a build script or a proc-macro) new to the baseline"
+            }
             FindingKind::Vulnerability => {
                 "A RustSec advisory reports a vulnerability in the locked version"
             }
@@ -134,6 +170,11 @@ impl FindingKind {
     /// The heading under which human and Markdown reports group this kind.
     pub fn heading(self) -> &'static str {
         match self {
+            FindingKind::Banned => "Banned crates",
+            FindingKind::FreshRelease => "Fresh releases",
+            FindingKind::Lookalike => "Lookalike names",
+            FindingKind::NewCrate => "Crates new to the baseline",
+            FindingKind::BuildCode => "Build-time code new to the baseline",
             FindingKind::Vulnerability => "Vulnerabilities",
             FindingKind::Unmaintained => "Unmaintained crates",
             FindingKind::Unsound => "Unsound code",
@@ -265,6 +306,18 @@ pub struct Finding {
     pub license: Option<String>,
     /// The 1-based line in the policy file this finding is about (exemption findings).
     pub policy_line: Option<usize>,
+    /// For an `unchecked` finding: which check could not be done, and why.
+    pub unchecked: Option<NotChecked>,
+}
+
+/// Why checks could not be done for a package: the checks (by the kinds of finding they would
+/// give) and the cause, which many packages often share (offline, a service down).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NotChecked {
+    /// The kinds of finding the checks would have given (`yanked`, `fresh-release` ...).
+    pub checks: Vec<FindingKind>,
+    /// Why they could not be done, in words that do not name the package.
+    pub cause: String,
 }
 
 impl Finding {
@@ -283,7 +336,29 @@ impl Finding {
             paths: Vec::new(),
             license: None,
             policy_line: None,
+            unchecked: None,
         }
+    }
+
+    /// An `unchecked` finding: the checks that give findings of the kinds `checks` could not be
+    /// done for `package`; `what` says what was not checked ("yanked status"), `cause` why.
+    pub fn not_checked(
+        package: PackageRef,
+        checks: &[FindingKind],
+        what: &str,
+        cause: impl Into<String>,
+    ) -> Finding {
+        let cause = cause.into();
+        let mut finding = Finding::for_package(
+            FindingKind::Unchecked,
+            package,
+            format!("{what} not checked: {cause}"),
+        );
+        finding.unchecked = Some(NotChecked {
+            checks: checks.to_vec(),
+            cause,
+        });
+        finding
     }
 
     /// The crate name this finding is about, if any.
@@ -414,6 +489,11 @@ mod tests {
             "exemption-expired",
             "exemption-unused",
             "unchecked",
+            "fresh-release",
+            "new-crate",
+            "build-code",
+            "lookalike",
+            "banned",
         ] {
             assert!(code.parse::<FindingKind>().is_ok(), "{code}");
         }

@@ -16,6 +16,8 @@
 #![warn(missing_docs)]
 
 pub mod advisories;
+pub mod arrivals;
+pub mod bans;
 pub mod baseline;
 pub mod cache;
 pub mod checks;
@@ -39,6 +41,7 @@ pub mod network;
 pub mod ownership;
 pub mod pipeline;
 pub mod policy;
+pub mod releases;
 pub mod report;
 pub mod sources;
 pub mod terminal;

@@ -4,6 +4,20 @@
 //! Names are compared as crates.io compares them for uniqueness: case-insensitively, with `-`
 //! and `_` alike. One edit is one insertion, deletion, substitution or transposition of two
 //! adjacent characters (the optimal string alignment distance is exactly 1).
+//!
+//! The check looks at crates new to the baseline that were first published recently
+//! (`[baseline] lookalike-max-age`): established pairs such as `libm` beside `libc` are years
+//! old and are not reported.
+
+use std::collections::BTreeSet;
+
+use crate::arrivals::is_new;
+use crate::baseline::Baseline;
+use crate::date::describe_duration;
+use crate::finding::{Finding, FindingKind};
+use crate::graph::DependencyGraph;
+use crate::index::IndexFacts;
+use crate::policy::BaselinePolicy;
 
 /// A name as crates.io compares names: lower-case, `_` as `-`.
 pub fn normalized(name: &str) -> Vec<char> {
@@ -61,6 +75,73 @@ pub fn lookalikes_of<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -
     found.sort_unstable();
     found.dedup();
     found
+}
+
+/// The `lookalike` check: every registry crate new to the baseline, first published less
+/// than `lookalike-max-age` ago, whose name is one edit from a crate the workspace already
+/// trusts (accepted in the baseline, or a workspace member or local crate of the graph).
+pub fn check(
+    graph: &DependencyGraph,
+    baseline: Option<&Baseline>,
+    index: &IndexFacts,
+    policy: &BaselinePolicy,
+    now: i64,
+) -> Vec<Finding> {
+    let Some(baseline) = baseline else {
+        return Vec::new();
+    };
+    let trusted: BTreeSet<&str> = baseline
+        .crates
+        .keys()
+        .map(|(name, _)| name.as_str())
+        .chain(
+            graph
+                .packages()
+                .iter()
+                .filter(|package| !package.source_kind.is_registry())
+                .map(|package| package.name.as_str()),
+        )
+        .collect();
+    let max_age = policy.lookalike_max_age.as_secs();
+    let mut findings = Vec::new();
+    for package in graph.packages() {
+        if !is_new(package, baseline) {
+            continue;
+        }
+        let similar = lookalikes_of(&package.name, trusted.iter().copied());
+        if similar.is_empty() {
+            continue;
+        }
+        let first = match index.entry_of(package) {
+            Ok(Some(entry)) => entry.first_published(),
+            _ => None,
+        };
+        let Some(first) = first else {
+            findings.push(Finding::not_checked(
+                package.to_ref(),
+                &[FindingKind::Lookalike],
+                "lookalike name",
+                "its first publish time is not known, so whether a name one edit from a trusted crate's is new cannot be told",
+            ));
+            continue;
+        };
+        let age = now - first;
+        if age >= max_age {
+            continue;
+        }
+        findings.push(Finding::for_package(
+            FindingKind::Lookalike,
+            package.to_ref(),
+            format!(
+                "{} is one edit away from {}, which the workspace already trusts, and was first published {} ago: a lookalike of a trusted crate is how typosquatting gets in; make sure {} is the crate that was meant",
+                package.name,
+                similar.join(", "),
+                describe_duration(u64::try_from(age).unwrap_or(0)),
+                package.name
+            ),
+        ));
+    }
+    findings
 }
 
 #[cfg(test)]

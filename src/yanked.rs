@@ -1,5 +1,7 @@
 //! The yanked check: every registry package whose locked version its registry's index marks
 //! as yanked is a `yanked` finding; a package whose status could not be read is `unchecked`.
+//! A package whose index entry could not be obtained at all is reported here once for every
+//! check that reads the entry (its yanked status and its publish time).
 //!
 //! What "could not be read" covers: no entry (offline with an empty cache, a server error), a
 //! crate the index does not have (HTTP 404: deleted, or never published there), a version the
@@ -7,65 +9,51 @@
 
 use crate::finding::{Finding, FindingKind};
 use crate::graph::{DependencyGraph, Package};
+use crate::index::IndexFacts;
 use crate::index::cache::VersionStatus;
-use crate::index::{IndexFacts, Location, Lookup, is_valid_name};
+use crate::policy::ReleasePolicy;
+use crate::releases;
 
-/// The yanked check over the graph's packages and the index entries obtained for them.
-pub fn check(graph: &DependencyGraph, facts: &IndexFacts) -> Vec<Finding> {
+/// The yanked check over the graph's packages and the index entries obtained for them. The
+/// advice of a yanked finding never names a release younger than `releases.min-age`.
+pub fn check(
+    graph: &DependencyGraph,
+    facts: &IndexFacts,
+    policy: &ReleasePolicy,
+    now: i64,
+) -> Vec<Finding> {
     if !facts.is_enabled() {
         return Vec::new();
     }
     let mut findings = Vec::new();
     for package in graph.packages() {
-        let base = match facts.config().locate(&package.source_kind) {
-            Location::NotRegistry => continue,
-            Location::Unsupported(reason) => {
-                findings.push(unchecked(package, &reason));
-                continue;
-            }
-            Location::Sparse(base) => base,
-        };
-        let registry = facts.config().registry_name(&base);
-        if !is_valid_name(&package.name) {
-            findings.push(unchecked(
-                package,
-                "the name is not a valid crate name, so the index was not asked",
-            ));
-            continue;
-        }
-        let entry = match facts.lookup(&base, &package.name) {
-            Some(Lookup::Entry(entry)) => entry,
-            Some(Lookup::Unavailable(why)) => {
-                findings.push(unchecked(package, why));
-                continue;
-            }
-            None => {
-                findings.push(unchecked(package, "its index entry was not obtained"));
+        let entry = match facts.entry_of(package) {
+            Ok(Some(entry)) => entry,
+            Ok(None) => continue,
+            Err(why) => {
+                findings.push(unchecked(package, &why));
                 continue;
             }
         };
-        let version = package.version.to_string();
-        if !entry.found {
-            findings.push(unchecked(
-                package,
-                &format!(
-                    "the crate is not in the index of {registry} (HTTP 404: deleted, or never published there)"
-                ),
-            ));
-            continue;
-        }
-        match entry.status_of(&version) {
+        let registry = facts.config().registry_name(
+            &facts
+                .config()
+                .base_of(&package.source_kind)
+                .unwrap_or_default(),
+        );
+        match entry.status_of(&package.version.to_string()) {
             VersionStatus::Available => {}
             VersionStatus::Yanked => findings.push(Finding::for_package(
                 FindingKind::Yanked,
                 package.to_ref(),
                 format!(
-                    "the locked version is yanked from {registry}; update to one that is not yanked"
+                    "the locked version is yanked from {registry}; {}",
+                    releases::yanked_advice(graph, package, entry, policy.min_age.as_secs(), now)
                 ),
             )),
             VersionStatus::Absent => findings.push(unchecked(
                 package,
-                &format!("the index of {registry} does not list version {version}"),
+                &format!("the index of {registry} does not list the locked version"),
             )),
         }
     }
@@ -73,10 +61,11 @@ pub fn check(graph: &DependencyGraph, facts: &IndexFacts) -> Vec<Finding> {
 }
 
 fn unchecked(package: &Package, why: &str) -> Finding {
-    Finding::for_package(
-        FindingKind::Unchecked,
+    Finding::not_checked(
         package.to_ref(),
-        format!("yanked status not checked: {why}"),
+        &[FindingKind::Yanked, FindingKind::FreshRelease],
+        "yanked status and publish time",
+        why,
     )
 }
 
@@ -86,8 +75,8 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::index::IndexConfig;
     use crate::index::cache::Entry;
+    use crate::index::{IndexConfig, Lookup};
 
     const INDEX: &str = "http://127.0.0.1:1/";
 
@@ -103,6 +92,7 @@ mod tests {
             found: true,
             versions: versions.iter().map(|v| (*v).to_owned()).collect(),
             yanked: yanked.iter().map(|v| (*v).to_owned()).collect(),
+            published: vec![None; versions.len()],
         })
     }
 
@@ -116,16 +106,21 @@ mod tests {
             .map(|(base, name, lookup)| ((base.to_owned(), name.to_owned()), lookup))
             .collect();
         let facts = IndexFacts::new(IndexConfig::with_crates_io(INDEX), lookups);
-        check(&graph, &facts)
-            .into_iter()
-            .map(|finding| {
-                (
-                    finding.kind.as_str().to_owned(),
-                    finding.crate_name().unwrap_or("").to_owned(),
-                    finding.message,
-                )
-            })
-            .collect()
+        check(
+            &graph,
+            &facts,
+            &crate::policy::Policy::default().releases,
+            0,
+        )
+        .into_iter()
+        .map(|finding| {
+            (
+                finding.kind.as_str().to_owned(),
+                finding.crate_name().unwrap_or("").to_owned(),
+                finding.message,
+            )
+        })
+        .collect()
     }
 
     const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
@@ -195,25 +190,28 @@ mod tests {
             by_crate["gone"],
             (
                 "unchecked",
-                "yanked status not checked: the crate is not in the index of crates.io (HTTP 404: deleted, or never published there)"
+                "yanked status and publish time not checked: the crate is not in the index of crates.io (HTTP 404: deleted, or never published there)"
             )
         );
         assert_eq!(
             by_crate["ahead"],
             (
                 "unchecked",
-                "yanked status not checked: the index of crates.io does not list version 3.0.0"
+                "yanked status and publish time not checked: the index of crates.io does not list the locked version"
             )
         );
         assert_eq!(
             by_crate["down"],
-            ("unchecked", "yanked status not checked: the server said no")
+            (
+                "unchecked",
+                "yanked status and publish time not checked: the server said no"
+            )
         );
         assert_eq!(
             by_crate["never"],
             (
                 "unchecked",
-                "yanked status not checked: its index entry was not obtained"
+                "yanked status and publish time not checked: its index entry was not obtained"
             )
         );
         assert_eq!(
@@ -240,7 +238,9 @@ mod tests {
         assert!(
             check(
                 &graph,
-                &IndexFacts::disabled(IndexConfig::with_crates_io(INDEX))
+                &IndexFacts::disabled(IndexConfig::with_crates_io(INDEX)),
+                &crate::policy::Policy::default().releases,
+                0
             )
             .is_empty()
         );

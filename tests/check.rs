@@ -106,7 +106,9 @@ fn unchecked(report: &Report) -> Vec<&str> {
         .map(|finding| {
             assert_eq!(finding.level, "warn");
             assert!(
-                finding.message.starts_with("yanked status not checked"),
+                finding
+                    .message
+                    .starts_with("yanked status and publish time not checked"),
                 "{}",
                 finding.message
             );

@@ -86,7 +86,7 @@ struct World {
 }
 
 const TEST_POLICY: &str =
-    "[advisories]\nyanked = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n";
+    "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n";
 
 impl World {
     fn new() -> World {
@@ -309,7 +309,7 @@ fn the_client_never_exceeds_the_configured_request_rate() {
         .insert("gamma".into(), vec![user(3, "carol")]);
     world.fixture.write_file(
         "trustcheck.toml",
-        "[advisories]\nyanked = \"allow\"\n\n[ownership]\nrequests-per-second = 4\n",
+        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 4\n",
     );
     let (code, _, stderr) = world.run(&["baseline"]);
     assert_eq!(code, 0, "{stderr}");
@@ -476,7 +476,7 @@ fn an_interrupted_fetch_keeps_what_it_got_and_resumes() {
     );
     world.fixture.write_file(
         "trustcheck.toml",
-        "[advisories]\nyanked = \"allow\"\n\n[ownership]\nrequests-per-second = 2\n",
+        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 2\n",
     );
     world.server.clear();
     let mut child = trustcheck(world.cache.path())

@@ -41,7 +41,7 @@ fn fixture() -> (Fixture, AdvisoryDb) {
     );
     fixture.write_file(
         "trustcheck.toml",
-        "[[exemption]]\nadvisory = \"RUSTSEC-2099-0002\"\nreason = \"Reviewed: *not* reachable\"\nexpires = \"2099-01-01\"\n\n# Yanked status is not what these tests are about: no index is asked.\n[advisories]\nyanked = \"allow\"\n",
+        "[[exemption]]\nadvisory = \"RUSTSEC-2099-0002\"\nreason = \"Reviewed: *not* reachable\"\nexpires = \"2099-01-01\"\n\n# Registry data is not what these tests are about: no index is asked.\n[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n",
     );
     (fixture, db)
 }

@@ -144,19 +144,19 @@ fn expected_findings() -> Vec<(String, String, String, String)> {
             "unchecked",
             "gone",
             "warn",
-            "yanked status not checked: the crate is not in the index of crates.io (HTTP 404: deleted, or never published there)",
+            "yanked status and publish time not checked: the crate is not in the index of crates.io (HTTP 404: deleted, or never published there)",
         ),
         row(
             "unchecked",
             "newer",
             "warn",
-            "yanked status not checked: the index of crates.io does not list version 3.0.0",
+            "yanked status and publish time not checked: the index of crates.io does not list the locked version",
         ),
         row(
             "yanked",
             "yanky",
             "deny",
-            "the locked version is yanked from crates.io; update to one that is not yanked",
+            "the locked version is yanked from crates.io; no other compatible release is both not yanked and older than releases.min-age (3 days)",
         ),
     ]
 }
@@ -384,9 +384,12 @@ fn an_exemption_of_kind_yanked_covers_the_yanked_version() {
 }
 
 #[test]
-fn a_policy_that_allows_yanked_versions_asks_no_index() {
+fn a_policy_that_allows_yanked_versions_and_fresh_releases_asks_no_index() {
     let fixture = fixture();
-    fixture.write_file("trustcheck.toml", "[advisories]\nyanked = \"allow\"\n");
+    fixture.write_file(
+        "trustcheck.toml",
+        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n",
+    );
     let cache = tempfile::tempdir().unwrap();
     let index = std::sync::Arc::new(Index::new());
     let server = start(&index);
@@ -440,13 +443,13 @@ fn other_registries_are_asked_through_their_own_sparse_index_or_reported_uncheck
             (
                 "unchecked".to_owned(),
                 "oldreg".to_owned(),
-                "yanked status not checked: the registry https://git.example.com/index uses the git index protocol; yanked status is read only from sparse indexes".to_owned()
+                "yanked status and publish time not checked: the registry https://git.example.com/index uses the git index protocol; index entries are read only from sparse indexes".to_owned()
             ),
             (
                 "yanked".to_owned(),
                 "inhouse".to_owned(),
                 format!(
-                    "the locked version is yanked from the registry {}; update to one that is not yanked",
+                    "the locked version is yanked from the registry {}; no other compatible release is both not yanked and older than releases.min-age (3 days)",
                     internal.base()
                 )
             ),

@@ -19,6 +19,7 @@ use super::{
     Baseline, BaselineError, CrateRecord, FORMAT_VERSION, Owner, OwnerKind, Publisher,
     VersionRecord,
 };
+use crate::graph::BuildCode;
 
 /// The comment atop every baseline file.
 const HEADER: &str = "\
@@ -56,6 +57,9 @@ pub fn render(baseline: &Baseline) -> String {
             let mut line = format!("{{ version = {}", string(&version.to_string()));
             if let Some(license) = &entry.license {
                 let _ = write!(line, ", license = {}", string(license));
+            }
+            if let Some(code) = entry.build_code {
+                let _ = write!(line, ", build = {}", build_text(code));
             }
             match &entry.published_by {
                 Some(Publisher::Account { id, login }) => {
@@ -232,7 +236,44 @@ struct RawOwner {
 struct RawVersion {
     version: Spanned<String>,
     license: Option<String>,
+    build: Option<Vec<Spanned<String>>>,
     published_by: Option<Spanned<RawPublisher>>,
+}
+
+/// The `build` of a version record: `[]`, `["script"]`, `["proc-macro"]` or both.
+fn build_code(
+    parts: &[Spanned<String>],
+    error: &impl Fn(Range<usize>, &str, String) -> BaselineError,
+) -> Result<BuildCode, BaselineError> {
+    let mut code = BuildCode::default();
+    for part in parts {
+        match part.get_ref().as_str() {
+            "script" => code.build_script = true,
+            "proc-macro" => code.proc_macro = true,
+            other => {
+                return Err(error(
+                    part.span(),
+                    "crate.versions.build",
+                    format!(
+                        "unknown build code \"{other}\", expected \"script\" or \"proc-macro\""
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// The `build` array of a version record.
+fn build_text(code: BuildCode) -> String {
+    let mut parts = Vec::new();
+    if code.build_script {
+        parts.push("\"script\"");
+    }
+    if code.proc_macro {
+        parts.push("\"proc-macro\"");
+    }
+    format!("[{}]", parts.join(", "))
 }
 
 #[derive(Deserialize)]
@@ -379,8 +420,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Baseline, BaselineError> {
                     }
                 }),
             };
+            let build_code = match &raw_version.build {
+                None => None,
+                Some(parts) => Some(build_code(parts, &error)?),
+            };
             let record = VersionRecord {
                 license: raw_version.license.clone(),
+                build_code,
                 published_by,
             };
             if versions.insert(number.clone(), record).is_some() {
@@ -406,6 +452,7 @@ mod tests {
     fn version(license: Option<&str>, published_by: Option<Publisher>) -> VersionRecord {
         VersionRecord {
             license: license.map(str::to_owned),
+            build_code: None,
             published_by,
         }
     }
@@ -428,11 +475,20 @@ mod tests {
                 versions: BTreeMap::from([
                     (
                         "1.0.86".parse().unwrap(),
-                        version(Some("MIT OR Apache-2.0"), Some(dtolnay)),
+                        VersionRecord {
+                            build_code: Some(BuildCode {
+                                build_script: true,
+                                proc_macro: false,
+                            }),
+                            ..version(Some("MIT OR Apache-2.0"), Some(dtolnay))
+                        },
                     ),
                     (
                         "1.0.89".parse().unwrap(),
-                        version(Some("MIT OR Apache-2.0"), None),
+                        VersionRecord {
+                            build_code: Some(BuildCode::default()),
+                            ..version(Some("MIT OR Apache-2.0"), None)
+                        },
                     ),
                 ]),
             },
@@ -534,6 +590,12 @@ mod tests {
         ));
         assert_eq!((error.line, error.column), (8, 17));
         assert!(error.message.contains("listed twice"), "{}", error.message);
+
+        let error = error_of(&format!(
+            "{header}versions = [{{ version = \"1.0.0\", build = [\"script\", \"linker\"] }}]\n"
+        ));
+        assert_eq!(error.key.as_deref(), Some("crate.versions.build"));
+        assert!(error.message.contains("\"linker\""), "{}", error.message);
 
         let error = error_of(&format!(
             "{header}owners = [{{ id = 1, login = \"x\", kind = \"org\" }}]\nversions = []\n"

@@ -12,7 +12,7 @@ use std::path::Path;
 pub use crate::diagnostic::BaselineError;
 pub use file::{conflict_sides, parse, render};
 
-use crate::graph::{DependencyGraph, Package, SourceKind, is_crates_io_index};
+use crate::graph::{BuildCode, DependencyGraph, Package, SourceKind, is_crates_io_index};
 
 /// The baseline's file name at the workspace root.
 pub const BASELINE_FILE: &str = "trustcheck.lock";
@@ -50,6 +50,9 @@ pub struct CrateRecord {
 pub struct VersionRecord {
     /// The manifest's `license`, as written (`None`: the crate declares none).
     pub license: Option<String>,
+    /// The code it runs at build time (`None`: not recorded, by a baseline written before
+    /// build code was).
+    pub build_code: Option<BuildCode>,
     /// Who published it (`None`: not recorded).
     pub published_by: Option<Publisher>,
 }
@@ -242,6 +245,11 @@ impl Baseline {
                 package.version.clone(),
                 VersionRecord {
                     license: package.license.clone(),
+                    build_code: package.build_code.or_else(|| {
+                        earlier
+                            .and_then(|earlier| earlier.versions.get(&package.version))
+                            .and_then(|earlier| earlier.build_code)
+                    }),
                     published_by: earlier
                         .and_then(|earlier| earlier.versions.get(&package.version))
                         .and_then(|earlier| earlier.published_by.clone()),
@@ -420,6 +428,7 @@ mod tests {
                 version.parse().unwrap(),
                 VersionRecord {
                     license: Some(license.to_owned()),
+                    build_code: None,
                     published_by: None,
                 },
             );

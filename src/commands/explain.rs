@@ -15,9 +15,10 @@ use crate::advisories::{self, TargetFilter, advisory_ref, kind_of};
 use crate::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
 use crate::error::{Error, UsageError};
 use crate::finding::Verdict;
-use crate::graph::{DependencyGraph, Package};
+use crate::graph::{BuildCode, DependencyGraph, Package};
 use crate::pipeline::{self, AdvisoryScope, RunOptions};
 use crate::policy::{DEFAULT_ADVISORY_DB_URL, Exemption, Policy};
+use crate::releases::age;
 use crate::report::json::JsonFinding;
 use crate::terminal::Terminal;
 use crate::text::sanitize_terminal as clean;
@@ -412,6 +413,10 @@ fn explain_crate(request: &ExplainRequest) -> Result<String, Error> {
                 "workspace-member": package.is_member,
                 "paths": graph.paths_to(&package.id),
                 "dependencies": dependency_names(graph, package),
+                "published": release_facts(&checked, package).published.map(crate::date::rfc3339),
+                "first-published": release_facts(&checked, package).first_published.map(crate::date::rfc3339),
+                "build": package.build_code.map(build_json),
+                "lookalikes": release_facts(&checked, package).lookalikes,
                 "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "findings": verdicts.iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
@@ -462,6 +467,23 @@ fn explain_crate(request: &ExplainRequest) -> Result<String, Error> {
         if !dependencies.is_empty() {
             let _ = writeln!(out, "  depends on  {}", clean(&dependencies.join(", ")));
         }
+        let releases = release_facts(&checked, package);
+        if let Some(published) = releases.published {
+            let _ = writeln!(out, "  published   {}", age(published, request.run.now));
+        }
+        if let Some(first) = releases.first_published {
+            let _ = writeln!(out, "  first       {}", age(first, request.run.now));
+        }
+        if let Some(code) = package.build_code {
+            let _ = writeln!(out, "  build code  {}", code.describe());
+        }
+        if !releases.lookalikes.is_empty() {
+            let _ = writeln!(
+                out,
+                "  lookalike   one edit from {}",
+                clean(&releases.lookalikes.join(", "))
+            );
+        }
         let found = of_package(package);
         if found.is_empty() {
             let _ = writeln!(out, "  findings    none");
@@ -495,6 +517,35 @@ fn explain_crate(request: &ExplainRequest) -> Result<String, Error> {
     Ok(out)
 }
 
+/// When a package's version and its crate were first published, and the trusted crates its
+/// name is one edit from (for a crate new to the baseline).
+struct ReleaseFacts {
+    published: Option<i64>,
+    first_published: Option<i64>,
+    lookalikes: Vec<String>,
+}
+
+fn release_facts(checked: &pipeline::Checked, package: &Package) -> ReleaseFacts {
+    let entry = checked.facts.index.entry_of(package).ok().flatten();
+    let lookalikes = match &checked.workspace.baseline {
+        Some(baseline) if crate::arrivals::is_new(package, baseline) => {
+            crate::lookalike::lookalikes_of(
+                &package.name,
+                baseline.crates.keys().map(|(name, _)| name.as_str()),
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+        }
+        _ => Vec::new(),
+    };
+    ReleaseFacts {
+        published: entry.and_then(|entry| entry.published_at(&package.version.to_string())),
+        first_published: entry.and_then(|entry| entry.first_published()),
+        lookalikes,
+    }
+}
+
 fn dependency_names(graph: &DependencyGraph, package: &Package) -> Vec<String> {
     graph
         .dependencies_of(package)
@@ -524,6 +575,18 @@ fn finding_line(verdict: &Verdict) -> String {
     )
 }
 
+/// Build code as the baseline writes it: `[]`, `["script"]`, `["proc-macro"]` or both.
+fn build_json(code: BuildCode) -> serde_json::Value {
+    let mut parts = Vec::new();
+    if code.build_script {
+        parts.push("script");
+    }
+    if code.proc_macro {
+        parts.push("proc-macro");
+    }
+    json!(parts)
+}
+
 fn publisher_json(publisher: &Publisher) -> serde_json::Value {
     match publisher {
         Publisher::Account { id, login } => json!({ "id": id, "login": login }),
@@ -548,6 +611,7 @@ fn baseline_json(baseline: &Baseline, name: &str) -> serde_json::Value {
                 "versions": record.versions.iter().map(|(version, entry)| json!({
                     "version": version.to_string(),
                     "license": entry.license,
+                    "build": entry.build_code.map(build_json),
                     "published-by": entry.published_by.as_ref().map(publisher_json),
                 })).collect::<Vec<_>>(),
             })
@@ -612,9 +676,13 @@ fn render_history(out: &mut String, baseline: Option<&Baseline>, name: &str) {
                 }
                 None => String::new(),
             };
+            let build = match entry.build_code {
+                Some(code) if code.any() => format!("  runs {}", code.describe()),
+                _ => String::new(),
+            };
             let version = version.to_string();
             let pad = " ".repeat(width.saturating_sub(version.len()));
-            let _ = writeln!(out, "  {version}{pad}{from}  {license}{publisher}");
+            let _ = writeln!(out, "  {version}{pad}{from}  {license}{build}{publisher}");
         }
     }
     if !recorded {

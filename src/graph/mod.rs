@@ -233,6 +233,19 @@ impl DependencyGraph {
             .unwrap_or_default()
     }
 
+    /// The packages that depend on a package directly.
+    pub fn dependents_of(&self, package: &Package) -> Vec<&Package> {
+        let Some(&target) = self.by_id.get(&package.id) else {
+            return Vec::new();
+        };
+        self.dependencies
+            .iter()
+            .enumerate()
+            .filter(|(_, deps)| deps.contains(&target))
+            .map(|(from, _)| &self.packages[from])
+            .collect()
+    }
+
     /// The shortest dependency chains from a workspace member to the package, by crate name,
     /// at most `MAX_PATHS` of them, sorted.
     pub fn paths_to(&self, package_id: &str) -> Vec<Vec<String>> {

@@ -2,8 +2,10 @@
 //! `<cache>/index/<slug of the index URL>/<index path>.json`, written atomically.
 //!
 //! An entry records when it was fetched, the `ETag` and `Last-Modified` the server sent (to
-//! revalidate it), whether the crate was found (a 404 is cached too), and its versions with
-//! the yanked ones listed apart: all a check needs, and quick to read.
+//! revalidate it), whether the crate was found (a 404 is cached too), its versions with the
+//! yanked ones listed apart, and when each was published: all a check needs, and quick to
+//! read. What each version depends on, which only a crate new to the baseline needs, is kept
+//! beside it in `<index path>.deps.json`, read only then.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::{IndexVersion, crate_path};
 use crate::cache::{CacheDir, CacheError, url_slug, write_atomic};
 
-/// The version of the entry file format; files of another version are ignored.
-const FORMAT: u32 = 1;
+/// The version of the entry file format; files of another version are ignored (and fetched
+/// again). Version 2 added publish times.
+const FORMAT: u32 = 2;
 
 /// A cached index entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +35,9 @@ pub struct Entry {
     pub versions: Vec<String>,
     /// The yanked versions.
     pub yanked: Vec<String>,
+    /// When each version was published (Unix seconds), in the order of `versions`; `None`
+    /// where the index does not say.
+    pub published: Vec<Option<i64>>,
 }
 
 /// What an entry says of one version.
@@ -64,6 +70,7 @@ impl Entry {
                 .filter(|v| v.yanked)
                 .map(|v| v.version.clone())
                 .collect(),
+            published: versions.iter().map(|v| v.pubtime).collect(),
         }
     }
 
@@ -76,6 +83,7 @@ impl Entry {
             found: false,
             versions: Vec::new(),
             yanked: Vec::new(),
+            published: Vec::new(),
         }
     }
 
@@ -84,6 +92,34 @@ impl Entry {
     pub fn is_fresh(&self, now: u64, window: Duration) -> bool {
         now.checked_sub(self.fetched_at)
             .is_some_and(|age| age < window.as_secs())
+    }
+
+    /// When `version` (canonical semver text) was published, if the entry says.
+    pub fn published_at(&self, version: &str) -> Option<i64> {
+        let index = self.versions.iter().position(|v| v == version)?;
+        self.published.get(index).copied().flatten()
+    }
+
+    /// When the crate was first published: its earliest publish time, if any is known.
+    pub fn first_published(&self) -> Option<i64> {
+        self.published.iter().flatten().copied().min()
+    }
+
+    /// Every version the entry lists: (version, yanked, published), skipping any that is not
+    /// valid semver.
+    pub fn releases(&self) -> impl Iterator<Item = (semver::Version, bool, Option<i64>)> + '_ {
+        self.versions
+            .iter()
+            .enumerate()
+            .filter_map(|(index, text)| {
+                let version = semver::Version::parse(text).ok()?;
+                let yanked = self.yanked.iter().any(|yanked| yanked == text);
+                Some((
+                    version,
+                    yanked,
+                    self.published.get(index).copied().flatten(),
+                ))
+            })
     }
 
     /// What the entry says of `version` (canonical semver text).
@@ -139,6 +175,37 @@ impl IndexCache {
         read_entry(&self.path(base, name), name)
     }
 
+    /// The dependencies of each version (by version text), as last fetched.
+    pub fn read_dependencies(
+        &self,
+        base: &str,
+        name: &str,
+    ) -> Option<std::collections::BTreeMap<String, Vec<String>>> {
+        let bytes =
+            crate::files::read_bounded(&self.dependencies_path(base, name), 16 * crate::files::MIB)
+                .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Stores the dependencies of each version, atomically.
+    pub fn write_dependencies(
+        &self,
+        base: &str,
+        name: &str,
+        versions: &[IndexVersion],
+    ) -> Result<(), CacheError> {
+        let map: std::collections::BTreeMap<&str, &[String]> = versions
+            .iter()
+            .map(|version| (version.version.as_str(), version.dependencies.as_slice()))
+            .collect();
+        let bytes = serde_json::to_vec(&map).unwrap_or_default();
+        write_atomic(&self.dependencies_path(base, name), &bytes)
+    }
+
+    fn dependencies_path(&self, base: &str, name: &str) -> PathBuf {
+        self.path(base, name).with_extension("deps.json")
+    }
+
     /// Stores an entry atomically.
     pub fn write(&self, base: &str, name: &str, entry: &Entry) -> Result<(), CacheError> {
         let stored = StoredEntry {
@@ -166,10 +233,14 @@ mod tests {
             IndexVersion {
                 version: "1.0.0".to_owned(),
                 yanked: false,
+                pubtime: Some(1_000),
+                dependencies: vec!["a".to_owned()],
             },
             IndexVersion {
                 version: "1.0.1".to_owned(),
                 yanked: true,
+                pubtime: None,
+                dependencies: Vec::new(),
             },
         ]
     }
@@ -194,7 +265,18 @@ mod tests {
         assert_eq!(read.status_of("1.0.0"), VersionStatus::Available);
         assert_eq!(read.status_of("1.0.1"), VersionStatus::Yanked);
         assert_eq!(read.status_of("2.0.0"), VersionStatus::Absent);
+        assert_eq!(read.published_at("1.0.0"), Some(1_000));
+        assert_eq!(read.published_at("1.0.1"), None);
+        assert_eq!(read.first_published(), Some(1_000));
         assert!(cache.read("http://127.0.0.1:1/", "Demo").is_none());
+        cache
+            .write_dependencies("https://index.crates.io/", "Demo", &versions())
+            .unwrap();
+        let dependencies = cache
+            .read_dependencies("https://index.crates.io/", "Demo")
+            .unwrap();
+        assert_eq!(dependencies["1.0.0"], vec!["a".to_owned()]);
+        assert!(dependencies["1.0.1"].is_empty());
     }
 
     #[test]

@@ -371,12 +371,15 @@ fn request(
                     "{url} answered HTTP 200 with an index file that lists no version"
                 )));
             }
-            Ok(versions) => Outcome::Fetched(Entry::found(
-                &versions,
-                response.etag,
-                response.last_modified,
-                unix_now(),
-            )),
+            Ok(versions) => {
+                cache.write_dependencies(base, name, &versions)?;
+                Outcome::Fetched(Entry::found(
+                    &versions,
+                    response.etag,
+                    response.last_modified,
+                    unix_now(),
+                ))
+            }
             Err(error) => {
                 return Ok(Outcome::Failed(format!(
                     "{url} is not a valid index file: {error}"

@@ -103,11 +103,19 @@ impl IndexConfig {
                 index,
                 sparse: false,
             } => Location::Unsupported(format!(
-                "the registry {index} uses the git index protocol; yanked status is read only from sparse indexes"
+                "the registry {index} uses the git index protocol; index entries are read only from sparse indexes"
             )),
             SourceKind::Local | SourceKind::Git { .. } | SourceKind::Other(_) => {
                 Location::NotRegistry
             }
+        }
+    }
+
+    /// The index base of a registry package's sparse index, if it has one.
+    pub fn base_of(&self, source: &SourceKind) -> Option<String> {
+        match self.locate(source) {
+            Location::Sparse(base) => Some(base),
+            _ => None,
         }
     }
 
@@ -151,12 +159,17 @@ pub fn crate_path(name: &str) -> String {
 }
 
 /// One version of a crate, as an index file lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IndexVersion {
     /// The version, in canonical semver form.
     pub version: String,
     /// Whether it is yanked.
     pub yanked: bool,
+    /// When it was published (Unix seconds), when the index says (`pubtime`).
+    pub pubtime: Option<i64>,
+    /// The crates it depends on (normal, build and optional dependencies; not dev), by their
+    /// real names.
+    pub dependencies: Vec<String>,
 }
 
 /// The fields of an index line that matter here; the others are ignored.
@@ -168,11 +181,28 @@ struct IndexLine<'a> {
     vers: std::borrow::Cow<'a, str>,
     #[serde(default)]
     yanked: bool,
+    #[serde(default, borrow)]
+    pubtime: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    deps: Vec<IndexDependency<'a>>,
 }
 
-/// Parses an index file: one JSON object per line, of which `name`, `vers` and `yanked` are
-/// read. Blank lines are skipped; a line that is not such an object, names another crate or
-/// has an invalid version is an error naming the line.
+/// A dependency of an index line: its name (as written in the manifest), the real crate name
+/// when renamed (`package`), and its kind.
+#[derive(Deserialize)]
+struct IndexDependency<'a> {
+    #[serde(borrow)]
+    name: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    package: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Parses an index file: one JSON object per line, of which `name`, `vers`, `yanked`,
+/// `pubtime` and the dependencies' names are read. Blank lines are skipped; a line that is not
+/// such an object, names another crate or has an invalid version is an error naming the line
+/// (an unreadable `pubtime` only counts as none).
 pub fn parse_index_file(name: &str, body: &[u8]) -> Result<Vec<IndexVersion>, ParseError> {
     let text = std::str::from_utf8(body).map_err(|error| ParseError {
         line: 1 + body[..error.valid_up_to()]
@@ -204,9 +234,28 @@ pub fn parse_index_file(name: &str, body: &[u8]) -> Result<Vec<IndexVersion>, Pa
                 crate::text::sanitize_terminal(&parsed.vers)
             ))
         })?;
+        let mut dependencies: Vec<String> = parsed
+            .deps
+            .iter()
+            .filter(|dependency| dependency.kind.as_deref() != Some("dev"))
+            .map(|dependency| {
+                dependency
+                    .package
+                    .as_deref()
+                    .unwrap_or(&dependency.name)
+                    .to_owned()
+            })
+            .collect();
+        dependencies.sort();
+        dependencies.dedup();
         versions.push(IndexVersion {
             version: version.to_string(),
             yanked: parsed.yanked,
+            pubtime: parsed
+                .pubtime
+                .as_deref()
+                .and_then(crate::date::unix_seconds),
+            dependencies,
         });
     }
     Ok(versions)
@@ -263,6 +312,43 @@ impl IndexFacts {
         self.lookups.get(&(base.to_owned(), name.to_owned()))
     }
 
+    /// The index entry of a registry package: `Ok(None)` for a package that is not from a
+    /// registry (nothing to look up), `Err(why)` when its entry is not known.
+    pub fn entry_of(&self, package: &crate::graph::Package) -> Result<Option<&Entry>, String> {
+        let base = match self.config.locate(&package.source_kind) {
+            Location::NotRegistry => return Ok(None),
+            Location::Unsupported(reason) => return Err(reason),
+            Location::Sparse(base) => base,
+        };
+        if !is_valid_name(&package.name) {
+            return Err(
+                "the name is not a valid crate name, so the index was not asked".to_owned(),
+            );
+        }
+        match self.lookup(&base, &package.name) {
+            Some(Lookup::Entry(entry)) if entry.found => Ok(Some(entry)),
+            Some(Lookup::Entry(_)) => Err(format!(
+                "the crate is not in the index of {} (HTTP 404: deleted, or never published there)",
+                self.config.registry_name(&base)
+            )),
+            Some(Lookup::Unavailable(why)) => Err(why.clone()),
+            None => Err("its index entry was not obtained".to_owned()),
+        }
+    }
+
+    /// Fills publish times the index does not give, from another source (the registry's API):
+    /// `(index base, crate name, version)` → Unix seconds.
+    pub fn fill_publish_times(&mut self, times: &BTreeMap<(String, String, String), i64>) {
+        for ((base, name, version), seconds) in times {
+            if let Some(Lookup::Entry(entry)) = self.lookups.get_mut(&(base.clone(), name.clone()))
+                && let Some(index) = entry.versions.iter().position(|v| v == version)
+            {
+                entry.published.resize(entry.versions.len(), None);
+                entry.published[index].get_or_insert(*seconds);
+            }
+        }
+    }
+
     /// The crates whose entry could not be obtained: (index base, crate name, why), sorted.
     pub fn unavailable(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.lookups
@@ -304,8 +390,8 @@ mod tests {
 
     #[test]
     fn parses_name_vers_and_yanked_and_ignores_other_fields() {
-        let body = br#"{"name":"Demo","vers":"0.1.0","deps":[],"cksum":"00","features":{},"yanked":false}
-{"name":"demo","vers":"0.2.0-beta.1+build","deps":[{"name":"x","req":"^1"}],"cksum":"11","features":{"f":[]},"yanked":true,"rust_version":"1.60","v":2,"features2":{}}
+        let body = br#"{"name":"Demo","vers":"0.1.0","deps":[],"cksum":"00","features":{},"yanked":false,"pubtime":"2024-09-14T12:24:40Z"}
+{"name":"demo","vers":"0.2.0-beta.1+build","deps":[{"name":"x","req":"^1"},{"name":"t","req":"^1","kind":"dev"},{"name":"alias","package":"real","req":"^1","kind":"build"}],"cksum":"11","features":{"f":[]},"yanked":true,"rust_version":"1.60","v":2,"features2":{},"pubtime":"not a time"}
 
 {"name":"demo","vers":"1.0.0","cksum":"22"}
 "#;
@@ -314,15 +400,21 @@ mod tests {
             vec![
                 IndexVersion {
                     version: "0.1.0".to_owned(),
-                    yanked: false
+                    yanked: false,
+                    pubtime: Some(1_726_316_680),
+                    dependencies: vec![],
                 },
                 IndexVersion {
                     version: "0.2.0-beta.1+build".to_owned(),
-                    yanked: true
+                    yanked: true,
+                    pubtime: None,
+                    dependencies: vec!["real".to_owned(), "x".to_owned()],
                 },
                 IndexVersion {
                     version: "1.0.0".to_owned(),
-                    yanked: false
+                    yanked: false,
+                    pubtime: None,
+                    dependencies: vec![],
                 },
             ]
         );

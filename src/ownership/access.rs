@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::api::{ApiClient, ApiError, api_url_from_env};
-use super::cache::{FactSource, OwnershipCache, Stamped};
+use super::cache::{CachedCrate, FactSource, OwnershipCache, Stamped};
 use super::check::{ApiAccess, OwnershipFacts, crates_io_packages};
 use super::dump::{self, DumpError, DumpImport};
 use super::refresh::{self, RefreshReport};
+use super::{OwnerRecord, VersionInfo};
 use crate::baseline::{Baseline, CRATES_IO};
 use crate::cache::{CacheDir, CacheError, unix_now};
 use crate::graph::DependencyGraph;
@@ -90,8 +91,9 @@ impl OwnershipAccess {
 
 /// Gathers what the ownership check needs for `graph` against `baseline`: nothing without a
 /// baseline; owners from the cache only (`fetch` refreshes them); the API is asked only about
-/// locked versions the baseline does not hold yet (a bumped version), so a pull request that
-/// bumps two crates makes two requests, not hundreds.
+/// locked versions the baseline does not hold yet (a bumped version) and about crates new to
+/// the baseline (their owners, for the reviewer), so a pull request that bumps two crates
+/// makes two requests, not hundreds.
 fn gather(
     graph: &DependencyGraph,
     baseline: Option<&Baseline>,
@@ -102,13 +104,24 @@ fn gather(
     let Some(baseline) = baseline else {
         return facts;
     };
-    let mut api_down: Option<String> = None;
+    let mut asker = Asker {
+        cache,
+        api,
+        down: None,
+    };
     let mut owners_seen = BTreeSet::new();
     for package in crates_io_packages(graph) {
-        let Some(record) = baseline.crate_record(&package.name, CRATES_IO) else {
-            continue; // new to the graph: nothing accepted to compare with
-        };
         let cached = cache.load(&package.name);
+        let Some(record) = baseline.crate_record(&package.name, CRATES_IO) else {
+            // New to the baseline: nothing accepted to compare with, but its owners are a fact
+            // the reviewer of a new dependency needs.
+            if owners_seen.insert(package.name.clone())
+                && let Some(owners) = asker.owners(&package.name, &cached)
+            {
+                facts.new_owners.insert(package.name.clone(), owners);
+            }
+            continue;
+        };
         if record.owners.is_some() && owners_seen.insert(package.name.clone()) {
             match &cached.owners {
                 Some(owners) => {
@@ -116,10 +129,8 @@ fn gather(
                 }
                 None => facts.unavailable.push((
                     package.to_ref(),
-                    format!(
-                        "the owners of {} were never fetched on this machine; run `cargo trustcheck fetch`",
-                        package.name
-                    ),
+                    "the crate's owners were never fetched on this machine; run `cargo trustcheck fetch`"
+                        .to_owned(),
                 )),
             }
         }
@@ -130,85 +141,130 @@ fn gather(
         if record.versions.contains_key(&package.version) || !knows_publishers {
             continue;
         }
-        let version = package.version.to_string();
         let key = (package.name.clone(), package.version.clone());
+        match asker.version(&package.name, &package.version.to_string(), &cached) {
+            Ok(info) => {
+                facts.publishers.insert(key, info.published_by);
+            }
+            Err(cause) => facts.unavailable.push((package.to_ref(), cause)),
+        }
+    }
+    if let Some(reason) = asker.down {
+        facts.notes.push(format!("{reason}; publisher checks of new versions were skipped (run `cargo trustcheck fetch` when it is reachable)"));
+    }
+    facts
+}
+
+/// Asks the cache, then the API (online, until it proves unreachable), about one crate.
+struct Asker<'a> {
+    cache: &'a OwnershipCache,
+    api: ApiAccess<'a>,
+    down: Option<String>,
+}
+
+impl Asker<'_> {
+    fn client(&self) -> Result<&ApiClient, String> {
+        match (&self.api, &self.down) {
+            (ApiAccess::Online(client), None) => Ok(client),
+            (ApiAccess::Offline, _) => Err("not in the cache (--offline)".to_owned()),
+            (_, Some(reason)) => Err(format!("could not be asked: {reason}")),
+        }
+    }
+
+    fn failed(&mut self, error: ApiError) -> String {
+        if let ApiError::Unreachable(error) = &error {
+            let reason = format!("the crates.io API is unreachable ({error})");
+            self.down = Some(reason.clone());
+            return format!("could not be asked: {reason}");
+        }
+        format!("could not be asked: {error}")
+    }
+
+    /// A crate's owners, from the cache or the API; `None` when they cannot be known.
+    fn owners(&mut self, name: &str, cached: &CachedCrate) -> Option<Vec<OwnerRecord>> {
+        if let Some(owners) = &cached.owners {
+            return Some(owners.value.clone());
+        }
+        let client = self.client().ok()?;
+        match client.owners(name) {
+            Ok(owners) => {
+                let _ = self.cache.record_owners(
+                    name,
+                    Stamped {
+                        fetched_at: unix_now(),
+                        source: FactSource::Api,
+                        value: owners.clone(),
+                    },
+                );
+                Some(owners)
+            }
+            Err(error) => {
+                self.failed(error);
+                None
+            }
+        }
+    }
+
+    /// What the registry says of one version, from the cache or the API, or why it is not
+    /// known (in words that do not name the crate).
+    fn version(
+        &mut self,
+        name: &str,
+        version: &str,
+        cached: &CachedCrate,
+    ) -> Result<VersionInfo, String> {
         if let Some(info) = cached
             .versions
             .as_ref()
-            .and_then(|versions| versions.value.get(&version))
+            .and_then(|versions| versions.value.get(version))
         {
-            facts.publishers.insert(key, info.published_by.clone());
-            continue;
+            return Ok(info.clone());
         }
-        let client = match (&api, &api_down) {
-            (ApiAccess::Online(client), None) => client,
-            (ApiAccess::Offline, _) => {
-                facts.unavailable.push((
-                    package.to_ref(),
-                    format!(
-                        "who published {} {version} is not in the cache (--offline)",
-                        package.name
-                    ),
-                ));
-                continue;
-            }
-            (_, Some(reason)) => {
-                facts.unavailable.push((
-                    package.to_ref(),
-                    format!(
-                        "who published {} {version} could not be asked: {reason}",
-                        package.name
-                    ),
-                ));
-                continue;
-            }
-        };
-        match client.versions(&package.name) {
+        let client = self
+            .client()
+            .map_err(|why| format!("who published this version is {why}"))?;
+        match client.versions(name) {
             Ok(versions) => {
-                let found = versions.get(&version).map(|info| info.published_by.clone());
-                let _ = cache.record_versions(
-                    &package.name,
+                let found = versions.get(version).cloned();
+                let _ = self.cache.record_versions(
+                    name,
                     Stamped {
                         fetched_at: unix_now(),
                         source: FactSource::Api,
                         value: versions,
                     },
                 );
-                match found {
-                    Some(publisher) => {
-                        facts.publishers.insert(key, publisher);
-                    }
-                    None => facts.unavailable.push((
-                        package.to_ref(),
-                        format!(
-                            "the registry lists no version {version} of {}",
-                            package.name
-                        ),
-                    )),
-                }
+                found.ok_or_else(|| "the registry does not list this version".to_owned())
             }
-            Err(ApiError::Unreachable(error)) => {
-                let reason = format!("the crates.io API is unreachable ({error})");
-                facts.notes.push(format!("{reason}; publisher checks of new versions were skipped (run `cargo trustcheck fetch` when it is reachable)"));
-                facts.unavailable.push((
-                    package.to_ref(),
-                    format!(
-                        "who published {} {version} could not be asked: {reason}",
-                        package.name
-                    ),
-                ));
-                api_down = Some(reason);
-            }
-            Err(error) => facts.unavailable.push((
-                package.to_ref(),
-                format!(
-                    "who published {} {version} could not be asked: {error}",
-                    package.name
-                ),
-            )),
+            Err(error) => Err(format!("who published this version {}", self.failed(error))),
         }
     }
-    facts
+}
+
+/// When versions were published, from the registry's API (cache, else API when online), for
+/// the crates.io crates whose index gives no `pubtime`: (name, version) → Unix seconds.
+pub fn api_publish_times(
+    access: &OwnershipAccess,
+    wanted: &BTreeSet<(String, String)>,
+) -> BTreeMap<(String, String), i64> {
+    let mut asker = Asker {
+        cache: &access.cache,
+        api: access.api(),
+        down: None,
+    };
+    let mut times = BTreeMap::new();
+    for (name, version) in wanted {
+        let cached = access.cache.load(name);
+        if let Ok(info) = asker.version(name, version, &cached)
+            && let Some(seconds) = info
+                .created_at
+                .as_deref()
+                .and_then(crate::date::unix_seconds)
+        {
+            times.insert((name.clone(), version.clone()), seconds);
+        }
+    }
+    times
 }
 
 #[cfg(test)]
@@ -241,6 +297,7 @@ mod tests {
                     "1.0.0".parse().unwrap(),
                     VersionRecord {
                         license: Some("MIT".to_owned()),
+                        build_code: None,
                         published_by: Some(Publisher::Account {
                             id: 1,
                             login: "dtolnay".to_owned(),
@@ -282,5 +339,9 @@ mod tests {
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert!(reasons[0].contains("never fetched"));
         assert!(reasons[1].contains("--offline"));
+        assert!(
+            reasons.iter().all(|reason| !reason.contains("serde")),
+            "causes that many crates can share: {reasons:?}"
+        );
     }
 }

@@ -18,8 +18,11 @@ pub struct OwnershipFacts {
     pub owners: BTreeMap<String, Vec<OwnerRecord>>,
     /// Who published locked versions the baseline does not hold (`None`: the registry does not say).
     pub publishers: BTreeMap<(String, semver::Version), Option<Publisher>>,
-    /// Packages for which something could not be known, and why.
+    /// Packages for which something could not be known, and why (in words that do not name
+    /// the package, so that a cause many packages share is reported once).
     pub unavailable: Vec<(PackageRef, String)>,
+    /// The owners of crates new to the baseline, when known (for the reviewer of a new crate).
+    pub new_owners: BTreeMap<String, Vec<OwnerRecord>>,
     /// Warnings about the run (an unreachable API).
     pub notes: Vec<String>,
 }
@@ -119,10 +122,11 @@ pub fn check(
             continue;
         };
         match publisher {
-            None => findings.push(Finding::for_package(
-                FindingKind::Unchecked,
+            None => findings.push(Finding::not_checked(
                 package.to_ref(),
-                format!("the registry does not record who published {name} {version}, so it cannot be compared with the baseline's publishers"),
+                &[FindingKind::PublisherChange],
+                "publisher",
+                "the registry does not record who published this version, so it cannot be compared with the baseline's publishers",
             )),
             Some(publisher) if !known.iter().any(|known| known.same_as(publisher)) => {
                 let mut known_names: Vec<String> = known.iter().map(ToString::to_string).collect();
@@ -141,10 +145,11 @@ pub fn check(
         }
     }
     for (package, reason) in &facts.unavailable {
-        findings.push(Finding::for_package(
-            FindingKind::Unchecked,
+        findings.push(Finding::not_checked(
             package.clone(),
-            format!("ownership: {reason}"),
+            &[FindingKind::OwnerChange],
+            "ownership",
+            reason.clone(),
         ));
     }
     findings
@@ -191,6 +196,7 @@ mod tests {
                     "1.0.0".parse().unwrap(),
                     VersionRecord {
                         license: Some("MIT".to_owned()),
+                        build_code: None,
                         published_by: Some(account(1, "dtolnay")),
                     },
                 )]

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::RunOptions;
 use crate::advisories::{self, OpenedDatabase};
+use crate::arrivals::{Introduction, Introductions};
 use crate::baseline::Baseline;
 use crate::cache::{CacheDir, Refresh};
 use crate::error::Error;
@@ -46,6 +47,8 @@ pub struct Facts {
     pub index_stats: FetchStats,
     /// Owners and publishers, for comparison with the baseline.
     pub ownership: OwnershipFacts,
+    /// How crates new to the baseline came into the graph.
+    pub introductions: Introductions,
     /// Warnings about the run itself (a stale database, a failed update, cached fallbacks).
     pub notes: Vec<String>,
 }
@@ -85,7 +88,7 @@ impl Early {
             }
             early.database = Some((url, database));
         }
-        if policy.advisories.yanked != Level::Allow
+        if index_needed(policy, true)
             && let (Some(cache), Some(lockfile)) = (&cache, loading.early_lockfile())
             && let Ok(index_cache) = IndexCache::new(cache)
         {
@@ -160,29 +163,113 @@ pub fn obtain(
     let mut notes = Vec::new();
     let database_info = describe_database(&mut database, &workspace.policy, options, &mut notes);
 
-    let index = obtain_index(workspace, options.refresh(), early.index, options.progress)?;
+    let mut index = obtain_index(workspace, options.refresh(), early.index, options.progress)?;
     notes.extend(index.notes);
 
-    let ownership = match (&workspace.baseline, workspace.policy.ownership.change) {
-        (Some(baseline), level) if level != Level::Allow => {
-            let access = OwnershipAccess::open(
-                &CacheDir::from_env()?,
-                workspace.policy.ownership.requests_per_second,
-                options.network,
-            )?;
+    let policy = &workspace.policy;
+    let wants_new_owners = policy.baseline.new_crate != Level::Allow;
+    let access = OwnershipAccess::open(
+        &CacheDir::from_env()?,
+        policy.ownership.requests_per_second,
+        options.network,
+    )?;
+    fill_publish_times(workspace, &access, &mut index.facts);
+    let ownership = match &workspace.baseline {
+        Some(baseline) if policy.ownership.change != Level::Allow || wants_new_owners => {
             access.gather(&workspace.graph, Some(baseline))
         }
         _ => OwnershipFacts::default(),
     };
     notes.extend(ownership.notes.iter().cloned());
+    let introductions = match &workspace.baseline {
+        Some(baseline) => introductions(workspace, baseline, &index.facts),
+        None => Introductions::new(),
+    };
     Ok(Facts {
         database,
         database_info,
         index: index.facts,
         index_stats: index.stats,
         ownership,
+        introductions,
         notes,
     })
+}
+
+/// Publish times the index does not give, for crates.io packages, from the API's `created_at`
+/// (cached; asked only online, and only for the locked versions that lack one).
+fn fill_publish_times(workspace: &Workspace, access: &OwnershipAccess, index: &mut IndexFacts) {
+    let releases = &workspace.policy.releases;
+    if !index.is_enabled() || releases.fresh == Level::Allow || releases.min_age.is_zero() {
+        return;
+    }
+    let wanted: BTreeSet<(String, String)> = workspace
+        .graph
+        .packages()
+        .iter()
+        .filter(|package| package.is_crates_io())
+        .filter(|package| {
+            matches!(index.entry_of(package), Ok(Some(entry))
+                if entry.published_at(&package.version.to_string()).is_none())
+        })
+        .map(|package| (package.name.clone(), package.version.to_string()))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let base = index.config().crates_io().to_owned();
+    let times = crate::ownership::access::api_publish_times(access, &wanted)
+        .into_iter()
+        .map(|((name, version), seconds)| ((base.clone(), name, version), seconds))
+        .collect();
+    index.fill_publish_times(&times);
+}
+
+/// How each registry package new to the baseline came into the graph: its dependents, and for
+/// a dependent whose locked version the baseline has not accepted, whether the accepted version
+/// depended on it too (from the cached index entry's dependencies).
+fn introductions(workspace: &Workspace, baseline: &Baseline, index: &IndexFacts) -> Introductions {
+    let graph = &workspace.graph;
+    let cache = CacheDir::from_env()
+        .ok()
+        .and_then(|cache| IndexCache::new(&cache).ok());
+    let mut introductions = Introductions::new();
+    for package in graph
+        .packages()
+        .iter()
+        .filter(|package| crate::arrivals::is_new(package, baseline))
+    {
+        let list = graph
+            .dependents_of(package)
+            .into_iter()
+            .map(|parent| {
+                let accepted = crate::baseline::source_key(parent)
+                    .and_then(|source| baseline.crate_record(&parent.name, &source))
+                    .filter(|record| !record.versions.contains_key(&parent.version))
+                    .and_then(|record| record.accepted_for(&parent.version))
+                    .map(|accepted| accepted.version.clone());
+                let accepted_had_it = accepted.as_ref().and_then(|accepted| {
+                    let base = index.config().base_of(&parent.source_kind)?;
+                    let dependencies = cache.as_ref()?.read_dependencies(&base, &parent.name)?;
+                    Some(
+                        dependencies
+                            .get(&accepted.to_string())?
+                            .iter()
+                            .any(|name| name == &package.name),
+                    )
+                });
+                Introduction {
+                    parent: parent.name.clone(),
+                    version: parent.version.clone(),
+                    member: parent.is_member,
+                    accepted,
+                    accepted_had_it,
+                }
+            })
+            .collect();
+        introductions.insert((package.name.clone(), package.version.clone()), list);
+    }
+    introductions
 }
 
 /// The report's account of the database: where it is from, how old it is, and the warnings
@@ -224,6 +311,16 @@ fn describe_database(
     }
 }
 
+/// Whether any check the policy does not allow reads the index entries: `yanked`,
+/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times).
+pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
+    policy.advisories.yanked != Level::Allow
+        || (policy.releases.fresh != Level::Allow && !policy.releases.min_age.is_zero())
+        || (has_baseline
+            && (policy.baseline.new_crate != Level::Allow
+                || policy.baseline.lookalike != Level::Allow))
+}
+
 /// The index entries of a workspace, as obtained.
 pub struct IndexLoad {
     /// What the `yanked` check reads.
@@ -243,7 +340,7 @@ fn obtain_index(
     progress: bool,
 ) -> Result<IndexLoad, Error> {
     let config = IndexConfig::from_env();
-    if workspace.policy.advisories.yanked == Level::Allow {
+    if !index_needed(&workspace.policy, workspace.baseline.is_some()) {
         return Ok(IndexLoad {
             facts: IndexFacts::disabled(config),
             notes: Vec::new(),

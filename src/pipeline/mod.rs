@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub network: Network,
     /// The date exemptions are judged against.
     pub today: Date,
+    /// The time publish times are compared with (Unix seconds).
+    pub now: i64,
     /// Whether long network steps may draw a progress bar.
     pub progress: bool,
 }
@@ -91,6 +93,8 @@ pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Erro
             baseline: workspace.baseline.as_ref(),
             index: &facts.index,
             ownership: &facts.ownership,
+            introductions: &facts.introductions,
+            now: options.now,
         },
         options.today,
     );
@@ -124,6 +128,7 @@ pub fn evaluate_lock_graph(
 ) -> Vec<Verdict> {
     let index = IndexFacts::disabled(crate::index::IndexConfig::from_env());
     let ownership = OwnershipFacts::default();
+    let introductions = crate::arrivals::Introductions::new();
     let inputs = CheckInputs {
         graph,
         policy,
@@ -133,6 +138,8 @@ pub fn evaluate_lock_graph(
         baseline: None::<&Baseline>,
         index: &index,
         ownership: &ownership,
+        introductions: &introductions,
+        now: crate::date::now(),
     };
     policy::evaluate(checks::run_lock_checks(&inputs), policy, today)
 }

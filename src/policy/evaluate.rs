@@ -12,6 +12,15 @@ pub fn evaluate(findings: Vec<Finding>, policy: &Policy, today: Date) -> Vec<Ver
     let mut verdicts = Vec::with_capacity(findings.len());
 
     for finding in findings {
+        // A check the policy allows does not matter, nor does its not having been done.
+        if finding.unchecked.as_ref().is_some_and(|not_checked| {
+            not_checked
+                .checks
+                .iter()
+                .all(|check| policy.level(*check) == Level::Allow)
+        }) {
+            continue;
+        }
         let level = policy.level(finding.kind);
         let exemption = policy
             .exemptions
@@ -102,6 +111,7 @@ fn exemption_finding<'a>(exemption: &'a Exemption) -> impl Fn(FindingKind, Strin
         paths: Vec::new(),
         license: None,
         policy_line: Some(exemption.line),
+        unchecked: None,
     }
 }
 

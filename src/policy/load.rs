@@ -12,8 +12,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    AdvisoryPolicy, Clarification, ClarifiedFile, Exemption, LicensePolicy, OwnershipPolicy,
-    Policy, PolicyError, SourcePolicy,
+    AdvisoryPolicy, Ban, BaselinePolicy, Clarification, ClarifiedFile, Exemption, LicensePolicy,
+    OwnershipPolicy, Policy, PolicyError, ReleasePolicy, SourcePolicy,
 };
 use crate::date::{Date, Days};
 use crate::finding::{FindingKind, Level};
@@ -35,8 +35,39 @@ struct RawPolicy {
     ownership: RawOwnership,
     #[serde(default)]
     sources: RawSources,
+    #[serde(default)]
+    releases: RawReleases,
+    #[serde(default)]
+    baseline: RawBaselineLevels,
+    #[serde(default, rename = "ban")]
+    bans: Vec<Spanned<RawBan>>,
     #[serde(default, rename = "exemption")]
     exemptions: Vec<Spanned<RawExemption>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawReleases {
+    min_age: Option<Spanned<String>>,
+    fresh: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBaselineLevels {
+    new_crate: Option<Spanned<String>>,
+    build_code: Option<Spanned<String>>,
+    lookalike: Option<Spanned<String>>,
+    lookalike_max_age: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBan {
+    #[serde(rename = "crate")]
+    crate_name: Option<Spanned<String>>,
+    version: Option<Spanned<String>>,
+    reason: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -221,6 +252,24 @@ impl Validator<'_> {
             .map_err(|error| self.error(value.span(), key, error.to_string()))
     }
 
+    /// A duration of weeks, days, hours or minutes (`"3d"`, `"36h"`), not negative.
+    fn duration(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<jiff::SignedDuration, PolicyError> {
+        crate::date::parse_duration(value.get_ref()).ok_or_else(|| {
+            self.error(
+                value.span(),
+                key,
+                format!(
+                    "\"{}\" is not a duration: expected weeks, days, hours or minutes such as \"3d\", \"36h\" or \"2w\"",
+                    value.get_ref()
+                ),
+            )
+        })
+    }
+
     fn non_empty(&self, value: &Spanned<String>, key: &str) -> Result<String, PolicyError> {
         let text = value.get_ref().trim();
         if text.is_empty() {
@@ -385,6 +434,45 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
         )?,
     };
 
+    let releases = ReleasePolicy {
+        min_age: match &raw.releases.min_age {
+            Some(age) => check.duration(age, "releases.min-age")?,
+            None => defaults.releases.min_age,
+        },
+        fresh: check.level(
+            &raw.releases.fresh,
+            "releases.fresh",
+            defaults.releases.fresh,
+        )?,
+    };
+    let raw_baseline = &raw.baseline;
+    let baseline = BaselinePolicy {
+        new_crate: check.level(
+            &raw_baseline.new_crate,
+            "baseline.new-crate",
+            defaults.baseline.new_crate,
+        )?,
+        build_code: check.level(
+            &raw_baseline.build_code,
+            "baseline.build-code",
+            defaults.baseline.build_code,
+        )?,
+        lookalike: check.level(
+            &raw_baseline.lookalike,
+            "baseline.lookalike",
+            defaults.baseline.lookalike,
+        )?,
+        lookalike_max_age: match &raw_baseline.lookalike_max_age {
+            Some(age) => check.duration(age, "baseline.lookalike-max-age")?,
+            None => defaults.baseline.lookalike_max_age,
+        },
+    };
+    let bans = raw
+        .bans
+        .iter()
+        .map(|entry| ban(&check, entry))
+        .collect::<Result<Vec<_>, _>>()?;
+
     let mut exemptions = Vec::new();
     let mut seen: HashMap<ExemptionIdentity, usize> = HashMap::new();
     for entry in &raw.exemptions {
@@ -418,7 +506,38 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
         licenses,
         ownership,
         sources,
+        releases,
+        baseline,
+        bans,
         exemptions,
+    })
+}
+
+fn ban(check: &Validator<'_>, entry: &Spanned<RawBan>) -> Result<Ban, PolicyError> {
+    let raw = entry.get_ref();
+    let Some(crate_name) = &raw.crate_name else {
+        return Err(check.error(
+            entry.span(),
+            "ban",
+            "a ban needs a `crate`: the crate that must not be in the graph",
+        ));
+    };
+    let Some(reason) = &raw.reason else {
+        return Err(check.error(
+            entry.span(),
+            "ban",
+            "a ban needs a `reason`: say why the crate must not be used",
+        ));
+    };
+    Ok(Ban {
+        crate_name: check.non_empty(crate_name, "ban.crate")?,
+        version: raw
+            .version
+            .as_ref()
+            .map(|req| check.version_req(req, "ban.version"))
+            .transpose()?,
+        reason: check.non_empty(reason, "ban.reason")?,
+        line: check.line_of(&entry.span()),
     })
 }
 

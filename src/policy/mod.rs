@@ -55,8 +55,49 @@ pub struct Policy {
     pub ownership: OwnershipPolicy,
     /// `[sources]`.
     pub sources: SourcePolicy,
+    /// `[releases]`.
+    pub releases: ReleasePolicy,
+    /// `[baseline]`.
+    pub baseline: BaselinePolicy,
+    /// `[[ban]]` entries, in file order.
+    pub bans: Vec<Ban>,
     /// `[[exemption]]` entries, in file order.
     pub exemptions: Vec<Exemption>,
+}
+
+/// `[releases]`: how old a release must be before the workspace uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReleasePolicy {
+    /// A locked version published less than this ago is `fresh-release`.
+    pub min_age: jiff::SignedDuration,
+    /// Level of `fresh-release` findings.
+    pub fresh: Level,
+}
+
+/// `[baseline]`: the levels of the checks of what enters the graph, against the baseline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BaselinePolicy {
+    /// Level of `new-crate` findings.
+    pub new_crate: Level,
+    /// Level of `build-code` findings.
+    pub build_code: Level,
+    /// Level of `lookalike` findings.
+    pub lookalike: Level,
+    /// A lookalike is reported when first published less than this long ago.
+    pub lookalike_max_age: jiff::SignedDuration,
+}
+
+/// A `[[ban]]`: a crate (some of its versions) that must never be in the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ban {
+    /// The crate.
+    pub crate_name: String,
+    /// Which versions (all when absent).
+    pub version: Option<semver::VersionReq>,
+    /// Why.
+    pub reason: String,
+    /// 1-based line of the entry in the policy file.
+    pub line: usize,
 }
 
 /// `[advisories]`: levels of advisory kinds, and where the database comes from.
@@ -260,6 +301,17 @@ impl Default for Policy {
                 allow_git: Vec::new(),
                 unknown: Level::Deny,
             },
+            releases: ReleasePolicy {
+                min_age: jiff::SignedDuration::from_hours(72),
+                fresh: Level::Deny,
+            },
+            baseline: BaselinePolicy {
+                new_crate: Level::Warn,
+                build_code: Level::Warn,
+                lookalike: Level::Warn,
+                lookalike_max_age: jiff::SignedDuration::from_hours(90 * 24),
+            },
+            bans: Vec::new(),
             exemptions: Vec::new(),
         }
     }
@@ -290,6 +342,11 @@ impl Policy {
             FindingKind::LicenseChange => self.licenses.change,
             FindingKind::OwnerChange | FindingKind::PublisherChange => self.ownership.change,
             FindingKind::Source => self.sources.unknown,
+            FindingKind::Banned => Level::Deny,
+            FindingKind::FreshRelease => self.releases.fresh,
+            FindingKind::NewCrate => self.baseline.new_crate,
+            FindingKind::BuildCode => self.baseline.build_code,
+            FindingKind::Lookalike => self.baseline.lookalike,
             FindingKind::ExemptionExpired => Level::Deny,
             FindingKind::ExemptionExpiring | FindingKind::ExemptionUnused => Level::Warn,
             FindingKind::Unchecked => self.unchecked,

@@ -526,11 +526,29 @@ pub fn index_path(name: &str) -> String {
 }
 
 /// An index file as a registry serves it: one JSON object per version, with the fields
-/// crates.io writes (only `name`, `vers` and `yanked` matter to the tool).
+/// crates.io writes, published a year ago (`pubtime`).
 pub fn index_file(name: &str, versions: &[(&str, bool)]) -> String {
+    let a_year_ago = cargo_trustcheck::date::now() - 365 * 86_400;
+    let published: Vec<(&str, bool, i64)> = versions
+        .iter()
+        .map(|(version, yanked)| (*version, *yanked, a_year_ago))
+        .collect();
+    index_file_published(name, &published)
+}
+
+/// The RFC 3339 text of a Unix time, as `pubtime` writes it.
+pub fn pubtime(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// An index file whose versions were published at the given Unix times.
+pub fn index_file_published(name: &str, versions: &[(&str, bool, i64)]) -> String {
     versions
         .iter()
-        .map(|(version, yanked)| {
+        .map(|(version, yanked, published)| {
             format!(
                 "{}\n",
                 serde_json::json!({
@@ -541,6 +559,7 @@ pub fn index_file(name: &str, versions: &[(&str, bool)]) -> String {
                     "cksum": "0000000000000000000000000000000000000000000000000000000000000000",
                     "features": {},
                     "yanked": yanked,
+                    "pubtime": pubtime(*published),
                     "v": 2,
                 })
             )
