@@ -253,16 +253,10 @@ impl GlobalArgs {
         Terminal::new(verbosity, ColorChoice::resolve(self.color))
     }
 
-    /// Refuses the options `command` has no use for: those that read or narrow a graph it
-    /// records whole (`init`, `baseline`).
+    /// Refuses the options that would narrow a graph `command` records whole (`init`,
+    /// `baseline`). (`--advisory-db` is accepted and unused, so that one set of options can be
+    /// given to every command.)
     fn refuse_for_recording(&self, command: &'static str) -> Result<(), UsageError> {
-        if self.advisory_db.is_some() {
-            return Err(UsageError::NotApplicable {
-                command,
-                option: "--advisory-db",
-                why: "it reads no advisory database",
-            });
-        }
         if self.graph.options().narrows() {
             return Err(UsageError::NotApplicable {
                 command,

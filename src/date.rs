@@ -176,8 +176,8 @@ impl fmt::Display for Days {
 pub fn describe_duration(seconds: u64) -> String {
     let (value, unit) = match seconds {
         0..120 => (seconds, "second"),
-        120..7_200 => (seconds / 60, "minute"),
-        7_200..172_800 => (seconds / 3_600, "hour"),
+        120..3_600 => (seconds / 60, "minute"),
+        3_600..172_800 => (seconds / 3_600, "hour"),
         _ => (seconds / 86_400, "day"),
     };
     format!("{value} {unit}{}", if value == 1 { "" } else { "s" })
@@ -243,6 +243,8 @@ mod tests {
         assert_eq!(describe_duration(119), "119 seconds");
         assert_eq!(describe_duration(600), "10 minutes");
         assert_eq!(describe_duration(3 * 3600), "3 hours");
+        assert_eq!(describe_duration(3600), "1 hour");
+        assert_eq!(describe_duration(3599), "59 minutes");
         assert_eq!(describe_duration(86_400 * 9), "9 days");
     }
 }

@@ -279,6 +279,70 @@ mod tests {
         assert!(other.settled.is_none(), "1.x is not compatible with 0.9");
     }
 
+    fn graph_and_index(published: Option<i64>) -> (DependencyGraph, IndexFacts) {
+        use crate::index::{IndexConfig, IndexVersion, Lookup};
+        let base = "http://127.0.0.1:9/";
+        let package = Package::new(
+            "fresh",
+            "1.0.0".parse().unwrap(),
+            Some("registry+https://github.com/rust-lang/crates.io-index"),
+        );
+        let graph =
+            DependencyGraph::from_parts(std::path::PathBuf::from("/ws"), vec![package], &[]);
+        let entry = Entry::found(
+            &[IndexVersion {
+                version: "1.0.0".to_owned(),
+                pubtime: published,
+                ..IndexVersion::default()
+            }],
+            None,
+            None,
+            0,
+        );
+        let lookups = [((base.to_owned(), "fresh".to_owned()), Lookup::Entry(entry))]
+            .into_iter()
+            .collect();
+        (
+            graph,
+            IndexFacts::new(IndexConfig::with_crates_io(base), lookups),
+        )
+    }
+
+    #[test]
+    fn a_release_exactly_min_age_old_is_no_longer_fresh() {
+        let now = 1_000 * DAY;
+        let policy = crate::policy::Policy::default().releases;
+        let min_age = policy.min_age.as_secs();
+        let (graph, index) = graph_and_index(Some(now - min_age));
+        assert!(check(&graph, &index, &policy, now).is_empty());
+        let (graph, index) = graph_and_index(Some(now - min_age + 1));
+        let findings = check(&graph, &index, &policy, now);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].kind, FindingKind::FreshRelease);
+        assert!(
+            findings[0].message.contains("the policy allows it from"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn a_registry_without_publish_times_makes_the_check_unchecked_not_passed() {
+        let (graph, index) = graph_and_index(None);
+        let findings = check(
+            &graph,
+            &index,
+            &crate::policy::Policy::default().releases,
+            1_000 * DAY,
+        );
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].kind, FindingKind::Unchecked);
+        assert_eq!(
+            findings[0].unchecked.as_ref().unwrap().checks,
+            [FindingKind::FreshRelease]
+        );
+    }
+
     #[test]
     fn an_unknown_publish_time_is_never_old_enough() {
         let releases = vec![release("1.0.1", false, None)];

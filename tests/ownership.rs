@@ -85,8 +85,7 @@ struct World {
     registry: Arc<Mutex<Registry>>,
 }
 
-const TEST_POLICY: &str =
-    "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n";
+const TEST_POLICY: &str = "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n";
 
 impl World {
     fn new() -> World {

@@ -666,7 +666,9 @@ fn a_non_utf8_baseline_names_the_line_and_column_of_the_bad_byte() {
 fn eighty_thousand_exemptions_no_longer_take_a_minute_to_load() {
     let (fixture, db) = workspace(&["alpha"]);
     let expires = Date::today().add_days(60);
-    let mut policy = String::from("[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n");
+    let mut policy = String::from(
+        "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n",
+    );
     for i in 0..80_000 {
         policy.push_str(&format!(
             "\n[[exemption]]\ncrate = \"crate-{i}\"\nreason = \"accepted\"\nexpires = \"{expires}\"\n"

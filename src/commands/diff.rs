@@ -124,6 +124,12 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
         exemptions: diff::diff_exemptions(&base.policy.exemptions, &head.policy.exemptions),
         baseline: diff::baseline::diff_baselines(&base_baseline, &head_baseline),
         dependencies: diff::diff_dependencies(&base.lockfile, &head.lockfile),
+        arrivals: diff::arrivals(
+            &base_baseline,
+            &head_baseline,
+            &base.lockfile,
+            &head.lockfile,
+        ),
         findings,
     })
 }

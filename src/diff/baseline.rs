@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::baseline::{Baseline, CrateRecord, Owner, Publisher, VersionRecord};
+use crate::graph::BuildCode;
 use crate::licenses::expression::same_license;
 
 /// A crate version recorded on one side only.
@@ -27,6 +28,24 @@ pub struct BaselineEntry {
     /// The crate's owners, for a crate new to the baseline.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub owners: Vec<String>,
+    /// The code it runs at build time, as recorded (`script`, `proc-macro`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Vec<&'static str>>,
+    /// Whether the crate is new to the baseline (no version of it was accepted at the base).
+    #[serde(rename = "new-crate", skip_serializing_if = "std::ops::Not::not")]
+    pub new_crate: bool,
+}
+
+/// Build code as the baseline writes it.
+pub fn build_parts(code: BuildCode) -> Vec<&'static str> {
+    let mut parts = Vec::new();
+    if code.build_script {
+        parts.push("script");
+    }
+    if code.proc_macro {
+        parts.push("proc-macro");
+    }
+    parts
 }
 
 /// Something recorded differently on the two sides.
@@ -39,7 +58,7 @@ pub struct BaselineChange {
     pub source: String,
     /// The version, for `license` and `published-by` changes.
     pub version: Option<String>,
-    /// What changed: `license`, `owners` or `published-by`.
+    /// What changed: `license`, `owners`, `published-by` or `build`.
     pub field: &'static str,
     /// At the base.
     pub before: Value,
@@ -85,6 +104,8 @@ fn entry(
         license: record.license.clone(),
         published_by: record.published_by.as_ref().map(ToString::to_string),
         owners: owners.to_vec(),
+        build: record.build_code.map(build_parts),
+        new_crate: false,
     }
 }
 
@@ -116,8 +137,10 @@ pub fn diff_baselines(base: &Baseline, head: &Baseline) -> BaselineDiff {
                         Vec::new()
                     };
                     first_added = false;
-                    diff.added
-                        .push(entry(name, source, version, record, &owners));
+                    diff.added.push(BaselineEntry {
+                        new_crate: before.is_none(),
+                        ..entry(name, source, version, record, &owners)
+                    });
                     // A new version of a known crate: is its license or publisher new to it?
                     if let Some(accepted) = old.accepted_for(version) {
                         if !same_license(
@@ -131,6 +154,21 @@ pub fn diff_baselines(base: &Baseline, head: &Baseline) -> BaselineDiff {
                                 field: "license",
                                 before: json!(accepted.record.license),
                                 after: json!(record.license),
+                                added: Vec::new(),
+                                removed: Vec::new(),
+                            });
+                        }
+                        if let (Some(accepted_code), Some(code)) =
+                            (accepted.record.build_code, record.build_code)
+                            && code.gained_over(accepted_code).any()
+                        {
+                            diff.changed.push(BaselineChange {
+                                crate_name: name.clone(),
+                                source: source.clone(),
+                                version: Some(version.to_string()),
+                                field: "build",
+                                before: json!(build_parts(accepted_code)),
+                                after: json!(build_parts(code)),
                                 added: Vec::new(),
                                 removed: Vec::new(),
                             });

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::baseline::Baseline;
 use crate::finding::{FindingKind, Verdict};
 use crate::graph::{DependencyGraph, Package};
 use crate::lockfile::Lockfile;
@@ -162,8 +163,157 @@ pub struct Diff {
     pub baseline: baseline::BaselineDiff,
     /// Dependencies.
     pub dependencies: DependencyDiff,
+    /// Registry crates of the head that the base's baseline never accepted.
+    pub arrivals: Vec<Arrival>,
     /// Findings.
     pub findings: FindingDiff,
+}
+
+/// A registry crate of the head's lock file that the base's baseline never accepted, in no
+/// version: it enters the graph with this change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Arrival {
+    /// The crate.
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    /// Its locked version.
+    pub version: String,
+    /// Cargo's source string.
+    pub source: Option<String>,
+    /// Whether the head's baseline accepts it (a trust decision of the change), or it is
+    /// missing from the baseline (added without `cargo trustcheck baseline`).
+    pub accepted: bool,
+    /// Crates the base trusted whose names are one edit from its name.
+    #[serde(rename = "lookalike-of")]
+    pub lookalike_of: Vec<String>,
+}
+
+/// The registry crates of `head_lock` that `base_baseline` never accepted. Nothing when the
+/// base has no baseline (nothing was accepted to compare with).
+pub fn arrivals(
+    base_baseline: &Baseline,
+    head_baseline: &Baseline,
+    base_lock: &Lockfile,
+    head_lock: &Lockfile,
+) -> Vec<Arrival> {
+    if base_baseline.crates.is_empty() {
+        return Vec::new();
+    }
+    let trusted: BTreeSet<&str> = base_baseline
+        .crates
+        .keys()
+        .map(|(name, _)| name.as_str())
+        .chain(base_lock.names())
+        .collect();
+    let mut arrivals = Vec::new();
+    for locked in &head_lock.packages {
+        let package = Package::new(
+            &locked.name,
+            locked.version.clone(),
+            locked.source.as_deref(),
+        );
+        if !package.source_kind.is_registry() || !crate::arrivals::is_new(&package, base_baseline) {
+            continue;
+        }
+        arrivals.push(Arrival {
+            crate_name: locked.name.clone(),
+            version: locked.version.to_string(),
+            source: locked.source.clone(),
+            accepted: !crate::arrivals::is_new(&package, head_baseline),
+            lookalike_of: crate::lookalike::lookalikes_of(&locked.name, trusted.iter().copied())
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        });
+    }
+    arrivals.sort_by(|a, b| (&a.crate_name, &a.version).cmp(&(&b.crate_name, &b.version)));
+    arrivals
+}
+
+impl Diff {
+    /// The trust the change grants, one line per kind of decision: what makes a reviewer's
+    /// sign-off more than routine. Empty when the change grants none.
+    pub fn trust_granted(&self) -> Vec<String> {
+        let mut granted = Vec::new();
+        let count = |number: usize, what: &str| {
+            // `what` is "exemption(s) added": singular or plural by the number.
+            let what = if number == 1 {
+                what.replace("(s)", "")
+            } else {
+                what.replace("(s)", "s")
+            };
+            format!("{number} {what}")
+        };
+        if !self.exemptions.added.is_empty() {
+            granted.push(count(self.exemptions.added.len(), "exemption(s) added"));
+        }
+        let broader = self
+            .exemptions
+            .changed
+            .iter()
+            .filter(|change| !change.broader.is_empty())
+            .count();
+        if broader > 0 {
+            granted.push(count(broader, "exemption(s) made broader"));
+        }
+        for field in ["license", "owners", "published-by", "build"] {
+            let accepted = self
+                .baseline
+                .changed
+                .iter()
+                .filter(|change| change.field == field)
+                .count();
+            if accepted > 0 {
+                granted.push(count(
+                    accepted,
+                    match field {
+                        "license" => "license(s) accepted",
+                        "owners" => "owner change(s) accepted",
+                        "published-by" => "new publisher(s) accepted",
+                        _ => "build-code change(s) accepted",
+                    },
+                ));
+            }
+        }
+        let new_crates = self
+            .baseline
+            .added
+            .iter()
+            .filter(|entry| entry.new_crate)
+            .count();
+        if new_crates > 0 {
+            granted.push(count(new_crates, "new crate(s) accepted into the baseline"));
+        }
+        let unaccepted = self
+            .arrivals
+            .iter()
+            .filter(|arrival| !arrival.accepted)
+            .count();
+        if unaccepted > 0 {
+            granted.push(count(
+                unaccepted,
+                "new crate(s) in the graph that trustcheck.lock does not record",
+            ));
+        }
+        let lookalikes = self
+            .arrivals
+            .iter()
+            .filter(|arrival| !arrival.lookalike_of.is_empty())
+            .count();
+        if lookalikes > 0 {
+            granted.push(count(lookalikes, "lookalike name(s)"));
+        }
+        let denied = self
+            .findings
+            .introduced
+            .iter()
+            .filter(|verdict| verdict.denies())
+            .count();
+        if denied > 0 {
+            granted.push(count(denied, "denied finding(s) introduced"));
+        }
+        granted
+    }
 }
 
 /// Why an exemption change widens what it exempts.

@@ -22,6 +22,8 @@ pub fn json(diff: &Diff) -> String {
         "exemptions": diff.exemptions,
         "baseline": diff.baseline,
         "dependencies": diff.dependencies,
+        "arrivals": diff.arrivals,
+        "trust-granted": diff.trust_granted(),
         "findings": {
             "introduced": findings(&diff.findings.introduced),
             "resolved": findings(&diff.findings.resolved),
@@ -177,7 +179,13 @@ pub fn human(diff: &Diff) -> String {
         clean(&diff.base),
         clean(&diff.head)
     );
-    let _ = writeln!(out, "{}\n", summary_text(diff));
+    let _ = writeln!(out, "{}", summary_text(diff));
+    let granted = diff.trust_granted();
+    if granted.is_empty() {
+        let _ = writeln!(out, "grants no trust\n");
+    } else {
+        let _ = writeln!(out, "grants trust: {}\n", clean(&granted.join("; ")));
+    }
 
     let exemptions = &diff.exemptions;
     if exemptions.total() > 0 {
@@ -208,6 +216,31 @@ pub fn human(diff: &Diff) -> String {
         }
         for entry in &baseline.removed {
             let _ = writeln!(out, "  - {}", clean(&baseline_entry_text(entry)));
+        }
+        out.push('\n');
+    }
+    if !diff.arrivals.is_empty() {
+        let _ = writeln!(out, "Crates new to the baseline");
+        for arrival in &diff.arrivals {
+            let accepted = if arrival.accepted {
+                "accepted by this change"
+            } else {
+                "not recorded in trustcheck.lock"
+            };
+            let lookalike = if arrival.lookalike_of.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "  [lookalike of {}]",
+                    clean(&arrival.lookalike_of.join(", "))
+                )
+            };
+            let _ = writeln!(
+                out,
+                "  + {} {} ({accepted}){lookalike}",
+                clean(&arrival.crate_name),
+                arrival.version
+            );
         }
         out.push('\n');
     }
@@ -298,18 +331,8 @@ fn finding_text(verdict: &Verdict) -> String {
 /// The Markdown report of a diff.
 pub fn markdown(diff: &Diff) -> String {
     let mut out = String::new();
-    let icon = if !diff.findings.introduced.iter().any(Verdict::denies)
-        && diff
-            .exemptions
-            .changed
-            .iter()
-            .all(|change| change.broader.is_empty())
-        && diff.exemptions.added.is_empty()
-    {
-        "✅"
-    } else {
-        "⚠️"
-    };
+    let granted = diff.trust_granted();
+    let icon = if granted.is_empty() { "✅" } else { "⚠️" };
     let _ = writeln!(
         out,
         "{icon} **cargo-trustcheck diff** {} → {}: {}\n",
@@ -317,6 +340,37 @@ pub fn markdown(diff: &Diff) -> String {
         esc(&diff.head),
         summary_text(diff)
     );
+    if !granted.is_empty() {
+        // Our own words, with numbers: nothing to escape.
+        let _ = writeln!(
+            out,
+            "**Trust this change grants:** {}\n",
+            granted.join("; ")
+        );
+    }
+    if !diff.arrivals.is_empty() {
+        out.push_str("### Crates new to the baseline\n\n| Crate | Version | In trustcheck.lock | Lookalike of |\n| --- | --- | --- | --- |\n");
+        for arrival in &diff.arrivals {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                code(&arrival.crate_name),
+                code(&arrival.version),
+                if arrival.accepted {
+                    "accepted by this change"
+                } else {
+                    "**not recorded**"
+                },
+                arrival
+                    .lookalike_of
+                    .iter()
+                    .map(|name| format!("**{}**", code(name)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        out.push('\n');
+    }
 
     let exemptions = &diff.exemptions;
     if exemptions.total() > 0 {

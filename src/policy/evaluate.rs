@@ -232,6 +232,58 @@ mod tests {
     }
 
     #[test]
+    fn new_kinds_can_be_exempted_by_crate_version_and_kind_but_a_ban_cannot() {
+        let package = PackageRef {
+            name: "proc-macro1".to_owned(),
+            version: "1.0.107".parse().unwrap(),
+            source: None,
+        };
+        let findings = vec![
+            Finding::for_package(FindingKind::FreshRelease, package.clone(), "fresh"),
+            Finding::for_package(FindingKind::Banned, package, "banned"),
+        ];
+        let mut broad = exemption(None, Some("proc-macro1"), "2027-06-01", 3);
+        broad.version = Some("=1.0.107".parse().unwrap());
+        let mut by_kind = exemption(None, Some("proc-macro1"), "2027-06-01", 9);
+        by_kind.kind = Some(FindingKind::FreshRelease);
+        let verdicts = evaluate(findings, &policy(vec![by_kind, broad]), today());
+        let banned = verdicts
+            .iter()
+            .find(|verdict| verdict.finding.kind == FindingKind::Banned)
+            .unwrap();
+        assert!(banned.denies(), "no exemption covers a ban");
+        let fresh = verdicts
+            .iter()
+            .find(|verdict| verdict.finding.kind == FindingKind::FreshRelease)
+            .unwrap();
+        assert_eq!(fresh.exemption.as_ref().map(|e| e.line), Some(9));
+    }
+
+    #[test]
+    fn an_unchecked_finding_of_allowed_checks_is_dropped() {
+        let package = PackageRef {
+            name: "x".to_owned(),
+            version: "1.0.0".parse().unwrap(),
+            source: None,
+        };
+        let finding = Finding::not_checked(
+            package,
+            &[FindingKind::Yanked, FindingKind::FreshRelease],
+            "yanked status and publish time",
+            "offline",
+        );
+        let mut allows_yanked = policy(Vec::new());
+        allows_yanked.advisories.yanked = Level::Allow;
+        assert_eq!(
+            evaluate(vec![finding.clone()], &allows_yanked, today()).len(),
+            1,
+            "fresh releases still matter"
+        );
+        allows_yanked.releases.fresh = Level::Allow;
+        assert!(evaluate(vec![finding], &allows_yanked, today()).is_empty());
+    }
+
+    #[test]
     fn allowed_kinds_are_dropped_but_still_use_their_exemption() {
         let mut finding = vulnerability("x", "1.0.0", "RUSTSEC-2099-0001", &[]);
         finding.kind = FindingKind::Notice;
