@@ -302,6 +302,10 @@ impl Baseline {
                         before: a.license.clone(),
                         after: b.license.clone(),
                     },
+                    (Some(a), Some(b)) if a.build_code != b.build_code => ChangeKind::Build {
+                        before: a.build_code,
+                        after: b.build_code,
+                    },
                     (Some(a), Some(b)) if a != b => ChangeKind::Other,
                     _ => continue,
                 };
@@ -365,6 +369,13 @@ pub enum ChangeKind {
     },
     /// The crate's recorded owners changed.
     Owners,
+    /// The recorded build code changed (or was recorded for the first time).
+    Build {
+        /// Recorded before (`None`: not recorded).
+        before: Option<BuildCode>,
+        /// Recorded now.
+        after: Option<BuildCode>,
+    },
     /// Something else recorded for the version changed (its publisher).
     Other,
 }
@@ -398,6 +409,18 @@ impl std::fmt::Display for Change {
                 license(after)
             ),
             ChangeKind::Owners => write!(f, "~ {name}{source}: owners"),
+            ChangeKind::Build { before, after } => {
+                let describe = |code: &Option<BuildCode>| match code {
+                    Some(code) => code.describe().to_owned(),
+                    None => "not recorded".to_owned(),
+                };
+                write!(
+                    f,
+                    "~ {name}{version}{source}: build code {} -> {}",
+                    describe(before),
+                    describe(after)
+                )
+            }
             ChangeKind::Other => write!(f, "~ {name}{version}{source}: publisher"),
         }
     }

@@ -160,6 +160,10 @@ fn summary(
             count(|kind| matches!(kind, baseline::ChangeKind::License { .. })),
             "relicensed",
         ),
+        (
+            count(|kind| matches!(kind, baseline::ChangeKind::Build { .. })),
+            "with build code recorded or changed",
+        ),
     ] {
         if number > 0 {
             parts.push(format!(
