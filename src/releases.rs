@@ -151,7 +151,7 @@ pub fn check(
                 "{} returns to {}, the newest compatible release old enough (published {})",
                 update_command(graph, package, &settled.version),
                 settled.version,
-                settled.published.map(|at| age(at, now)).unwrap_or_default()
+                settled.published.map(format_utc).unwrap_or_default()
             ),
             None => "no other compatible release is both old enough and not yanked".to_owned(),
         };
