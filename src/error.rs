@@ -46,6 +46,10 @@ pub enum Error {
     /// A crates.io database dump could not be read.
     #[error(transparent)]
     Dump(#[from] DumpError),
+    /// A `.crate` file could not be downloaded, or its registry served another file than the
+    /// lock file names.
+    #[error(transparent)]
+    Download(#[from] crate::crates::download::DownloadError),
     /// An output file could not be written.
     #[error("could not write {}: {source}", path.display())]
     Write {

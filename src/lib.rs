@@ -23,6 +23,7 @@ pub mod cache;
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod crates;
 pub mod date;
 pub mod diagnostic;
 pub mod diff;

@@ -19,7 +19,9 @@ pub struct CheckRequest {
 
 /// Runs `check`: the report to stdout; for machine formats, the run's notes to stderr.
 pub fn run(request: &CheckRequest, terminal: &Terminal) -> Result<Outcome, Error> {
-    let report = pipeline::check(&request.run, AdvisoryScope::Graph)?.report;
+    let checked = pipeline::check(&request.run, AdvisoryScope::Graph)?;
+    terminal.verbose(&checked.workspace.graph_source.to_string());
+    let report = checked.report;
     if request.format != CheckFormat::Human {
         for note in &report.notes {
             terminal.warn(note);

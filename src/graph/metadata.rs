@@ -43,7 +43,8 @@ pub struct MetadataJob {
     child: Option<Child>,
 }
 
-fn cargo_program() -> String {
+/// The cargo program: `$CARGO` (set when cargo runs this tool), else `cargo`.
+pub(crate) fn cargo_program() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
@@ -66,7 +67,8 @@ fn metadata_command(manifest_path: Option<&Path>, offline: bool, locked: bool) -
     command
 }
 
-fn spawn(command: &mut Command) -> Result<Child, GraphError> {
+/// Starts a cargo process.
+pub(crate) fn spawn(command: &mut Command) -> Result<Child, GraphError> {
     command.spawn().map_err(|source| GraphError::Spawn {
         program: cargo_program(),
         source,
@@ -74,7 +76,9 @@ fn spawn(command: &mut Command) -> Result<Child, GraphError> {
 }
 
 /// Waits for a cargo process, draining stderr on a thread so a chatty cargo cannot block.
-fn collect(mut child: Child) -> Result<(std::process::ExitStatus, String, String), GraphError> {
+pub(crate) fn collect(
+    mut child: Child,
+) -> Result<(std::process::ExitStatus, String, String), GraphError> {
     let spawn_error = |source| GraphError::Spawn {
         program: cargo_program(),
         source,
@@ -97,7 +101,7 @@ fn collect(mut child: Child) -> Result<(std::process::ExitStatus, String, String
 }
 
 /// The lock file cargo says it would have to write, from its `--locked` error message.
-fn lock_file_in_error(stderr: &str) -> Option<PathBuf> {
+pub(crate) fn lock_file_in_error(stderr: &str) -> Option<PathBuf> {
     let rest = stderr.split("the lock file ").nth(1)?;
     let end = [" needs to be updated", " because --locked"]
         .iter()

@@ -4,11 +4,16 @@
 //! By default the graph holds every package of the resolve, for every platform and feature,
 //! dev-dependencies included: the registry packages are exactly those of `Cargo.lock`.
 //! `narrow` narrows it the way cargo would build it; `metadata` runs `cargo metadata`;
-//! `package` says what is known of one package.
+//! `package` says what is known of one package. For the default graph, `lockfile` reads the
+//! same graph from `Cargo.lock` instead, with the members from `members` (`cargo metadata
+//! --no-deps`), when `verified` (cargo's `--locked` verdict) says the lock file is up to date.
 
+pub mod lockfile;
+pub mod members;
 pub mod metadata;
 pub mod narrow;
 pub mod package;
+pub mod verified;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -90,6 +95,19 @@ pub enum GraphError {
     /// guppy could not simulate the build.
     #[error("could not simulate the cargo build: {0}")]
     Simulation(String),
+    /// `TRUSTCHECK_GRAPH=compare`: the reports over the graph from `cargo metadata` and over the
+    /// graph from `Cargo.lock` differ.
+    #[error(
+        "the graph read from Cargo.lock does not give the report the graph read from cargo metadata gives; at line {line} of the JSON report, cargo metadata gives `{metadata}` and Cargo.lock gives `{lockfile}`"
+    )]
+    PathsDisagree {
+        /// The first line of the JSON reports that differs.
+        line: usize,
+        /// That line from the graph of `cargo metadata`.
+        metadata: String,
+        /// That line from the graph of `Cargo.lock`.
+        lockfile: String,
+    },
 }
 
 /// The dependency graph the checks look at: packages, and how members reach them.
@@ -323,7 +341,8 @@ impl DependencyGraph {
     }
 }
 
-fn package_of(metadata: &PackageMetadata<'_>) -> Package {
+/// A package of a guppy graph as the checks see it.
+pub(crate) fn package_of(metadata: &PackageMetadata<'_>) -> Package {
     let source = match metadata.source() {
         PackageSource::External(source) => Some(source.to_owned()),
         PackageSource::Workspace(_) | PackageSource::Path(_) => None,
@@ -348,6 +367,7 @@ fn package_of(metadata: &PackageMetadata<'_>) -> Package {
             build_script: metadata.has_build_script(),
             proc_macro: metadata.is_proc_macro(),
         }),
+        file_hashes: None,
     }
 }
 

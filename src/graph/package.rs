@@ -1,7 +1,9 @@
 //! One package of the graph and where it comes from: `Package`, `SourceKind`, and how cargo's
 //! source strings name crates.io.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use guppy::graph::ExternalSource;
 
@@ -143,6 +145,11 @@ pub struct Package {
     pub publishable: bool,
     /// The code it runs at build time (`None`: not known, for a graph read from a lock file).
     pub build_code: Option<BuildCode>,
+    /// The SHA-256 of its files that the license check may read, by path inside the crate,
+    /// when they were recorded instead of being at hand (a graph read from `Cargo.lock`: see
+    /// `crate::crates`). A file that is not listed could not be hashed. `None`: the files are
+    /// read from the directory of `manifest_path`.
+    pub file_hashes: Option<Arc<BTreeMap<String, String>>>,
 }
 
 impl Package {
@@ -161,6 +168,7 @@ impl Package {
             is_member: source.is_none(),
             publishable: true,
             build_code: None,
+            file_hashes: None,
             version,
         }
     }

@@ -85,10 +85,30 @@ pub fn escapes_crate_dir(relative: &str) -> Option<&'static str> {
     None
 }
 
+/// The SHA-256 of `relative` inside a package: from the hashes recorded for it (a graph read
+/// from `Cargo.lock`), else from its directory (`hash_in_crate`).
+fn hash_of(package: &Package, relative: &str) -> Result<String, String> {
+    let Some(recorded) = &package.file_hashes else {
+        return hash_in_crate(
+            package.manifest_path.parent().unwrap_or(Path::new("")),
+            relative,
+        );
+    };
+    if let Some(what) = escapes_crate_dir(relative) {
+        return Err(format!(
+            "is {what}; license files are read only inside the crate's directory"
+        ));
+    }
+    recorded
+        .get(relative)
+        .cloned()
+        .ok_or_else(|| "cannot be read: it is not a regular file of the crate".to_owned())
+}
+
 /// The SHA-256 of `relative` inside the crate directory `dir`: only a regular file of at most
 /// `MAX_LICENSE_FILE` bytes that is still inside `dir` once symbolic links are followed.
 /// The error says why, without anything read from outside the crate.
-fn hash_in_crate(dir: &Path, relative: &str) -> Result<String, String> {
+pub fn hash_in_crate(dir: &Path, relative: &str) -> Result<String, String> {
     if let Some(what) = escapes_crate_dir(relative) {
         return Err(format!(
             "is {what}; license files are read only inside the crate's directory"
@@ -114,9 +134,8 @@ fn hash_in_crate(dir: &Path, relative: &str) -> Result<String, String> {
 
 /// Why a clarification does not apply to a package, when it names the package.
 fn clarification_mismatch(package: &Package, clarification: &Clarification) -> Option<String> {
-    let dir = package.manifest_path.parent().unwrap_or(Path::new(""));
     for file in &clarification.license_files {
-        match hash_in_crate(dir, &file.path) {
+        match hash_of(package, &file.path) {
             Ok(hash) if hash == file.sha256 => {}
             Ok(hash) => {
                 return Some(format!(
@@ -128,6 +147,33 @@ fn clarification_mismatch(package: &Package, clarification: &Clarification) -> O
         }
     }
     None
+}
+
+/// A package's `license-file` as a path inside its directory, as reports name it.
+pub fn license_file_relative(package: &Package) -> Option<String> {
+    let dir = package.manifest_path.parent().unwrap_or(Path::new(""));
+    let file = package.license_file.as_ref()?;
+    Some(file.strip_prefix(dir).unwrap_or(file).display().to_string())
+}
+
+/// The files that the policy's clarifications for this crate version name: the license check
+/// needs their SHA-256.
+pub fn clarified_files<'a>(
+    name: &'a str,
+    version: &'a semver::Version,
+    clarifications: &'a [Clarification],
+) -> impl Iterator<Item = &'a str> + 'a {
+    clarifications
+        .iter()
+        .filter(move |clarification| {
+            clarification.crate_name == name
+                && clarification
+                    .version
+                    .as_ref()
+                    .is_none_or(|requirement| requirement.matches(version))
+        })
+        .flat_map(|clarification| clarification.license_files.iter())
+        .map(|file| file.path.as_str())
 }
 
 /// The license a package declares, with the policy's clarifications applied.
@@ -163,15 +209,13 @@ pub fn declared<'a>(package: &'a Package, clarifications: &'a [Clarification]) -
             clarified_at: None,
         };
     }
-    let dir = package.manifest_path.parent().unwrap_or(Path::new(""));
-    let mut reason = match &package.license_file {
-        Some(file) => {
-            let relative = file.strip_prefix(dir).unwrap_or(file).display().to_string();
+    let mut reason = match license_file_relative(package) {
+        Some(relative) => {
             let mut reason = format!(
                 "declares only a license file ({relative}), whose license no [[licenses.clarify]] entry states"
             );
             if mismatches.is_empty()
-                && let Ok(hash) = hash_in_crate(dir, &relative)
+                && let Ok(hash) = hash_of(package, &relative)
             {
                 reason.push_str(&format!(
                     "; to accept it, add [[licenses.clarify]] with crate = \"{}\", expression = \"<its SPDX expression>\" and license-files = [{{ path = \"{relative}\", sha256 = \"{hash}\" }}]",

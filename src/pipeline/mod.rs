@@ -98,6 +98,27 @@ pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Erro
         },
         options.today,
     );
+    if let Some(lockfile_graph) = &workspace.lockfile_graph {
+        compare_graphs(
+            &verdicts,
+            &evaluate(
+                &CheckInputs {
+                    graph: lockfile_graph,
+                    policy: &workspace.policy,
+                    advisories: &facts.database.database,
+                    targets: &TargetFilter::new(&options.workspace.graph.targets),
+                    registries: &RegistryNames::discover(&workspace.root),
+                    baseline: workspace.baseline.as_ref(),
+                    index: &facts.index,
+                    ownership: &facts.ownership,
+                    introductions: &facts.introductions,
+                    now: options.now,
+                },
+                options.today,
+            ),
+            &workspace.root,
+        )?;
+    }
     let mut report = Report::new(verdicts, workspace.root.clone());
     report.notes = workspace.notes.clone();
     report.notes.extend(facts.notes.iter().cloned());
@@ -110,6 +131,37 @@ pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Erro
         facts,
         report,
     })
+}
+
+/// `TRUSTCHECK_GRAPH=compare`: the JSON report of the verdicts over the graph read from
+/// `cargo metadata` and over the graph read from `Cargo.lock` must be the same, byte for byte.
+fn compare_graphs(
+    metadata: &[Verdict],
+    lockfile: &[Verdict],
+    root: &std::path::Path,
+) -> Result<(), Error> {
+    let render = |verdicts: &[Verdict]| {
+        crate::report::json::render(&Report::new(verdicts.to_vec(), root.to_path_buf()))
+    };
+    let (metadata, lockfile) = (render(metadata), render(lockfile));
+    if metadata == lockfile {
+        return Ok(());
+    }
+    let (mut metadata_lines, mut lockfile_lines) = (metadata.lines(), lockfile.lines());
+    let mut line = 1;
+    loop {
+        match (metadata_lines.next(), lockfile_lines.next()) {
+            (a, b) if a == b && a.is_some() => line += 1,
+            (a, b) => {
+                return Err(crate::graph::GraphError::PathsDisagree {
+                    line,
+                    metadata: a.unwrap_or("(end of report)").trim().to_owned(),
+                    lockfile: b.unwrap_or("(end of report)").trim().to_owned(),
+                }
+                .into());
+            }
+        }
+    }
 }
 
 /// The checks and the policy over obtained facts: every finding, levelled and exempted.

@@ -5,9 +5,14 @@
 //! re-reads those files if cargo's workspace root turns out to be elsewhere. An invalid policy
 //! or baseline stops the run at once, before anything else (the network above all) is touched.
 //!
+//! For the default graph, `lockfile_first` reads the graph from `Cargo.lock` instead: then
+//! `Loading::start` spawns only `cargo metadata --no-deps` (the members), and `finish` gives
+//! way to the full `cargo metadata` wherever the lock file cannot be read with certainty.
+//!
 //! `files` reads root files from the working tree or a git revision; `revision` is the git side.
 
 pub mod files;
+pub mod lockfile_first;
 pub mod revision;
 
 use std::path::{Path, PathBuf};
@@ -15,10 +20,13 @@ use std::path::{Path, PathBuf};
 use crate::baseline::Baseline;
 use crate::date::Date;
 use crate::error::Error;
+use crate::graph::lockfile::{Fallback, GraphSource};
+use crate::graph::members::MembersJob;
 use crate::graph::{DependencyGraph, GraphOptions, MetadataJob, MetadataSource};
 use crate::lockfile::Lockfile;
 use crate::policy::Policy;
 use files::{FileOptions, FileSource, RootFiles};
+use lockfile_first::{Mode, NotBuilt};
 
 /// Where the workspace is and how to read it.
 #[derive(Clone, Debug, Default)]
@@ -82,11 +90,24 @@ pub struct Workspace {
     pub baseline: Option<Baseline>,
     /// What the report should say about how the workspace was loaded.
     pub notes: Vec<String>,
+    /// How the graph was read (`--verbose` says it).
+    pub graph_source: GraphSource,
+    /// With `TRUSTCHECK_GRAPH=compare`: the graph read from `Cargo.lock`, which the run checks
+    /// against `graph` (read from `cargo metadata`).
+    pub lockfile_graph: Option<DependencyGraph>,
+}
+
+/// How the graph is being obtained.
+enum Job {
+    /// `cargo metadata` (or recorded metadata), and why not the lock file.
+    Metadata(MetadataJob, Fallback),
+    /// `cargo metadata --no-deps`, for the graph from `Cargo.lock`.
+    Members(MembersJob, Mode),
 }
 
 /// A workspace being loaded: `cargo metadata` runs while the root's files are read.
 pub struct Loading {
-    job: MetadataJob,
+    job: Job,
     early_root: PathBuf,
     early: RootFiles,
     options: WorkspaceOptions,
@@ -116,7 +137,14 @@ impl Loading {
     /// policy or baseline there is an error at once.
     pub fn start(options: &WorkspaceOptions, reads: Reads, today: Date) -> Result<Loading, Error> {
         crate::graph::narrow::validate_targets(&options.graph.targets)?;
-        let job = MetadataJob::start(&options.metadata_source())?;
+        let mode = Mode::from_env();
+        let job = match lockfile_first::metadata_only(options, mode) {
+            Some(reason) => Job::Metadata(MetadataJob::start(&options.metadata_source())?, reason),
+            None => Job::Members(
+                MembersJob::start(options.manifest_path.as_deref(), options.offline)?,
+                mode,
+            ),
+        };
         let early_root = guess_root(options.manifest_path.as_deref());
         let early = read_root_files(&early_root, options, reads, today);
         let loading = Loading {
@@ -139,7 +167,10 @@ impl Loading {
     }
 
     fn cancel(self) -> RootFiles {
-        self.job.cancel();
+        match self.job {
+            Job::Metadata(job, _) => job.cancel(),
+            Job::Members(job, _) => job.cancel(),
+        }
         self.early
     }
 
@@ -155,22 +186,118 @@ impl Loading {
 
     /// Waits for the graph and returns the workspace.
     pub fn finish(self) -> Result<Workspace, Error> {
-        let metadata = self.job.wait()?;
-        let graph = DependencyGraph::from_metadata_json(&metadata.json, &self.options.graph)?;
-        let files = if same_dir(&graph.workspace_root, &self.early_root) {
+        let (job, mode) = match self.job {
+            Job::Metadata(job, reason) => {
+                return from_metadata(
+                    job,
+                    GraphSource::Metadata(reason),
+                    self.early_root,
+                    self.early,
+                    &self.options,
+                    self.reads,
+                    self.today,
+                );
+            }
+            Job::Members(job, mode) => (job, mode),
+        };
+        let members = job.wait()?;
+        let files = if same_dir(&members.workspace_root, &self.early_root) {
             self.early
         } else {
-            read_root_files(&graph.workspace_root, &self.options, self.reads, self.today)
+            read_root_files(
+                &members.workspace_root,
+                &self.options,
+                self.reads,
+                self.today,
+            )
         };
+        // An invalid policy or baseline stops the run before anything is downloaded.
+        let files = match files {
+            RootFiles {
+                policy: Err(error), ..
+            } => return Err(error.into()),
+            RootFiles {
+                baseline: Err(error),
+                ..
+            } => return Err(error.into()),
+            files => files,
+        };
+        let attempt = lockfile_first::build(&self.options, &members, &files);
+        let (graph, source) = match attempt {
+            Ok(built) => built,
+            Err(NotBuilt::Error(error)) => return Err(*error),
+            Err(NotBuilt::Fallback(reason)) => {
+                let job = MetadataJob::start(&self.options.metadata_source())?;
+                return from_metadata(
+                    job,
+                    GraphSource::Metadata(reason),
+                    members.workspace_root,
+                    files,
+                    &self.options,
+                    self.reads,
+                    self.today,
+                );
+            }
+        };
+        if mode == Mode::Compare {
+            let job = MetadataJob::start(&self.options.metadata_source())?;
+            let reason = Fallback(format!(
+                "{}=compare (checked against the graph read from Cargo.lock)",
+                lockfile_first::GRAPH_ENV
+            ));
+            let mut workspace = from_metadata(
+                job,
+                GraphSource::Metadata(reason),
+                members.workspace_root,
+                files,
+                &self.options,
+                self.reads,
+                self.today,
+            )?;
+            workspace.lockfile_graph = Some(graph);
+            return Ok(workspace);
+        }
         Ok(Workspace {
             root: graph.workspace_root.clone(),
             policy: files.policy?.unwrap_or_default(),
             lockfile: files.lockfile.ok().flatten(),
             baseline: files.baseline?,
-            notes: metadata.notes,
+            notes: Vec::new(),
             graph,
+            graph_source: source,
+            lockfile_graph: None,
         })
     }
+}
+
+/// The workspace with the graph from `cargo metadata`, and the root files read at `read_root`
+/// (again at cargo's workspace root if that is elsewhere).
+fn from_metadata(
+    job: MetadataJob,
+    graph_source: GraphSource,
+    read_root: PathBuf,
+    read: RootFiles,
+    options: &WorkspaceOptions,
+    reads: Reads,
+    today: Date,
+) -> Result<Workspace, Error> {
+    let metadata = job.wait()?;
+    let graph = DependencyGraph::from_metadata_json(&metadata.json, &options.graph)?;
+    let files = if same_dir(&graph.workspace_root, &read_root) {
+        read
+    } else {
+        read_root_files(&graph.workspace_root, options, reads, today)
+    };
+    Ok(Workspace {
+        root: graph.workspace_root.clone(),
+        policy: files.policy?.unwrap_or_default(),
+        lockfile: files.lockfile.ok().flatten(),
+        baseline: files.baseline?,
+        notes: metadata.notes,
+        graph,
+        graph_source,
+        lockfile_graph: None,
+    })
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

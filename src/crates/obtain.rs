@@ -1,0 +1,322 @@
+//! The facts of every registry package of a lock file, each from the first source that has
+//! them, in this order:
+//!
+//! 1. the baseline, `trustcheck.lock`: the license and build code it accepted for that very
+//!    version (when it recorded build code, the license is not blank, and no clarification of
+//!    the policy needs the crate's files);
+//! 2. the fact cache, by source, name, version and the lock file's checksum;
+//! 3. the copy cargo reads, through its source configuration: a vendored directory, a local
+//!    registry, or the `.crate` in cargo's registry cache (with its unpacked directory);
+//! 4. a download of that one `.crate` from its registry (not `--offline`).
+//!
+//! Facts read from a crate are written to the fact cache (except a vendored copy's, which is
+//! read in place each time, as cargo does). A package whose facts no source has makes the
+//! whole lockfile-first graph give way to `cargo metadata` (`Missing::Unavailable`); a
+//! registry that serves a file other than the lock file's, or cannot be reached, stops the
+//! run (`Missing::Download`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::cache::{CrateKey, FactCache};
+use super::download::{DownloadError, Downloader};
+use super::local::{self, Found, Vendored};
+use super::sources::{Copy, SourceConfig};
+use super::{CrateError, CrateFacts, Directory, archive::Archive, read_facts};
+use crate::baseline::Baseline;
+use crate::cache::CacheError;
+use crate::graph::Package;
+use crate::http::HttpClient;
+use crate::index::IndexConfig;
+use crate::network::Network;
+
+/// Downloads and copies read at once at most.
+pub const MAX_CONCURRENT: usize = 8;
+
+/// One registry package whose facts are needed.
+#[derive(Clone, Debug)]
+pub struct Need {
+    /// Cargo's source string, as the lock file writes it.
+    pub source: String,
+    /// The crate name.
+    pub name: String,
+    /// The locked version.
+    pub version: semver::Version,
+    /// The lock file's checksum, if it has one.
+    pub checksum: Option<String>,
+    /// The files the policy's clarifications name for this version: their SHA-256 is needed.
+    pub clarified: Vec<String>,
+}
+
+/// Where a package's facts came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// The baseline.
+    Baseline,
+    /// The fact cache.
+    Cache,
+    /// A vendored directory source.
+    Vendored,
+    /// A local registry.
+    LocalRegistry,
+    /// Cargo's registry cache.
+    RegistryCache,
+    /// A download.
+    Download,
+}
+
+/// Why not every package's facts could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum Missing {
+    /// No source has a package's facts, or cannot be sure of them: `cargo metadata` decides.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A download failed or was refused.
+    #[error(transparent)]
+    Download(DownloadError),
+    /// The fact cache could not be written.
+    #[error(transparent)]
+    Cache(CacheError),
+}
+
+/// Where the sources are, and whether the network may be used.
+pub struct Settings {
+    /// Whether `.crate` files may be downloaded.
+    pub network: Network,
+    /// The fact cache (`None`: no cache directory).
+    pub cache: Option<FactCache>,
+    /// `$CARGO_HOME`, for cargo's registry cache.
+    pub cargo_home: Option<PathBuf>,
+    /// Cargo's source configuration.
+    pub sources: SourceConfig,
+    /// Where crates.io's index (and `config.json`) is.
+    pub index: IndexConfig,
+}
+
+/// The facts obtained, in the order of the needs, and how many came from each source.
+#[derive(Debug, Default)]
+pub struct Obtained {
+    /// The facts of each need, with their origin.
+    pub facts: Vec<(CrateFacts, Origin)>,
+    /// Packages by origin.
+    pub counts: BTreeMap<Origin, usize>,
+    /// Bytes downloaded.
+    pub downloaded_bytes: u64,
+}
+
+/// The facts the baseline accepted for a need, when they are all the checks read of it.
+fn from_baseline(need: &Need, baseline: &Baseline) -> Option<CrateFacts> {
+    if !need.clarified.is_empty() {
+        return None;
+    }
+    let package = Package::new(&need.name, need.version.clone(), Some(&need.source));
+    let source = crate::baseline::source_key(&package)?;
+    let record = baseline
+        .crate_record(&need.name, &source)?
+        .versions
+        .get(&need.version)?;
+    let code = record.build_code?;
+    let license = record
+        .license
+        .as_ref()
+        .filter(|license| !license.trim().is_empty())?;
+    Some(CrateFacts {
+        license: Some(license.clone()),
+        license_file: None,
+        build_script: code.build_script,
+        proc_macro: code.proc_macro,
+        // The baseline was written from a graph in which the crate was a dependency.
+        has_lib: true,
+        files: BTreeMap::new(),
+    })
+}
+
+/// Obtains the facts of every need (see the module documentation for the order).
+pub fn obtain(
+    needs: &[Need],
+    baseline: Option<&Baseline>,
+    settings: &Settings,
+) -> Result<Obtained, Missing> {
+    let mut found: Vec<Option<(CrateFacts, Origin)>> = Vec::with_capacity(needs.len());
+    let mut rest = Vec::new();
+    for (index, need) in needs.iter().enumerate() {
+        let key = key_of(need);
+        let early = baseline
+            .and_then(|baseline| from_baseline(need, baseline))
+            .map(|facts| (facts, Origin::Baseline))
+            .or_else(|| {
+                let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
+                cached
+                    .covers(need.clarified.iter().map(String::as_str))
+                    .then_some((cached, Origin::Cache))
+            });
+        if early.is_none() {
+            rest.push(index);
+        }
+        found.push(early);
+    }
+
+    let vendored = Vendored::default();
+    let downloader = OnceLock::new();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let workers = rest.len().min(MAX_CONCURRENT);
+    let mut results: Vec<(usize, Result<Read, Missing>)> = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let Some(&index) = rest.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
+                        };
+                        let outcome = from_copies(&needs[index], settings, &vendored, &downloader);
+                        if outcome.is_err() {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        done.push((index, outcome));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for handle in handles {
+            results.extend(handle.join().unwrap_or_default());
+        }
+    });
+    results.sort_by_key(|(index, _)| *index);
+    // A refused or failed download is reported before any crate that only gives way to cargo.
+    if let Some(position) = results
+        .iter()
+        .position(|(_, outcome)| matches!(outcome, Err(Missing::Download(_) | Missing::Cache(_))))
+        && let (_, Err(error)) = results.swap_remove(position)
+    {
+        return Err(error);
+    }
+    let mut obtained = Obtained::default();
+    for (index, outcome) in results {
+        let (facts, origin, bytes) = outcome?;
+        obtained.downloaded_bytes += bytes;
+        found[index] = Some((facts, origin));
+    }
+    for (need, facts) in needs.iter().zip(found) {
+        let facts = facts.ok_or_else(|| {
+            Missing::Unavailable(format!(
+                "the facts of {} {} were not obtained",
+                need.name, need.version
+            ))
+        })?;
+        *obtained.counts.entry(facts.1).or_default() += 1;
+        obtained.facts.push(facts);
+    }
+    Ok(obtained)
+}
+
+/// Facts read from a copy: with their origin and the bytes downloaded for them.
+type Read = (CrateFacts, Origin, u64);
+
+/// The cache key of a need, when the lock file gives a checksum.
+fn key_of(need: &Need) -> Option<CrateKey> {
+    Some(CrateKey {
+        source: need.source.clone(),
+        name: need.name.clone(),
+        version: need.version.clone(),
+        checksum: need.checksum.clone()?,
+    })
+}
+
+/// The facts of a need from the copy cargo reads, or a download; with the bytes downloaded.
+fn from_copies(
+    need: &Need,
+    settings: &Settings,
+    vendored: &Vendored,
+    downloader: &OnceLock<Downloader>,
+) -> Result<Read, Missing> {
+    let what = format!("{} {}", need.name, need.version);
+    let Some(key) = key_of(need) else {
+        return Err(Missing::Unavailable(format!(
+            "Cargo.lock records no checksum for {what}, so no copy of it can be verified"
+        )));
+    };
+    let wanted: Vec<&str> = need.clarified.iter().map(String::as_str).collect();
+    let unsure = |error: CrateError| Missing::Unavailable(format!("{what}: {error}"));
+    let read_archive = |bytes: &[u8]| {
+        let archive = Archive::read(bytes, &need.name, &need.version).map_err(unsure)?;
+        read_facts(&archive, &need.name, &need.version, &wanted).map_err(unsure)
+    };
+    let (facts, origin, bytes) = match settings.sources.copy_of(&need.source) {
+        None => {
+            return Err(Missing::Unavailable(format!(
+                "{what} is not from a registry"
+            )));
+        }
+        Some(Copy::Unsupported(why)) => return Err(Missing::Unavailable(why)),
+        Some(Copy::Directory(dir)) => {
+            let Some(crate_dir) = vendored.find(&dir, &key) else {
+                return Err(Missing::Unavailable(format!(
+                    "{what} with the lock file's checksum is not in the vendored directory {}",
+                    dir.display()
+                )));
+            };
+            let facts = read_facts(&Directory(&crate_dir), &need.name, &need.version, &wanted)
+                .map_err(unsure)?;
+            // Read in place each time, as cargo reads it: nothing to cache.
+            return Ok((facts, Origin::Vendored, 0));
+        }
+        Some(Copy::LocalRegistry(dir)) => {
+            let Some(bytes) = local::in_local_registry(&dir, &key) else {
+                return Err(Missing::Unavailable(format!(
+                    "{what} with the lock file's checksum is not in the local registry {}",
+                    dir.display()
+                )));
+            };
+            (read_archive(&bytes)?, Origin::LocalRegistry, 0)
+        }
+        Some(Copy::Registry(registry)) => {
+            let cached = settings
+                .cargo_home
+                .as_deref()
+                .and_then(|home| local::in_registry_cache(home, &registry.cache_hosts(), &key));
+            match cached {
+                Some(Found::Directory(dir)) => (
+                    read_facts(&Directory(&dir), &need.name, &need.version, &wanted)
+                        .map_err(unsure)?,
+                    Origin::RegistryCache,
+                    0,
+                ),
+                Some(Found::Archive(bytes)) => (read_archive(&bytes)?, Origin::RegistryCache, 0),
+                None if settings.network == Network::Offline => {
+                    return Err(Missing::Unavailable(format!(
+                        "the facts of {what} are neither in trustcheck.lock, the fact cache nor cargo's registry cache, and --offline forbids downloading it (`cargo trustcheck fetch` fills the fact cache)"
+                    )));
+                }
+                None => {
+                    let downloader = downloader
+                        .get_or_init(|| Downloader::new(HttpClient::new(), settings.index.clone()));
+                    let bytes = match downloader.download(&registry, &key) {
+                        Ok(bytes) => bytes,
+                        Err(DownloadError::Unsupported(why)) => {
+                            return Err(Missing::Unavailable(format!("{what}: {why}")));
+                        }
+                        Err(error) => return Err(Missing::Download(error)),
+                    };
+                    let size = bytes.len() as u64;
+                    (read_archive(&bytes)?, Origin::Download, size)
+                }
+            }
+        }
+    };
+    if let Some(cache) = &settings.cache {
+        let mut stored = facts.clone();
+        if let Some(previous) = cache.read(&key) {
+            for (path, hash) in previous.files {
+                stored.files.entry(path).or_insert(hash);
+            }
+        }
+        cache.write(&key, &stored).map_err(Missing::Cache)?;
+    }
+    Ok((facts, origin, bytes))
+}

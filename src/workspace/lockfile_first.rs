@@ -1,0 +1,195 @@
+//! Loading the default graph lockfile-first: `Cargo.lock` for the packages and edges, `cargo
+//! metadata --no-deps` for the members, cargo's recorded (or freshly asked) `--locked` verdict
+//! that the lock file is up to date, and each registry package's facts from
+//! `crate::crates::obtain`. Whatever this cannot be sure of gives way to `cargo metadata`
+//! (`Fallback`), which stays the one way to read a narrowed graph.
+//!
+//! `TRUSTCHECK_GRAPH` chooses: unset (or `auto`) tries the lock file first; `metadata` always
+//! runs `cargo metadata`; `compare` reads both, runs the checks on both and stops with an error
+//! if their reports differ (how the two paths are held to the same output).
+
+use super::WorkspaceOptions;
+use super::files::RootFiles;
+use crate::baseline::Baseline;
+use crate::cache::CacheDir;
+use crate::crates::cache::FactCache;
+use crate::crates::obtain::{self, Missing, Settings};
+use crate::crates::sources::{SourceConfig, cargo_home, config_files};
+use crate::error::Error;
+use crate::graph::DependencyGraph;
+use crate::graph::lockfile::{Fallback, GraphSource, Plan};
+use crate::graph::members::Members;
+use crate::graph::verified::{self, Inputs, Verdict, Verdicts};
+use crate::index::IndexConfig;
+use crate::network::Network;
+use crate::policy::Clarification;
+
+/// The environment variable that chooses how the graph is read.
+pub const GRAPH_ENV: &str = "TRUSTCHECK_GRAPH";
+
+/// How the graph is to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// From `Cargo.lock` when it can be, else from `cargo metadata`.
+    Auto,
+    /// From `cargo metadata` only.
+    Metadata,
+    /// Both, with the reports compared.
+    Compare,
+}
+
+impl Mode {
+    /// The mode `TRUSTCHECK_GRAPH` asks for (anything else than `metadata` or `compare` is
+    /// `auto`).
+    pub fn from_env() -> Mode {
+        match std::env::var(GRAPH_ENV).as_deref().map(str::trim) {
+            Ok("metadata") => Mode::Metadata,
+            Ok("compare") => Mode::Compare,
+            _ => Mode::Auto,
+        }
+    }
+}
+
+/// Why the graph of these options can only come from `cargo metadata`, if it can only.
+pub fn metadata_only(options: &WorkspaceOptions, mode: Mode) -> Option<Fallback> {
+    if options.metadata_json.is_some() {
+        return Some(Fallback(
+            "--metadata-json gives recorded cargo metadata".to_owned(),
+        ));
+    }
+    if options.graph.narrows() {
+        return Some(Fallback(format!(
+            "{} narrows the graph, as only cargo metadata can",
+            options.graph.describe()
+        )));
+    }
+    (mode == Mode::Metadata).then(|| Fallback(format!("{GRAPH_ENV}=metadata")))
+}
+
+/// Why the lockfile-first graph was not built: it gives way to `cargo metadata`, or the run
+/// must stop.
+pub enum NotBuilt {
+    /// `cargo metadata` decides.
+    Fallback(Fallback),
+    /// The run stops (a download failed or was refused, the cache could not be written).
+    Error(Box<Error>),
+}
+
+impl From<Fallback> for NotBuilt {
+    fn from(fallback: Fallback) -> NotBuilt {
+        NotBuilt::Fallback(fallback)
+    }
+}
+
+/// Builds the graph from `Cargo.lock` at `members.workspace_root`, with the root files read
+/// there.
+pub fn build(
+    options: &WorkspaceOptions,
+    members: &Members,
+    files: &RootFiles,
+) -> Result<(DependencyGraph, GraphSource), NotBuilt> {
+    let root = &members.workspace_root;
+    let lockfile = match &files.lockfile {
+        Ok(Some(lockfile)) => lockfile,
+        Ok(None) => return Err(Fallback("the workspace has no Cargo.lock".to_owned()).into()),
+        Err(error) => return Err(Fallback(error.to_string()).into()),
+    };
+    let lock_bytes =
+        crate::files::read_bounded(&root.join("Cargo.lock"), super::files::MAX_FILE_SIZE)
+            .map_err(|error| Fallback(error.to_string()))?;
+    let root_manifest =
+        crate::files::read_bounded(&root.join("Cargo.toml"), super::files::MAX_FILE_SIZE)
+            .map_err(|error| Fallback(error.to_string()))?;
+    if String::from_utf8_lossy(&root_manifest)
+        .parse::<toml::Table>()
+        .map_or(true, |table| table.contains_key("replace"))
+    {
+        return Err(Fallback(
+            "the root manifest has a [replace] table (or cannot be read as TOML)".to_owned(),
+        )
+        .into());
+    }
+    let plan = Plan::new(lockfile, &members.packages)?;
+
+    let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
+    let configs = config_files(&cwd);
+    let cache = CacheDir::from_env().ok();
+    let asked_cargo = accept_lockfile(
+        options,
+        &Inputs {
+            cargo_version: &members.cargo_version,
+            lockfile: &lock_bytes,
+            members_json: &members.json,
+            root_manifest: &root_manifest,
+            config_files: &configs,
+        },
+        cache.as_ref(),
+    )?;
+
+    let clarifications: &[Clarification] = match &files.policy {
+        Ok(Some(policy)) => &policy.licenses.clarify,
+        _ => &[],
+    };
+    let needs = plan.needs(|name, version| {
+        crate::licenses::clarified_files(name, version, clarifications)
+            .map(str::to_owned)
+            .collect()
+    });
+    let baseline: Option<&Baseline> = files.baseline.as_ref().ok().and_then(Option::as_ref);
+    let settings = Settings {
+        network: if options.offline {
+            Network::Offline
+        } else {
+            Network::Online
+        },
+        cache: cache.as_ref().and_then(|cache| FactCache::new(cache).ok()),
+        cargo_home: cargo_home(),
+        sources: SourceConfig::discover(&cwd),
+        index: IndexConfig::from_env(),
+    };
+    let obtained =
+        obtain::obtain(&needs, baseline, &settings).map_err(|missing| match missing {
+            Missing::Unavailable(why) => NotBuilt::Fallback(Fallback(why)),
+            Missing::Download(error) => NotBuilt::Error(Box::new(error.into())),
+            Missing::Cache(error) => NotBuilt::Error(Box::new(error.into())),
+        })?;
+    let graph = plan.build(root.clone(), &obtained.facts)?;
+    let source = GraphSource::Lockfile {
+        packages: graph.packages().len(),
+        facts: obtained.counts,
+        downloaded_bytes: obtained.downloaded_bytes,
+        asked_cargo,
+    };
+    Ok((graph, source))
+}
+
+/// Whether cargo accepts the lock file as up to date: its recorded verdict for these inputs,
+/// else its answer now (recorded when it accepts). Returns whether cargo was asked.
+fn accept_lockfile(
+    options: &WorkspaceOptions,
+    inputs: &Inputs<'_>,
+    cache: Option<&CacheDir>,
+) -> Result<bool, Fallback> {
+    let fingerprint = verified::fingerprint(inputs);
+    let verdicts = cache.map(Verdicts::new);
+    if verdicts
+        .as_ref()
+        .is_some_and(|verdicts| verdicts.accepted(&fingerprint))
+    {
+        return Ok(false);
+    }
+    match verified::ask_cargo(options.manifest_path.as_deref(), options.offline) {
+        Verdict::Accepted => {
+            if let Some(verdicts) = verdicts {
+                verdicts.record(&fingerprint, inputs.cargo_version);
+            }
+            Ok(true)
+        }
+        Verdict::OutOfDate => Err(Fallback(
+            "cargo finds Cargo.lock out of date with the manifests (--locked)".to_owned(),
+        )),
+        Verdict::Unknown(said) => Err(Fallback(format!(
+            "cargo could not check that Cargo.lock is up to date: {said}"
+        ))),
+    }
+}
