@@ -183,40 +183,8 @@ impl Fixture {
             .join("vendor")
             .join(format!("{}-{}", krate.name, krate.version));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut manifest = format!(
-            "[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\n",
-            krate.name, krate.version
-        );
-        if let Some(license) = &krate.license {
-            let _ = writeln!(manifest, "license = \"{license}\"");
-        }
-        if let Some((path, text)) = &krate.license_file {
-            let _ = writeln!(manifest, "license-file = \"{path}\"");
-            write(&dir.join(path), text);
-        }
-        if krate.build_script.is_some() {
-            manifest.push_str("build = \"build.rs\"\n");
-        }
-        if krate.proc_macro {
-            manifest.push_str("\n[lib]\nproc-macro = true\n");
-        }
-        manifest.push_str("\n[dependencies]\n");
-        for dep in &krate.dependencies {
-            let _ = writeln!(manifest, "{dep}");
-        }
-        if !krate.features.is_empty() {
-            manifest.push_str("\n[features]\n");
-            for feature in &krate.features {
-                let _ = writeln!(manifest, "{feature}");
-            }
-        }
-        for section in &krate.sections {
-            let _ = write!(manifest, "\n{section}\n");
-        }
-        write(&dir.join("Cargo.toml"), &manifest);
-        write(&dir.join("src/lib.rs"), "");
-        if let Some(build) = &krate.build_script {
-            write(&dir.join("build.rs"), build);
+        for (path, text) in crate_files(krate) {
+            write(&dir.join(path), &text);
         }
         let checksum = format!("{:064x}", fnv(&format!("{}-{}", krate.name, krate.version)));
         write(
@@ -263,6 +231,48 @@ impl Fixture {
     pub fn git(&self, args: &[&str]) -> String {
         git_in(self.root(), self.home.path(), args)
     }
+}
+
+/// The files of a crate as published (path inside the crate, text): its manifest,
+/// `src/lib.rs`, its license file and its build script.
+pub fn crate_files(krate: &Crate) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut manifest = format!(
+        "[package]\nname = \"{}\"\nversion = \"{}\"\nedition = \"2021\"\n",
+        krate.name, krate.version
+    );
+    if let Some(license) = &krate.license {
+        let _ = writeln!(manifest, "license = \"{license}\"");
+    }
+    if let Some((path, text)) = &krate.license_file {
+        let _ = writeln!(manifest, "license-file = \"{path}\"");
+        files.push((path.clone(), text.clone()));
+    }
+    if krate.build_script.is_some() {
+        manifest.push_str("build = \"build.rs\"\n");
+    }
+    if krate.proc_macro {
+        manifest.push_str("\n[lib]\nproc-macro = true\n");
+    }
+    manifest.push_str("\n[dependencies]\n");
+    for dep in &krate.dependencies {
+        let _ = writeln!(manifest, "{dep}");
+    }
+    if !krate.features.is_empty() {
+        manifest.push_str("\n[features]\n");
+        for feature in &krate.features {
+            let _ = writeln!(manifest, "{feature}");
+        }
+    }
+    for section in &krate.sections {
+        let _ = write!(manifest, "\n{section}\n");
+    }
+    files.push(("Cargo.toml".to_owned(), manifest));
+    files.push(("src/lib.rs".to_owned(), String::new()));
+    if let Some(build) = &krate.build_script {
+        files.push(("build.rs".to_owned(), build.clone()));
+    }
+    files
 }
 
 /// Runs git in `dir` (isolated with `home`) and returns its trimmed stdout; panics on failure.
@@ -423,6 +433,7 @@ pub fn trustcheck(cache: &Path) -> Command {
         .env("TRUSTCHECK_CACHE_DIR", cache)
         .env("TRUSTCHECK_INDEX_URL", "http://127.0.0.1:9/")
         .env("TRUSTCHECK_API_URL", "http://127.0.0.1:9/")
+        .env("TRUSTCHECK_GRAPH", "compare")
         .env("NO_COLOR", "1");
     command
 }
@@ -599,3 +610,6 @@ pub fn unchecked_crates(report: &serde_json::Value) -> Vec<String> {
 }
 
 pub mod server;
+
+pub mod registry;
+pub mod recorded;
