@@ -32,7 +32,8 @@ pub fn run(request: &FetchRequest, terminal: &Terminal) -> Result<Outcome, Error
         .into());
     }
     let workspace = pipeline::load(&request.run, Reads::ALL)?;
-    terminal.verbose(&workspace.graph_source.to_string());
+    // What `check --offline` will read the graph from: fetch says it as a step.
+    terminal.status(&workspace.graph_source.to_string());
     let refreshed =
         pipeline::facts::refresh_all(&workspace, &request.run, request.db_dump.as_deref())?;
     for step in &refreshed.steps {

@@ -9,8 +9,10 @@
 //!    registry, or the `.crate` in cargo's registry cache (with its unpacked directory);
 //! 4. a download of that one `.crate` from its registry (not `--offline`).
 //!
-//! Facts read from a crate are written to the fact cache (except a vendored copy's, which is
-//! read in place each time, as cargo does). A package whose facts no source has makes the
+//! A vendored directory source is the exception: its copy is read in place every time, as
+//! cargo reads it, before anything recorded of the published crate, because a vendored copy can
+//! be edited and keep its checksum. Facts read from any other copy are written to the fact
+//! cache. A package whose facts no source has makes the
 //! whole lockfile-first graph give way to `cargo metadata` (`Missing::Unavailable`); a
 //! registry that serves a file other than the lock file's, or cannot be reached, stops the
 //! run (`Missing::Download`).
@@ -143,10 +145,21 @@ pub fn obtain(
     let mut rest = Vec::new();
     for (index, need) in needs.iter().enumerate() {
         let key = key_of(need);
-        let early = baseline
+        // A vendored copy can differ from the published crate and keep its checksum: it is
+        // read in place, as cargo reads it, before anything recorded of the published crate.
+        let vendored = matches!(
+            settings.sources.copy_of(&need.source),
+            Some(Copy::Directory(_))
+        );
+        let early = (!vendored)
+            .then_some(baseline)
+            .flatten()
             .and_then(|baseline| from_baseline(need, baseline))
             .map(|facts| (facts, Origin::Baseline))
             .or_else(|| {
+                if vendored {
+                    return None;
+                }
                 let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
                 cached
                     .covers(need.clarified.iter().map(String::as_str))

@@ -611,5 +611,5 @@ pub fn unchecked_crates(report: &serde_json::Value) -> Vec<String> {
 
 pub mod server;
 
-pub mod registry;
 pub mod recorded;
+pub mod registry;

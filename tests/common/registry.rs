@@ -167,10 +167,9 @@ impl Registry {
             }
             let name = rest.rsplit('/').next().unwrap_or("");
             match state.crates.get(name) {
-                Some(list) if index_path(name) == rest => Reply::new(
-                    200,
-                    list.iter().map(|p| p.line.clone()).collect::<String>(),
-                ),
+                Some(list) if index_path(name) == rest => {
+                    Reply::new(200, list.iter().map(|p| p.line.clone()).collect::<String>())
+                }
                 _ => Reply::new(404, ""),
             }
         });
@@ -285,10 +284,7 @@ impl Registry {
 
 /// The scheme and authority a request was made to.
 fn request_base(request: &super::server::Request) -> String {
-    format!(
-        "http://{}",
-        request.header("host").unwrap_or("127.0.0.1")
-    )
+    format!("http://{}", request.header("host").unwrap_or("127.0.0.1"))
 }
 
 /// Runs cargo in `root`, isolated with `home`; panics on failure.
