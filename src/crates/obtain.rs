@@ -333,3 +333,120 @@ fn from_copies(
     }
     Ok((facts, origin, bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::{CrateRecord, VersionRecord};
+    use crate::crates::{archive, sha256_hex};
+    use crate::graph::BuildCode;
+
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    fn need(name: &str, checksum: &str, clarified: &[&str]) -> Need {
+        Need {
+            source: CRATES_IO.to_owned(),
+            name: name.to_owned(),
+            version: semver::Version::new(1, 0, 0),
+            checksum: Some(checksum.to_owned()),
+            clarified: clarified.iter().map(|path| (*path).to_owned()).collect(),
+        }
+    }
+
+    fn settings(cache: &std::path::Path, cargo_home: &std::path::Path) -> Settings {
+        Settings {
+            network: Network::Offline,
+            cache: Some(FactCache::at(cache)),
+            cargo_home: Some(cargo_home.to_path_buf()),
+            sources: SourceConfig::default(),
+            index: IndexConfig::with_crates_io("http://127.0.0.1:9/"),
+        }
+    }
+
+    fn baseline_with(name: &str, license: Option<&str>, code: Option<BuildCode>) -> Baseline {
+        let mut baseline = Baseline::default();
+        let mut record = CrateRecord::default();
+        record.versions.insert(
+            semver::Version::new(1, 0, 0),
+            VersionRecord {
+                license: license.map(str::to_owned),
+                build_code: code,
+                published_by: None,
+            },
+        );
+        baseline.crates.insert(
+            (name.to_owned(), crate::baseline::CRATES_IO.to_owned()),
+            record,
+        );
+        baseline
+    }
+
+    #[test]
+    fn the_baseline_comes_first_then_the_cache_then_cargos_registry_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("cargo-home");
+        let bytes = archive::build(
+            "demo",
+            "1.0.0",
+            &[
+                (
+                    "Cargo.toml",
+                    b"[package]\nname = \"demo\"\nversion = \"1.0.0\"\nlicense = \"ISC\"\n",
+                ),
+                ("COPYING", b"terms"),
+            ],
+        );
+        let checksum = sha256_hex(&bytes);
+        let registry = home.join("registry/cache/index.crates.io-1949cf8c6b5b557f");
+        std::fs::create_dir_all(&registry).unwrap();
+        std::fs::write(registry.join("demo-1.0.0.crate"), &bytes).unwrap();
+        let settings = settings(&dir.path().join("facts"), &home);
+        let code = BuildCode::default();
+
+        let baseline = baseline_with("demo", Some("MIT"), Some(code));
+        let obtained = obtain(&[need("demo", &checksum, &[])], Some(&baseline), &settings).unwrap();
+        assert_eq!(obtained.facts[0].1, Origin::Baseline);
+        assert_eq!(obtained.facts[0].0.license.as_deref(), Some("MIT"));
+
+        // A clarification needs the crate's files, which the baseline does not have.
+        let obtained = obtain(
+            &[need("demo", &checksum, &["COPYING"])],
+            Some(&baseline),
+            &settings,
+        )
+        .unwrap();
+        assert_eq!(obtained.facts[0].1, Origin::RegistryCache);
+        assert_eq!(obtained.facts[0].0.license.as_deref(), Some("ISC"));
+        assert_eq!(obtained.facts[0].0.files["COPYING"], sha256_hex(b"terms"));
+
+        // Now cached; the registry cache is no longer read.
+        std::fs::remove_dir_all(home.join("registry")).unwrap();
+        let obtained = obtain(&[need("demo", &checksum, &["COPYING"])], None, &settings).unwrap();
+        assert_eq!(obtained.facts[0].1, Origin::Cache);
+
+        // A baseline that did not record build code, or no license, is not enough.
+        for baseline in [
+            baseline_with("demo", Some("MIT"), None),
+            baseline_with("demo", None, Some(code)),
+        ] {
+            let obtained =
+                obtain(&[need("demo", &checksum, &[])], Some(&baseline), &settings).unwrap();
+            assert_eq!(obtained.facts[0].1, Origin::Cache);
+        }
+    }
+
+    #[test]
+    fn offline_without_any_source_gives_way_to_cargo_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = settings(&dir.path().join("facts"), &dir.path().join("home"));
+        let error = obtain(&[need("demo", &"a".repeat(64), &[])], None, &settings).unwrap_err();
+        assert!(
+            matches!(&error, Missing::Unavailable(why) if why.contains("--offline")),
+            "{error}"
+        );
+        let mut unchecked = need("demo", "", &[]);
+        unchecked.checksum = None;
+        let error = obtain(&[unchecked], None, &settings).unwrap_err();
+        assert!(error.to_string().contains("no checksum"), "{error}");
+    }
+}

@@ -246,3 +246,134 @@ fn registry_package(
         ..Package::new(name, version.clone(), Some(source))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::BuildCode;
+
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    fn lock(extra: &str) -> Lockfile {
+        Lockfile::parse(&format!(
+            r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = [
+ "alpha",
+ "beta",
+]
+
+[[package]]
+name = "alpha"
+version = "1.0.0"
+source = "{CRATES_IO}"
+checksum = "{a}"
+
+[[package]]
+name = "beta"
+version = "2.0.0"
+source = "{CRATES_IO}"
+checksum = "{b}"
+dependencies = [
+ "alpha",
+]
+{extra}"#,
+            a = "a".repeat(64),
+            b = "b".repeat(64),
+        ))
+        .unwrap()
+    }
+
+    fn app() -> Vec<Package> {
+        vec![Package {
+            id: "path+file:///ws#app@0.1.0".to_owned(),
+            ..Package::new("app", semver::Version::new(0, 1, 0), None)
+        }]
+    }
+
+    fn facts(license: &str, has_lib: bool) -> (CrateFacts, Origin) {
+        (
+            CrateFacts {
+                license: Some(license.to_owned()),
+                has_lib,
+                build_script: true,
+                ..CrateFacts::default()
+            },
+            Origin::Cache,
+        )
+    }
+
+    #[test]
+    fn the_lock_file_gives_the_packages_and_edges_and_the_facts_fill_them() {
+        let lockfile = lock("");
+        let members = app();
+        let plan = Plan::new(&lockfile, &members).unwrap();
+        let needs = plan.needs(|name, _| {
+            if name == "beta" {
+                vec!["COPYING".to_owned()]
+            } else {
+                Vec::new()
+            }
+        });
+        let named: Vec<(&str, &[String])> = needs
+            .iter()
+            .map(|need| (need.name.as_str(), need.clarified.as_slice()))
+            .collect();
+        assert_eq!(
+            named,
+            vec![("alpha", &[][..]), ("beta", &["COPYING".to_owned()][..])]
+        );
+        assert_eq!(needs[1].checksum.as_deref(), Some("b".repeat(64).as_str()));
+        let graph = plan
+            .build(
+                PathBuf::from("/ws"),
+                &[facts("MIT", true), facts("Apache-2.0", true)],
+            )
+            .unwrap();
+        let beta = graph.packages_named("beta").next().unwrap();
+        assert_eq!(beta.license.as_deref(), Some("Apache-2.0"));
+        assert_eq!(beta.build_code.map(BuildCode::any), Some(true));
+        assert!(beta.file_hashes.is_some() && !beta.is_member);
+        assert_eq!(
+            graph.paths_to(&graph.packages_named("alpha").next().unwrap().id),
+            vec![vec!["app".to_owned(), "alpha".to_owned()]]
+        );
+        assert!(graph.members().all(|member| member.name == "app"));
+    }
+
+    #[test]
+    fn what_only_cargo_can_read_gives_way_to_cargo_metadata() {
+        let git = lock(&format!(
+            "\n[[package]]\nname = \"gamma\"\nversion = \"0.1.0\"\nsource = \"git+https://example.com/gamma?branch=main#{}\"\n",
+            "c".repeat(40)
+        ));
+        let members = app();
+        let Err(Fallback(why)) = Plan::new(&git, &members) else {
+            panic!("a git package");
+        };
+        assert!(why.contains("git package gamma 0.1.0"), "{why}");
+        let path = lock("\n[[package]]\nname = \"helper\"\nversion = \"0.2.0\"\n");
+        let Err(Fallback(why)) = Plan::new(&path, &members) else {
+            panic!("a path package");
+        };
+        assert!(why.contains("not a workspace member"), "{why}");
+        let lockfile = lock("");
+        let two_members = [
+            app(),
+            vec![Package::new("other", semver::Version::new(1, 0, 0), None)],
+        ]
+        .concat();
+        assert!(Plan::new(&lockfile, &two_members).is_err());
+        let plan = Plan::new(&lockfile, &members).unwrap();
+        let Err(Fallback(why)) = plan.build(
+            PathBuf::from("/ws"),
+            &[facts("MIT", false), facts("MIT", true)],
+        ) else {
+            panic!("a dependency without a library");
+        };
+        assert!(why.contains("no library target"), "{why}");
+    }
+}

@@ -1,0 +1,337 @@
+//! Registry crates the lockfile-first graph reads from their `.crate` files, against a registry
+//! on 127.0.0.1 that cargo and the tool both use as crates.io: a cold run downloads only what
+//! the baseline cannot tell, a registry that lies is refused, one that hangs is waited for a
+//! bounded time, license files come from the crate as cargo metadata reads them, and after
+//! `fetch` a `check --offline` needs neither the network nor cargo's registry cache.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::registry::{self, Registry, cargo};
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// The tool in `dir`, graph read as users get it (no comparison), crates.io served by
+/// `registry` for the index entries too.
+fn tool(cache: &Path, dir: &Path, registry: &Registry) -> std::process::Command {
+    let mut command = trustcheck(cache);
+    command
+        .current_dir(dir)
+        .env("TRUSTCHECK_GRAPH", "auto")
+        .env("TRUSTCHECK_INDEX_URL", registry.index_url());
+    command
+}
+
+/// The crates of a small graph: a dependency chain, a build script, a proc-macro.
+fn published_crates() -> Vec<Crate> {
+    vec![
+        krate("alpha", "1.0.0"),
+        krate("beta", "1.0.0").dep("alpha = \"1\""),
+        krate("gamma", "1.0.0").build_script("fn main() {}"),
+        krate("derive-it", "1.0.0").proc_macro(),
+    ]
+}
+
+const APP: &str = "[dependencies]\nbeta = \"1\"\ngamma = \"1\"\nderive-it = \"1\"\n";
+
+/// A workspace on `registry` with `crates` published and a member depending on them as
+/// `manifest_tail` says, and its baseline written by `init` on a warm machine (whose caches
+/// are then dropped).
+fn committed_workspace(
+    registry: &Registry,
+    crates: &[Crate],
+    manifest_tail: &str,
+) -> (tempfile::TempDir, tempfile::TempDir) {
+    for krate in crates {
+        registry.publish(krate);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    registry.workspace(dir.path(), home.path(), &[member("app", manifest_tail)]);
+    let warm = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_within(
+        tool(warm.path(), dir.path(), registry).args(["init"]),
+        LIMIT,
+    );
+    assert!(code == 0 || code == 1, "init: {code}\n{stderr}");
+    assert!(dir.path().join("trustcheck.lock").is_file());
+    (dir, home)
+}
+
+#[test]
+fn a_cold_run_downloads_only_the_crates_new_to_the_baseline() {
+    let registry = Registry::start();
+    let (dir, home) = committed_workspace(&registry, &published_crates(), APP);
+    // A pull request bumps two crates.
+    registry.publish(&krate("alpha", "1.0.1"));
+    registry.publish(&krate("gamma", "1.0.1").build_script("fn main() {}"));
+    cargo(
+        dir.path(),
+        home.path(),
+        &["update", "-p", "alpha", "-p", "gamma"],
+    );
+    registry.server.clear();
+
+    // CI: empty CARGO_HOME and TRUSTCHECK_CACHE_DIR.
+    let cold = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_within(
+        tool(cold.path(), dir.path(), &registry).args([
+            "check",
+            "-v",
+            "--advisory-db",
+            vendored_advisory_db().to_str().unwrap(),
+            "--format",
+            "json",
+        ]),
+        LIMIT,
+    );
+    assert!(code == 0 || code == 1, "{code}\n{stderr}");
+    json(&stdout);
+    assert_eq!(
+        registry.downloads(),
+        vec!["/dl/alpha/1.0.1.crate", "/dl/gamma/1.0.1.crate"],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("read from Cargo.lock")
+            && stderr.contains("2 from trustcheck.lock")
+            && stderr.contains("2 downloaded"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_crate_whose_checksum_is_not_the_lock_files_is_refused() {
+    let registry = Registry::start();
+    let (dir, _home) = committed_workspace(&registry, &published_crates(), APP);
+    std::fs::remove_file(dir.path().join("trustcheck.lock")).unwrap();
+    registry.lie_about("beta", "1.0.0");
+    let cold = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_within(
+        tool(cold.path(), dir.path(), &registry).args([
+            "check",
+            "--advisory-db",
+            vendored_advisory_db().to_str().unwrap(),
+            "--format",
+            "json",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("beta 1.0.0")
+            && stderr.contains("/dl/beta/1.0.0.crate")
+            && stderr.contains("the file was refused"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.is_empty(),
+        "no report from a refused crate: {stdout}"
+    );
+    let facts = walk(&cold.path().join("crate-facts"));
+    assert!(
+        facts.iter().all(|path| !path.contains("beta")),
+        "nothing of the refused file is cached: {facts:?}"
+    );
+}
+
+#[test]
+fn a_download_that_hangs_is_bounded() {
+    let registry = Registry::start();
+    let (dir, _home) = committed_workspace(&registry, &published_crates(), APP);
+    std::fs::remove_file(dir.path().join("trustcheck.lock")).unwrap();
+    registry.hang_downloads();
+    let cold = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let (code, _, stderr) = run_within(
+        tool(cold.path(), dir.path(), &registry)
+            .env("TRUSTCHECK_NETWORK_TIMEOUT", "1")
+            .args([
+                "check",
+                "--advisory-db",
+                vendored_advisory_db().to_str().unwrap(),
+                "--format",
+                "json",
+            ]),
+        LIMIT,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("could not download") && stderr.contains("/dl/"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "two attempts of a second each, and cargo's own resolution: {:?}",
+        started.elapsed()
+    );
+}
+
+/// Every file under a directory, as paths relative to it.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(
+                    path.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn license_files_and_clarifications_are_read_from_the_crate_as_cargo_metadata_reads_them() {
+    let registry = Registry::start();
+    let crates = [
+        krate("delta", "1.0.0").license_file("LICENSE", "Permission is granted.\n"),
+        krate("epsilon", "1.0.0").license_file("COPYING", "Terms.\n"),
+    ];
+    let (dir, _home) = committed_workspace(
+        &registry,
+        &crates,
+        "[dependencies]\ndelta = \"1\"\nepsilon = \"1\"\n",
+    );
+    let policy = dir.path().join("trustcheck.toml");
+    let mut text = std::fs::read_to_string(&policy).unwrap();
+    text.push_str(&format!(
+        "\n[[licenses.clarify]]\ncrate = \"epsilon\"\nexpression = \"MIT\"\nlicense-files = [{{ path = \"COPYING\", sha256 = \"{}\" }}]\n",
+        registry::sha256(b"Terms.\n")
+    ));
+    std::fs::write(&policy, text).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let database = vendored_advisory_db();
+    let args = [
+        "check",
+        "--advisory-db",
+        database.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    // Both graphs, compared: cargo metadata reads the crates cargo downloaded and unpacked.
+    let (code, compared, stderr) = run_within(
+        tool(cache.path(), dir.path(), &registry)
+            .env("TRUSTCHECK_GRAPH", "compare")
+            .args(args),
+        LIMIT,
+    );
+    assert!(code == 0 || code == 1, "{code}\n{stderr}");
+    let unlicensed: Vec<String> = json(&compared)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["kind"] == "unlicensed")
+        .map(|finding| format!("{} {}", finding["crate"], finding["message"]))
+        .collect();
+    assert_eq!(unlicensed.len(), 1, "epsilon is clarified: {unlicensed:?}");
+    assert!(
+        unlicensed[0].contains("delta")
+            && unlicensed[0].contains(&registry::sha256(b"Permission is granted.\n")),
+        "{unlicensed:?}"
+    );
+    // The lockfile graph alone, on a cold machine: the same bytes, from the downloaded crates.
+    let cold = tempfile::tempdir().unwrap();
+    let (_, alone, stderr) = run_within(
+        tool(cold.path(), dir.path(), &registry)
+            .arg("-v")
+            .args(args),
+        LIMIT,
+    );
+    assert!(stderr.contains("2 downloaded"), "{stderr}");
+    assert_eq!(alone, compared);
+}
+
+#[test]
+fn after_fetch_check_offline_needs_neither_the_network_nor_cargos_registry_cache() {
+    let registry = Registry::start();
+    let mut crates = published_crates();
+    crates.push(krate("delta", "1.0.0").license_file("LICENSE", "Permission is granted.\n"));
+    let (dir, _home) = committed_workspace(&registry, &crates, &format!("{APP}delta = \"1\"\n"));
+    std::fs::remove_file(dir.path().join("trustcheck.lock")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let database = vendored_advisory_db();
+    let check = [
+        "check",
+        "--advisory-db",
+        database.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    // The report of both graphs, online.
+    let (_, online, stderr) = run_within(
+        tool(cache.path(), dir.path(), &registry)
+            .env("TRUSTCHECK_GRAPH", "compare")
+            .args(check),
+        LIMIT,
+    );
+    json(&online);
+    let cache = tempfile::tempdir().unwrap();
+    let (code, _, stderr2) = run_within(
+        tool(cache.path(), dir.path(), &registry).args([
+            "fetch",
+            "--advisory-db",
+            database.to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert_eq!(code, 0, "{stderr}\n{stderr2}");
+    std::fs::remove_dir_all(cache.path().join("cargo-home")).unwrap();
+    registry.hang_downloads();
+    registry.server.clear();
+    let (_, offline, stderr) = run_within(
+        tool(cache.path(), dir.path(), &registry)
+            .args(["-v", "--offline"])
+            .args(check),
+        LIMIT,
+    );
+    assert!(
+        stderr.contains("read from Cargo.lock") && stderr.contains("5 from the fact cache"),
+        "{stderr}"
+    );
+    assert!(registry.server.requests().is_empty());
+    assert_eq!(offline, online);
+}
+
+#[test]
+fn compare_mode_stops_when_the_two_graphs_give_different_reports() {
+    let registry = Registry::start();
+    let (dir, _home) = committed_workspace(&registry, &published_crates(), APP);
+    // A baseline that records another license for alpha 1.0.0 than the crate declares: the
+    // lockfile graph takes the baseline's word for the version it accepted, cargo metadata
+    // reads the crate.
+    let baseline = dir.path().join("trustcheck.lock");
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    let edited = text.replacen(
+        "version = \"1.0.0\", license = \"MIT\"",
+        "version = \"1.0.0\", license = \"ISC\"",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&baseline, edited).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_within(
+        tool(cache.path(), dir.path(), &registry)
+            .env("TRUSTCHECK_GRAPH", "compare")
+            .args(["check", "--advisory-db"])
+            .arg(vendored_advisory_db())
+            .args(["--format", "json"]),
+        LIMIT,
+    );
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("the graph read from Cargo.lock does not give the report the graph read from cargo metadata gives"),
+        "{stderr}"
+    );
+}
