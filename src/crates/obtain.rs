@@ -249,6 +249,11 @@ fn from_copies(
     downloader: &OnceLock<Downloader>,
 ) -> Result<Read, Missing> {
     let what = format!("{} {}", need.name, need.version);
+    if !crate::index::is_valid_name(&need.name) {
+        return Err(Missing::Unavailable(format!(
+            "{what}: not a valid crate name, so no file of it is looked for"
+        )));
+    }
     let Some(key) = key_of(need) else {
         return Err(Missing::Unavailable(format!(
             "Cargo.lock records no checksum for {what}, so no copy of it can be verified"
