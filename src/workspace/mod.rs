@@ -110,9 +110,54 @@ pub struct Loading {
     job: Job,
     early_root: PathBuf,
     early: RootFiles,
+    context: Context,
+}
+
+/// What loading was asked for.
+struct Context {
     options: WorkspaceOptions,
     reads: Reads,
     today: Date,
+}
+
+impl Context {
+    /// The root files at `root`.
+    fn root_files(&self, root: &Path) -> RootFiles {
+        read_root_files(root, &self.options, self.reads, self.today)
+    }
+
+    /// The workspace with the graph `job` gives (`cargo metadata`), and the root files `read`
+    /// at `read_root` (read again at cargo's workspace root if that is elsewhere).
+    fn with_metadata_graph(
+        &self,
+        job: MetadataJob,
+        reason: Fallback,
+        read_root: &Path,
+        read: RootFiles,
+    ) -> Result<Workspace, Error> {
+        let metadata = job.wait()?;
+        let graph = DependencyGraph::from_metadata_json(&metadata.json, &self.options.graph)?;
+        let files = if same_dir(&graph.workspace_root, read_root) {
+            read
+        } else {
+            self.root_files(&graph.workspace_root)
+        };
+        Ok(Workspace {
+            root: graph.workspace_root.clone(),
+            policy: files.policy?.unwrap_or_default(),
+            lockfile: files.lockfile.ok().flatten(),
+            baseline: files.baseline?,
+            notes: metadata.notes,
+            graph,
+            graph_source: GraphSource::Metadata(reason),
+            lockfile_graph: None,
+        })
+    }
+
+    /// Starts `cargo metadata` now, for `with_metadata_graph`.
+    fn start_metadata(&self) -> Result<MetadataJob, Error> {
+        Ok(MetadataJob::start(&self.options.metadata_source())?)
+    }
 }
 
 fn read_root_files(
@@ -151,9 +196,11 @@ impl Loading {
             job,
             early_root,
             early,
-            options: options.clone(),
-            reads,
-            today,
+            context: Context {
+                options: options.clone(),
+                reads,
+                today,
+            },
         };
         if loading.early.policy.is_err() || loading.early.baseline.is_err() {
             let RootFiles {
@@ -186,30 +233,19 @@ impl Loading {
 
     /// Waits for the graph and returns the workspace.
     pub fn finish(self) -> Result<Workspace, Error> {
+        let context = &self.context;
         let (job, mode) = match self.job {
             Job::Metadata(job, reason) => {
-                return from_metadata(
-                    job,
-                    GraphSource::Metadata(reason),
-                    self.early_root,
-                    self.early,
-                    &self.options,
-                    self.reads,
-                    self.today,
-                );
+                return context.with_metadata_graph(job, reason, &self.early_root, self.early);
             }
             Job::Members(job, mode) => (job, mode),
         };
         let members = job.wait()?;
-        let files = if same_dir(&members.workspace_root, &self.early_root) {
+        let root = &members.workspace_root;
+        let files = if same_dir(root, &self.early_root) {
             self.early
         } else {
-            read_root_files(
-                &members.workspace_root,
-                &self.options,
-                self.reads,
-                self.today,
-            )
+            context.root_files(root)
         };
         // An invalid policy or baseline stops the run before anything is downloaded.
         let files = match files {
@@ -222,38 +258,21 @@ impl Loading {
             } => return Err(error.into()),
             files => files,
         };
-        let attempt = lockfile_first::build(&self.options, &members, &files);
-        let (graph, source) = match attempt {
+        let (graph, graph_source) = match lockfile_first::build(&context.options, &members, &files)
+        {
             Ok(built) => built,
             Err(NotBuilt::Error(error)) => return Err(*error),
             Err(NotBuilt::Fallback(reason)) => {
-                let job = MetadataJob::start(&self.options.metadata_source())?;
-                return from_metadata(
-                    job,
-                    GraphSource::Metadata(reason),
-                    members.workspace_root,
-                    files,
-                    &self.options,
-                    self.reads,
-                    self.today,
-                );
+                return context.with_metadata_graph(context.start_metadata()?, reason, root, files);
             }
         };
         if mode == Mode::Compare {
-            let job = MetadataJob::start(&self.options.metadata_source())?;
             let reason = Fallback(format!(
                 "{}=compare (checked against the graph read from Cargo.lock)",
                 lockfile_first::GRAPH_ENV
             ));
-            let mut workspace = from_metadata(
-                job,
-                GraphSource::Metadata(reason),
-                members.workspace_root,
-                files,
-                &self.options,
-                self.reads,
-                self.today,
-            )?;
+            let mut workspace =
+                context.with_metadata_graph(context.start_metadata()?, reason, root, files)?;
             workspace.lockfile_graph = Some(graph);
             return Ok(workspace);
         }
@@ -264,40 +283,10 @@ impl Loading {
             baseline: files.baseline?,
             notes: Vec::new(),
             graph,
-            graph_source: source,
+            graph_source,
             lockfile_graph: None,
         })
     }
-}
-
-/// The workspace with the graph from `cargo metadata`, and the root files read at `read_root`
-/// (again at cargo's workspace root if that is elsewhere).
-fn from_metadata(
-    job: MetadataJob,
-    graph_source: GraphSource,
-    read_root: PathBuf,
-    read: RootFiles,
-    options: &WorkspaceOptions,
-    reads: Reads,
-    today: Date,
-) -> Result<Workspace, Error> {
-    let metadata = job.wait()?;
-    let graph = DependencyGraph::from_metadata_json(&metadata.json, &options.graph)?;
-    let files = if same_dir(&graph.workspace_root, &read_root) {
-        read
-    } else {
-        read_root_files(&graph.workspace_root, options, reads, today)
-    };
-    Ok(Workspace {
-        root: graph.workspace_root.clone(),
-        policy: files.policy?.unwrap_or_default(),
-        lockfile: files.lockfile.ok().flatten(),
-        baseline: files.baseline?,
-        notes: metadata.notes,
-        graph,
-        graph_source,
-        lockfile_graph: None,
-    })
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# The lockfile-first graph, measured on a copy of ../shared/workloads/large (538 packages).
+#
+# Warm: with its policy, its baseline (owners and publishers recorded from a synthetic crates.io
+# database dump) and every cache filled, interleaved runs of
+#   cargo metadata --format-version 1
+#   cargo trustcheck check --offline          every check, --advisory-db ../shared/advisory-db
+#   cargo audit --no-fetch                    the same lock file and database
+#   cargo deny --offline check                all of its checks, the same database
+# and their medians, the ratios (goals: check <= 0.5x cargo metadata, <= 1.0x cargo audit), and
+# the peak memory (maximum resident set) of one more run of each.
+#
+# Cold: the committed baseline and a lock file that bumps two crates, with an empty CARGO_HOME
+# and TRUSTCHECK_CACHE_DIR, against the real registry: what `check` downloads (the `.crate`
+# files, bytes) and how long it takes; next to what `cargo metadata` downloads in the same state.
+#
+# cargo-audit and cargo-deny are installed with `cargo install --locked` under
+# target/bench-tools (once); when that fails they are skipped with a note.
+#
+# Usage: bench/lockfile-first.sh [RUNS]   (default 21 runs of each, interleaved)
+set -euo pipefail
+
+runs=${1:-21}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+shared=${TRUSTCHECK_SHARED:-$repo/../shared}
+database=$shared/advisory-db
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+note() { echo "note: $*" >&2; }
+now_ns() { date +%s%N; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+peak_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+
+cargo build --release --locked --quiet --manifest-path "$repo/Cargo.toml"
+bin=$repo/target/release/cargo-trustcheck
+
+tools=$repo/target/bench-tools
+audit="" deny=""
+if cargo install --locked --quiet --root "$tools" cargo-audit cargo-deny >"$work/install.log" 2>&1; then
+    audit=$tools/bin/cargo-audit
+    deny=$tools/bin/cargo-deny
+else
+    note "cargo-audit and cargo-deny could not be installed (see below); they are skipped"
+    tail -5 "$work/install.log" >&2
+fi
+
+cp -r "$shared/workloads/large" "$work/large"
+chmod -R u+w "$work/large"
+cd "$work/large"
+export TRUSTCHECK_CACHE_DIR=$work/cache
+
+# Warm up cargo's caches (downloads the crates once), then write a policy and a baseline as a
+# workspace that uses the tool has them, with owners and publishers for every crates.io crate
+# from a synthetic database dump built from Cargo.lock (two owners per crate, every version
+# published by one of them).
+cargo metadata --format-version 1 >/dev/null
+"$bin" init >/dev/null 2>&1
+dump=$work/dump/2026-11-23-020000
+mkdir -p "$dump/data"
+echo '{"timestamp":"2026-11-23T02:00:00Z"}' >"$dump/metadata.json"
+awk -F'"' '/^name = /{name=$2} /^version = /{version=$2}
+    /^source = "registry\+https:\/\/github.com\/rust-lang\/crates.io-index"/{print name "," version}' Cargo.lock | sort -u >"$work/packages"
+awk -F, 'BEGIN{print "id,name,updated_at,created_at,description,homepage,documentation,readme,repository,max_upload_size,max_features"}
+    !seen[$1]++{print ++n "," $1 ",x,x,,,,,,,"}' "$work/packages" >"$dump/data/crates.csv"
+printf 'id,gh_login,name,gh_avatar,gh_id\n1,alice,,,1\n2,bob,,,2\n' >"$dump/data/users.csv"
+printf 'id,login,github_id,name,avatar,org_id\n' >"$dump/data/teams.csv"
+awk -F, 'BEGIN{print "crate_id,owner_id,created_at,created_by,owner_kind"}
+    NR>1{print $1 ",1,x,1,0"; print $1 ",2,x,1,0"}' "$dump/data/crates.csv" >"$dump/data/crate_owners.csv"
+awk -F, 'NR==FNR{if (FNR>1) id[$2]=$1; next}
+    FNR==1{print "id,crate_id,num,num_no_build,updated_at,created_at,downloads,features,yanked,license,crate_size,published_by,checksum,links,rust_version,has_lib,bin_names,edition,description"}
+    {print ++v "," id[$1] "," $2 "," $2 ",x,x,0,{},f,MIT,0,1,c,,,t,{},2021,"}' "$dump/data/crates.csv" "$work/packages" >"$dump/data/versions.csv"
+tar -czf "$work/db-dump.tar.gz" -C "$work/dump" 2026-11-23-020000
+"$bin" fetch --advisory-db "$database" --db-dump "$work/db-dump.tar.gz" >/dev/null 2>&1 ||
+    note "fetch failed (no network?); timing with whatever is cached"
+"$bin" baseline --offline >/dev/null 2>&1
+"$bin" check -v --offline --advisory-db "$database" --format json 2>"$work/check.err" >/dev/null || true
+grep -q 'read from Cargo.lock' "$work/check.err" || { note "the warm check did not read Cargo.lock:"; cat "$work/check.err" >&2; }
+
+# cargo-deny reads the database from a git clone in its db-path, named after the URL: a clone of
+# the same snapshot, made locally.
+if [[ -n $deny ]]; then
+    cat >deny.toml <<EOF
+[graph]
+all-features = true
+[advisories]
+db-path = "$work/deny-dbs"
+db-urls = ["https://github.com/rustsec/advisory-db"]
+[licenses]
+allow = ["MIT", "Apache-2.0", "Apache-2.0 WITH LLVM-exception", "BSD-2-Clause", "BSD-3-Clause", "ISC", "Zlib", "0BSD", "BSL-1.0", "Unicode-3.0", "Unicode-DFS-2016", "CC0-1.0", "Unlicense", "MPL-2.0", "CDLA-Permissive-2.0", "OpenSSL"]
+[bans]
+multiple-versions = "warn"
+[sources]
+unknown-registry = "deny"
+unknown-git = "deny"
+EOF
+    db_dir=$("$deny" --offline check advisories 2>&1 | grep -o "$work/deny-dbs/[^ '\"]*" | head -1 || true)
+    db_dir=${db_dir:-$work/deny-dbs/advisory-db-3157b0e258782691}
+    mkdir -p "$(dirname "$db_dir")"
+    cp -r "$database" "$db_dir"
+    git -C "$db_dir" init -q && git -C "$db_dir" add -A &&
+        git -C "$db_dir" -c user.name=bench -c user.email=bench@localhost commit -qm snapshot
+    if ! "$deny" --offline check >/dev/null 2>"$work/deny.err" && ! grep -q "advisories ok\|licenses\|bans" "$work/deny.err"; then
+        note "cargo deny could not run; it is skipped"
+        tail -5 "$work/deny.err" >&2
+        deny=""
+    fi
+fi
+
+metadata_ms=() check_ms=() audit_ms=() deny_ms=()
+for _ in $(seq "$runs"); do
+    start=$(now_ns)
+    cargo metadata --format-version 1 >/dev/null
+    metadata_ms+=($(( ($(now_ns) - start) / 1000000 )))
+    start=$(now_ns)
+    "$bin" check --offline --advisory-db "$database" --format json >/dev/null 2>&1 || true
+    check_ms+=($(( ($(now_ns) - start) / 1000000 )))
+    if [[ -n $audit ]]; then
+        start=$(now_ns)
+        "$audit" audit --no-fetch --db "$database" --file Cargo.lock >/dev/null 2>&1 || true
+        audit_ms+=($(( ($(now_ns) - start) / 1000000 )))
+    fi
+    if [[ -n $deny ]]; then
+        start=$(now_ns)
+        "$deny" --offline check >/dev/null 2>&1 || true
+        deny_ms+=($(( ($(now_ns) - start) / 1000000 )))
+    fi
+done
+
+m=$(median "${metadata_ms[@]}")
+c=$(median "${check_ms[@]}")
+echo "workload: workloads/large ($(grep -c '^name = ' Cargo.lock) packages), $runs runs of each, interleaved"
+echo "cargo metadata --format-version 1   median ${m} ms   peak $(peak_kb cargo metadata --format-version 1) KB"
+echo "cargo trustcheck check --offline    median ${c} ms   peak $(peak_kb "$bin" check --offline --advisory-db "$database" --format json) KB"
+awk -v c="$c" -v m="$m" 'BEGIN { printf "ratio check / cargo metadata       %.2fx (goal <= 0.50x)\n", c / m }'
+if [[ -n $audit ]]; then
+    a=$(median "${audit_ms[@]}")
+    echo "cargo audit --no-fetch              median ${a} ms   peak $(peak_kb "$audit" audit --no-fetch --db "$database" --file Cargo.lock) KB"
+    awk -v c="$c" -v a="$a" 'BEGIN { printf "ratio check / cargo audit          %.2fx (goal <= 1.00x)\n", c / a }'
+fi
+if [[ -n $deny ]]; then
+    d=$(median "${deny_ms[@]}")
+    echo "cargo deny --offline check          median ${d} ms   peak $(peak_kb "$deny" --offline check) KB"
+fi
+
+# Cold. The committed baseline is the one written above; a pull request bumps two crates that
+# nothing else depends on a new version of (the first two leaf crates `cargo update -p` moves
+# alone), with the warm CARGO_HOME.
+cp -r "$work/large" "$work/cold"
+cd "$work/cold"
+rm -f deny.toml
+bumped=()
+for name in $(awk -F'"' '/^\[\[package\]\]/{if (name != "" && !deps) print name; name=""; deps=0}
+        /^name = /{name=$2} /^dependencies = /{deps=1}
+        END{if (name != "" && !deps) print name}' Cargo.lock | sort -u); do
+    [[ ${#bumped[@]} -ge 2 ]] && break
+    cp Cargo.lock "$work/Cargo.lock.before"
+    cargo update -p "$name" --quiet 2>/dev/null || { cp "$work/Cargo.lock.before" Cargo.lock; continue; }
+    changed=$(diff <(grep -A1 '^name = ' "$work/Cargo.lock.before") <(grep -A1 '^name = ' Cargo.lock) | grep -c '^>' || true)
+    if [[ $changed -eq 1 ]]; then
+        bumped+=("$name $(grep -A1 "^name = \"$name\"" Cargo.lock | awk -F'"' '/^version/{print $2}' | tr '\n' ' ')")
+    else
+        cp "$work/Cargo.lock.before" Cargo.lock
+    fi
+done
+echo "cold: Cargo.lock bumps ${bumped[*]:-nothing (no newer compatible version found)}"
+cold_home=$work/cold-cargo-home
+cold_cache=$work/cold-cache
+start=$(now_ns)
+TRUSTCHECK_CACHE_DIR=$cold_cache CARGO_HOME=$cold_home \
+    "$bin" check -v --advisory-db "$database" --format json >/dev/null 2>"$work/cold.err" || true
+cold_ms=$(( ($(now_ns) - start) / 1000000 ))
+graph_line=$(grep 'dependency graph was read' "$work/cold.err" || true)
+echo "cold check: ${cold_ms} ms; ${graph_line:-no graph line (see below)}"
+[[ -n $graph_line ]] || tail -5 "$work/cold.err" >&2
+echo "cold check: $(find "$cold_cache/crate-facts" -name '*.json' 2>/dev/null | wc -l) facts cached, cargo's registry: $(du -sh "$cold_home/registry" 2>/dev/null | cut -f1) (index entries cargo read to judge the lock file; no .crate: $(find "$cold_home/registry/cache" -name '*.crate' 2>/dev/null | wc -l))"
+rm -rf "$cold_home"
+start=$(now_ns)
+CARGO_HOME=$cold_home cargo metadata --format-version 1 >/dev/null 2>&1 || true
+echo "cold cargo metadata: $(( ($(now_ns) - start) / 1000000 )) ms, $(find "$cold_home/registry/cache" -name '*.crate' 2>/dev/null | wc -l) .crate files, $(du -sb "$cold_home/registry/cache" 2>/dev/null | cut -f1) bytes downloaded"
