@@ -75,10 +75,15 @@ fn a_cold_run_downloads_only_the_crates_new_to_the_baseline() {
     );
     registry.server.clear();
 
-    // CI: empty CARGO_HOME and TRUSTCHECK_CACHE_DIR.
+    // CI: empty CARGO_HOME and TRUSTCHECK_CACHE_DIR. The index entries (yanked status) come
+    // from another server, which must see no download: crates come from the mirror cargo's
+    // configuration names.
+    let elsewhere = Registry::start();
     let cold = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = run_within(
-        tool(cold.path(), dir.path(), &registry).args([
+        tool(cold.path(), dir.path(), &registry)
+            .env("TRUSTCHECK_INDEX_URL", elsewhere.index_url())
+            .args([
             "check",
             "-v",
             "--advisory-db",
@@ -95,6 +100,7 @@ fn a_cold_run_downloads_only_the_crates_new_to_the_baseline() {
         vec!["/dl/alpha/1.0.1.crate", "/dl/gamma/1.0.1.crate"],
         "{stderr}"
     );
+    assert!(elsewhere.downloads().is_empty());
     assert!(
         stderr.contains("read from Cargo.lock")
             && stderr.contains("2 from trustcheck.lock")
