@@ -100,9 +100,10 @@ EOF
     cp -r "$database" "$db_dir"
     git -C "$db_dir" init -q && git -C "$db_dir" add -A &&
         git -C "$db_dir" -c user.name=bench -c user.email=bench@localhost commit -qm snapshot
-    if ! "$deny" --offline check >/dev/null 2>"$work/deny.err" && ! grep -q "advisories ok\|licenses\|bans" "$work/deny.err"; then
+    "$deny" --offline check >"$work/deny.out" 2>&1 || true
+    if ! grep -Eq '^advisories (ok|FAILED)' "$work/deny.out"; then
         note "cargo deny could not run; it is skipped"
-        tail -5 "$work/deny.err" >&2
+        tail -5 "$work/deny.out" >&2
         deny=""
     fi
 fi
@@ -143,27 +144,42 @@ if [[ -n $deny ]]; then
     echo "cargo deny --offline check          median ${d} ms   peak $(peak_kb "$deny" --offline check) KB"
 fi
 
-# Cold. The committed baseline is the one written above; a pull request bumps two crates that
-# nothing else depends on a new version of (the first two leaf crates `cargo update -p` moves
-# alone), with the warm CARGO_HOME.
+# Cold. The branch the pull request starts from held two leaf crates (no dependencies of their
+# own) one release older, and its committed baseline was written then; the pull request bumps
+# them to the versions of the workload's Cargo.lock.
+index_path() {
+    local n
+    n=$(echo "$1" | tr '[:upper:]' '[:lower:]')
+    case ${#n} in
+        1) echo "1/$n" ;; 2) echo "2/$n" ;; 3) echo "3/${n:0:1}/$n" ;; *) echo "${n:0:2}/${n:2:2}/$n" ;;
+    esac
+}
 cp -r "$work/large" "$work/cold"
 cd "$work/cold"
 rm -f deny.toml
+cp Cargo.lock "$work/Cargo.lock.head"
 bumped=()
-for name in $(awk -F'"' '/^\[\[package\]\]/{if (name != "" && !deps) print name; name=""; deps=0}
-        /^name = /{name=$2} /^dependencies = /{deps=1}
-        END{if (name != "" && !deps) print name}' Cargo.lock | sort -u); do
+for name in $(awk -F'"' '/^\[\[package\]\]/{if (name != "" && !deps && registry) print name; name=""; deps=0; registry=0}
+        /^name = /{name=$2} /^dependencies = /{deps=1} /^source = "registry/{registry=1}
+        END{if (name != "" && !deps && registry) print name}' Cargo.lock | sort -u); do
     [[ ${#bumped[@]} -ge 2 ]] && break
+    [[ $(grep -c "^name = \"$name\"$" Cargo.lock) -eq 1 ]] || continue
+    current=$(grep -A1 "^name = \"$name\"$" Cargo.lock | awk -F'"' '/^version/{print $2}')
+    older=$(curl -sf "https://index.crates.io/$(index_path "$name")" | grep -v '"yanked": *true' |
+        grep -o '"vers": *"[^"]*"' | cut -d'"' -f4 | grep -v -- - | sort -V |
+        awk -v c="$current" '$0 == c {print prev; exit} {prev = $0}' || true)
+    [[ -n $older && ${older%%.*} == "${current%%.*}" ]] || continue
     cp Cargo.lock "$work/Cargo.lock.before"
-    cargo update -p "$name" --quiet 2>/dev/null || { cp "$work/Cargo.lock.before" Cargo.lock; continue; }
-    changed=$(diff <(grep -A1 '^name = ' "$work/Cargo.lock.before") <(grep -A1 '^name = ' Cargo.lock) | grep -c '^>' || true)
-    if [[ $changed -eq 1 ]]; then
-        bumped+=("$name $(grep -A1 "^name = \"$name\"" Cargo.lock | awk -F'"' '/^version/{print $2}' | tr '\n' ' ')")
+    if cargo update -p "$name@$current" --precise "$older" --quiet 2>/dev/null &&
+        [[ $(diff <(grep -A1 '^name = ' "$work/Cargo.lock.before") <(grep -A1 '^name = ' Cargo.lock) | grep -c '^>') -eq 1 ]]; then
+        bumped+=("$name $older -> $current")
     else
         cp "$work/Cargo.lock.before" Cargo.lock
     fi
 done
-echo "cold: Cargo.lock bumps ${bumped[*]:-nothing (no newer compatible version found)}"
+"$bin" baseline >/dev/null 2>&1
+cp "$work/Cargo.lock.head" Cargo.lock
+printf 'cold: the pull request bumps %s\n' "${bumped[@]:-nothing (no older release found)}"
 cold_home=$work/cold-cargo-home
 cold_cache=$work/cold-cache
 start=$(now_ns)
@@ -171,10 +187,15 @@ TRUSTCHECK_CACHE_DIR=$cold_cache CARGO_HOME=$cold_home \
     "$bin" check -v --advisory-db "$database" --format json >/dev/null 2>"$work/cold.err" || true
 cold_ms=$(( ($(now_ns) - start) / 1000000 ))
 graph_line=$(grep 'dependency graph was read' "$work/cold.err" || true)
-echo "cold check: ${cold_ms} ms; ${graph_line:-no graph line (see below)}"
+echo "cold check: ${cold_ms} ms (cargo judging the lock file from its index, the index entries, the downloads, every check)"
+echo "  ${graph_line:-no graph line (see below)}"
 [[ -n $graph_line ]] || tail -5 "$work/cold.err" >&2
-echo "cold check: $(find "$cold_cache/crate-facts" -name '*.json' 2>/dev/null | wc -l) facts cached, cargo's registry: $(du -sh "$cold_home/registry" 2>/dev/null | cut -f1) (index entries cargo read to judge the lock file; no .crate: $(find "$cold_home/registry/cache" -name '*.crate' 2>/dev/null | wc -l))"
+echo "  facts cached: $(find "$cold_cache/crate-facts" -name '*.json' 2>/dev/null | wc -l); .crate files in cargo's cache: $(find "$cold_home/registry/cache" -name '*.crate' 2>/dev/null | wc -l); cargo's index: $(du -sh "$cold_home/registry/index" 2>/dev/null | cut -f1)"
+rm -rf "$cold_home"
+start=$(now_ns)
+CARGO_HOME=$cold_home cargo update --workspace --locked --quiet >/dev/null 2>&1 || true
+echo "  of which cargo's own verdict on the lock file, from an empty CARGO_HOME: $(( ($(now_ns) - start) / 1000000 )) ms"
 rm -rf "$cold_home"
 start=$(now_ns)
 CARGO_HOME=$cold_home cargo metadata --format-version 1 >/dev/null 2>&1 || true
-echo "cold cargo metadata: $(( ($(now_ns) - start) / 1000000 )) ms, $(find "$cold_home/registry/cache" -name '*.crate' 2>/dev/null | wc -l) .crate files, $(du -sb "$cold_home/registry/cache" 2>/dev/null | cut -f1) bytes downloaded"
+echo "cold cargo metadata: $(( ($(now_ns) - start) / 1000000 )) ms, $(find "$cold_home/registry/cache" -name '*.crate' 2>/dev/null | wc -l) .crate files downloaded, $(du -sb "$cold_home/registry/cache" 2>/dev/null | cut -f1) bytes"
