@@ -84,13 +84,13 @@ fn a_cold_run_downloads_only_the_crates_new_to_the_baseline() {
         tool(cold.path(), dir.path(), &registry)
             .env("TRUSTCHECK_INDEX_URL", elsewhere.index_url())
             .args([
-            "check",
-            "-v",
-            "--advisory-db",
-            vendored_advisory_db().to_str().unwrap(),
-            "--format",
-            "json",
-        ]),
+                "check",
+                "-v",
+                "--advisory-db",
+                vendored_advisory_db().to_str().unwrap(),
+                "--format",
+                "json",
+            ]),
         LIMIT,
     );
     assert!(code == 0 || code == 1, "{code}\n{stderr}");
@@ -293,6 +293,11 @@ fn after_fetch_check_offline_needs_neither_the_network_nor_cargos_registry_cache
         LIMIT,
     );
     assert_eq!(code, 0, "{stderr}\n{stderr2}");
+    assert!(
+        stderr2.contains("read from Cargo.lock")
+            && stderr2.contains("crate facts: 5 registry crate versions"),
+        "{stderr2}"
+    );
     std::fs::remove_dir_all(cache.path().join("cargo-home")).unwrap();
     registry.hang_downloads();
     registry.server.clear();

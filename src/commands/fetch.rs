@@ -1,6 +1,7 @@
 //! `fetch`: refresh every cache that `check` reads, so that a later `check --offline` needs no
-//! network: the advisory database, the index entries of the graph's registry packages, and the
-//! owners and publishers of its crates.io crates. It fails (exit 2) when any of them could not
+//! network: the facts of the lock file's registry crates (for the graph read from `Cargo.lock`),
+//! the advisory database, the index entries of the graph's registry packages, and the owners and
+//! publishers of its crates.io crates. It fails (exit 2) when any of them could not
 //! be refreshed, after keeping what it got.
 
 use std::path::PathBuf;
@@ -34,8 +35,12 @@ pub fn run(request: &FetchRequest, terminal: &Terminal) -> Result<Outcome, Error
     let workspace = pipeline::load(&request.run, Reads::ALL)?;
     // What `check --offline` will read the graph from: fetch says it as a step.
     terminal.status(&workspace.graph_source.to_string());
-    let refreshed =
-        pipeline::facts::refresh_all(&workspace, &request.run, request.db_dump.as_deref())?;
+    let mut refreshed = pipeline::facts::Refreshed::default();
+    pipeline::facts::refresh_crate_facts(&workspace, &request.run, &mut refreshed)?;
+    let rest = pipeline::facts::refresh_all(&workspace, &request.run, request.db_dump.as_deref())?;
+    refreshed.steps.extend(rest.steps);
+    refreshed.warnings.extend(rest.warnings);
+    refreshed.failures.extend(rest.failures);
     for step in &refreshed.steps {
         terminal.status(step);
     }

@@ -563,3 +563,27 @@ pub fn fill_baseline_ownership(
     let access = OwnershipAccess::open(&CacheDir::from_env()?, requests_per_second, network)?;
     Ok(access.fill_baseline(baseline, only)?)
 }
+
+/// `fetch`'s step for the lockfile-first graph: the facts of every registry crate version of
+/// `Cargo.lock` in the fact cache (see `workspace::lockfile_first::fill_fact_cache`). Nothing
+/// when the graph was read from `cargo metadata`, which has downloaded the crates itself.
+pub fn refresh_crate_facts(
+    workspace: &Workspace,
+    options: &RunOptions,
+    refreshed: &mut Refreshed,
+) -> Result<(), Error> {
+    let (crate::graph::lockfile::GraphSource::Lockfile { .. }, Some(lockfile)) =
+        (&workspace.graph_source, &workspace.lockfile)
+    else {
+        return Ok(());
+    };
+    match crate::workspace::lockfile_first::fill_fact_cache(
+        &options.workspace,
+        lockfile,
+        &workspace.policy.licenses.clarify,
+    )? {
+        Ok(step) => refreshed.steps.push(step),
+        Err(warning) => refreshed.warnings.push(warning),
+    }
+    Ok(())
+}

@@ -8,19 +8,22 @@
 //! runs `cargo metadata`; `compare` reads both, runs the checks on both and stops with an error
 //! if their reports differ (how the two paths are held to the same output).
 
+use std::path::{Path, PathBuf};
+
 use super::WorkspaceOptions;
 use super::files::RootFiles;
 use crate::baseline::Baseline;
 use crate::cache::CacheDir;
 use crate::crates::cache::FactCache;
-use crate::crates::obtain::{self, Missing, Settings};
+use crate::crates::obtain::{self, Missing, Need, Origin, Settings};
 use crate::crates::sources::{SourceConfig, cargo_home, config_files};
 use crate::error::Error;
-use crate::graph::DependencyGraph;
 use crate::graph::lockfile::{Fallback, GraphSource, Plan};
 use crate::graph::members::Members;
 use crate::graph::verified::{self, Inputs, Verdict, Verdicts};
+use crate::graph::{DependencyGraph, SourceKind};
 use crate::index::IndexConfig;
+use crate::lockfile::Lockfile;
 use crate::network::Network;
 use crate::policy::Clarification;
 
@@ -136,17 +139,7 @@ pub fn build(
             .collect()
     });
     let baseline: Option<&Baseline> = files.baseline.as_ref().ok().and_then(Option::as_ref);
-    let settings = Settings {
-        network: if options.offline {
-            Network::Offline
-        } else {
-            Network::Online
-        },
-        cache: cache.as_ref().and_then(|cache| FactCache::new(cache).ok()),
-        cargo_home: cargo_home(),
-        sources: SourceConfig::discover(&cwd),
-        index: IndexConfig::from_env(),
-    };
+    let settings = settings(options, cache.as_ref(), &cwd);
     let obtained =
         obtain::obtain(&needs, baseline, &settings).map_err(|missing| match missing {
             Missing::Unavailable(why) => NotBuilt::Fallback(Fallback(why)),
@@ -161,6 +154,81 @@ pub fn build(
         asked_cargo,
     };
     Ok((graph, source))
+}
+
+/// Where the facts of crates are read from, and whether they may be downloaded.
+fn settings(options: &WorkspaceOptions, cache: Option<&CacheDir>, cwd: &Path) -> Settings {
+    Settings {
+        network: if options.offline {
+            Network::Offline
+        } else {
+            Network::Online
+        },
+        cache: cache.and_then(|cache| FactCache::new(cache).ok()),
+        cargo_home: cargo_home(),
+        sources: SourceConfig::discover(cwd),
+        index: IndexConfig::from_env(),
+    }
+}
+
+/// `fetch`: puts the facts of every registry crate version of `lockfile` in the fact cache,
+/// whatever the baseline records (a vendored copy is read in place and needs none), so that a
+/// later `check --offline` needs neither the network nor cargo's registry cache. Returns the
+/// step's line, or a warning when a crate's facts cannot be had (`check` then reads the graph
+/// from `cargo metadata`).
+pub fn fill_fact_cache(
+    options: &WorkspaceOptions,
+    lockfile: &Lockfile,
+    clarifications: &[Clarification],
+) -> Result<Result<String, String>, Error> {
+    let needs: Vec<Need> = lockfile
+        .packages
+        .iter()
+        .filter(|package| {
+            matches!(
+                SourceKind::parse(package.source.as_deref()),
+                SourceKind::Registry { .. }
+            )
+        })
+        .map(|package| Need {
+            source: package.source.clone().unwrap_or_default(),
+            name: package.name.clone(),
+            version: package.version.clone(),
+            checksum: package.checksum.clone(),
+            clarified: crate::licenses::clarified_files(
+                &package.name,
+                &package.version,
+                clarifications,
+            )
+            .map(str::to_owned)
+            .collect(),
+        })
+        .collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let cache = CacheDir::from_env()?;
+    let started = std::time::Instant::now();
+    let obtained = match obtain::obtain(&needs, None, &settings(options, Some(&cache), &cwd)) {
+        Ok(obtained) => obtained,
+        Err(Missing::Unavailable(why)) => {
+            return Ok(Err(format!(
+                "the facts of not every registry crate could be cached ({why}); `check` will read the graph from cargo metadata"
+            )));
+        }
+        Err(Missing::Download(error)) => return Err(error.into()),
+        Err(Missing::Cache(error)) => return Err(error.into()),
+    };
+    let count = |origin: Origin| obtained.counts.get(&origin).copied().unwrap_or(0);
+    Ok(Ok(format!(
+        "crate facts: {} registry crate versions ({} already cached, {} read from cargo's registry cache, {} from local registries, {} downloaded ({} bytes), {} vendored, read in place) ({:.1}s)",
+        needs.len(),
+        count(Origin::Cache),
+        count(Origin::RegistryCache),
+        count(Origin::LocalRegistry),
+        count(Origin::Download),
+        obtained.downloaded_bytes,
+        count(Origin::Vendored),
+        started.elapsed().as_secs_f64()
+    )))
 }
 
 /// Whether cargo accepts the lock file as up to date: its recorded verdict for these inputs,
