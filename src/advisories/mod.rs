@@ -430,6 +430,10 @@ pub fn advisory_ref(advisory: &Advisory) -> AdvisoryRef {
             .cvss
             .as_ref()
             .map(|cvss| format!("{} ({:.1})", cvss.severity().as_str(), cvss.score())),
+        cvss: metadata.cvss.as_ref().map(|cvss| crate::finding::Cvss {
+            score: cvss.score(),
+            vector: cvss.to_string(),
+        }),
         patched: advisory
             .versions
             .patched()

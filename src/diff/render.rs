@@ -524,5 +524,5 @@ pub fn markdown(diff: &Diff) -> String {
             "> [!NOTE]\n> Findings were not compared: no advisory database was available.\n",
         );
     }
-    out
+    crate::report::markdown::bounded(out, crate::report::markdown::MAX_LENGTH)
 }
