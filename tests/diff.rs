@@ -162,8 +162,9 @@ fn diff_json_reports_exactly_the_changes_between_two_commits() {
     assert_eq!(changed[0]["before"]["expires"], "2098-06-01");
     assert_eq!(changed[0]["after"]["expires"], "2099-12-31");
     assert_eq!(changed[0]["after"]["crate"], "dep");
+    assert_eq!(changed[0]["broader"], true, "the contract's flag");
     assert_eq!(
-        changed[0]["broader"],
+        changed[0]["broader-because"],
         serde_json::json!(["expires later (2099-12-31 instead of 2098-06-01)"])
     );
 

@@ -21,7 +21,12 @@ fn wide_fixture() -> Fixture {
     )
 }
 
-fn check(fixture: &Fixture, db: &AdvisoryDb, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+fn check(
+    fixture: &Fixture,
+    db: &AdvisoryDb,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let cache = tempfile::tempdir().unwrap();
     let mut command = trustcheck(cache.path());
     command
@@ -48,7 +53,10 @@ fn checks_not_done_for_500_crates_are_one_line_not_500() {
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("crate000 1.0.0, crate001 1.0.0,"), "{stdout}");
+    assert!(
+        stdout.contains("crate000 1.0.0, crate001 1.0.0,"),
+        "{stdout}"
+    );
     assert!(stdout.contains("and 492 more"), "{stdout}");
     assert!(stdout.lines().count() < 15, "{stdout}");
 
@@ -76,7 +84,11 @@ fn checks_not_done_for_500_crates_are_one_line_not_500() {
         .lines()
         .filter(|line| line.starts_with("::"))
         .collect();
-    assert_eq!(lines.len(), 1, "one annotation for one cause: {annotations}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "one annotation for one cause: {annotations}"
+    );
     assert!(lines[0].contains("(500 crates)"), "{}", lines[0]);
 }
 
@@ -91,7 +103,10 @@ fn markdown_never_exceeds_the_limit_of_a_github_comment_and_annotations_are_capp
             &format!("crate{n:03}"),
             &[">= 2.0.0"],
             "",
-            &format!("A vulnerability in crate{n:03} {}", "that is described at length ".repeat(4)),
+            &format!(
+                "A vulnerability in crate{n:03} {}",
+                "that is described at length ".repeat(4)
+            ),
         );
     }
     let (code, markdown, stderr) = check(&fixture, &db, &["--format", "markdown"], &[]);
@@ -104,7 +119,12 @@ fn markdown_never_exceeds_the_limit_of_a_github_comment_and_annotations_are_capp
         "every details block is closed"
     );
 
-    let (_, _, annotations) = check(&fixture, &db, &["--format", "json"], &[("GITHUB_ACTIONS", "true")]);
+    let (_, _, annotations) = check(
+        &fixture,
+        &db,
+        &["--format", "json"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
     let lines: Vec<&str> = annotations
         .lines()
         .filter(|line| line.starts_with("::"))

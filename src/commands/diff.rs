@@ -121,7 +121,9 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
     Ok(Diff {
         base: base.label.clone(),
         head: head.label.clone(),
+        policy: diff::policy::diff_policies(&base.policy, &head.policy),
         exemptions: diff::diff_exemptions(&base.policy.exemptions, &head.policy.exemptions),
+        unrecorded: diff::unrecorded(&head_baseline, &head.lockfile),
         baseline: diff::baseline::diff_baselines(&base_baseline, &head_baseline),
         dependencies: diff::diff_dependencies(&base.lockfile, &head.lockfile),
         arrivals: diff::arrivals(

@@ -3,6 +3,7 @@
 //! removed, upgraded and downgraded, and the findings it introduces and resolves.
 
 pub mod baseline;
+pub mod policy;
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -68,8 +69,11 @@ pub struct ExemptionChange {
     pub before: ExemptionEntry,
     /// At the head.
     pub after: ExemptionEntry,
-    /// Why the change makes the exemption broader (empty when it does not).
-    pub broader: Vec<String>,
+    /// Whether the change makes the exemption broader: it exempts more, or for longer.
+    pub broader: bool,
+    /// Why it is broader (empty when it is not).
+    #[serde(rename = "broader-because")]
+    pub broader_because: Vec<String>,
 }
 
 /// Exemptions added, removed and changed.
@@ -157,6 +161,8 @@ pub struct Diff {
     pub base: String,
     /// The head's label.
     pub head: String,
+    /// Policy keys.
+    pub policy: policy::PolicyDiff,
     /// Exemptions.
     pub exemptions: ExemptionDiff,
     /// Baseline entries.
@@ -165,6 +171,9 @@ pub struct Diff {
     pub dependencies: DependencyDiff,
     /// Registry crates of the head that the base's baseline never accepted.
     pub arrivals: Vec<Arrival>,
+    /// Registry crates of the head's lock file that the head's baseline does not record (added
+    /// without `cargo trustcheck baseline`); empty when the head has no baseline.
+    pub unrecorded: Vec<DependencyEntry>,
     /// Findings.
     pub findings: FindingDiff,
 }
@@ -186,6 +195,36 @@ pub struct Arrival {
     /// Crates the base trusted whose names are one edit from its name.
     #[serde(rename = "lookalike-of")]
     pub lookalike_of: Vec<String>,
+}
+
+/// The registry crates of `lock` that `baseline` does not record, one entry per crate (its
+/// lowest locked version); nothing without a baseline.
+pub fn unrecorded(baseline: &Baseline, lock: &Lockfile) -> Vec<DependencyEntry> {
+    if baseline.crates.is_empty() {
+        return Vec::new();
+    }
+    let mut seen = BTreeSet::new();
+    let mut entries = Vec::new();
+    for locked in &lock.packages {
+        let package = Package::new(
+            &locked.name,
+            locked.version.clone(),
+            locked.source.as_deref(),
+        );
+        if package.source_kind.is_registry()
+            && crate::arrivals::is_new(&package, baseline)
+            && seen.insert(locked.name.clone())
+        {
+            entries.push(DependencyEntry {
+                crate_name: locked.name.clone(),
+                version: locked.version.to_string(),
+                source: locked.source.clone(),
+                new_source: false,
+            });
+        }
+    }
+    entries.sort_by(|a, b| a.crate_name.cmp(&b.crate_name));
+    entries
 }
 
 /// The registry crates of `head_lock` that `base_baseline` never accepted. Nothing when the
@@ -244,6 +283,10 @@ impl Diff {
             };
             format!("{number} {what}")
         };
+        let weakening = self.policy.weakening();
+        if weakening > 0 {
+            granted.push(count(weakening, "policy change(s) weakening it"));
+        }
         if !self.exemptions.added.is_empty() {
             granted.push(count(self.exemptions.added.len(), "exemption(s) added"));
         }
@@ -251,7 +294,7 @@ impl Diff {
             .exemptions
             .changed
             .iter()
-            .filter(|change| !change.broader.is_empty())
+            .filter(|change| change.broader)
             .count();
         if broader > 0 {
             granted.push(count(broader, "exemption(s) made broader"));
@@ -284,15 +327,10 @@ impl Diff {
         if new_crates > 0 {
             granted.push(count(new_crates, "new crate(s) accepted into the baseline"));
         }
-        let unaccepted = self
-            .arrivals
-            .iter()
-            .filter(|arrival| !arrival.accepted)
-            .count();
-        if unaccepted > 0 {
+        if !self.unrecorded.is_empty() {
             granted.push(count(
-                unaccepted,
-                "new crate(s) in the graph that trustcheck.lock does not record",
+                self.unrecorded.len(),
+                "crate(s) in the graph that trustcheck.lock does not record",
             ));
         }
         let lookalikes = self
@@ -344,29 +382,62 @@ fn broadening(before: &Exemption, after: &Exemption) -> Vec<String> {
     reasons
 }
 
-type ExemptionKey = (Option<String>, Option<String>, Option<FindingKind>);
-
-fn exemption_key(exemption: &Exemption) -> ExemptionKey {
-    (
-        exemption
-            .advisory
-            .as_ref()
-            .map(|id| id.to_ascii_uppercase()),
-        exemption.crate_name.clone(),
-        exemption.kind,
-    )
-}
-
 fn same_exemption(a: &Exemption, b: &Exemption) -> bool {
-    exemption_key(a) == exemption_key(b)
+    same_advisory(&a.advisory, &b.advisory)
+        && a.crate_name == b.crate_name
+        && a.kind == b.kind
         && a.version.as_ref().map(ToString::to_string)
             == b.version.as_ref().map(ToString::to_string)
         && a.reason == b.reason
         && a.expires == b.expires
 }
 
+fn same_advisory(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// How well `head` continues `base`, as the same exemption changed: `None` when they exempt
+/// different things (a key both give differs, or they share neither the advisory nor the
+/// crate); otherwise the number of keys they agree on (a lost or gained key is allowed: that
+/// is what makes a change broader or narrower), plus one for the same reason.
+fn pairing_score(base: &Exemption, head: &Exemption) -> Option<usize> {
+    let both = |a: bool, b: bool| a && b;
+    let mut agreed = 0;
+    match (&base.advisory, &head.advisory) {
+        (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => return None,
+        (Some(_), Some(_)) => agreed += 1,
+        _ => {}
+    }
+    match (&base.crate_name, &head.crate_name) {
+        (Some(a), Some(b)) if a != b => return None,
+        (Some(_), Some(_)) => agreed += 1,
+        _ => {}
+    }
+    if agreed == 0 {
+        return None;
+    }
+    match (base.kind, head.kind) {
+        (Some(a), Some(b)) if a != b => return None,
+        (Some(_), Some(_)) => agreed += 1,
+        _ => {}
+    }
+    if both(base.version.is_some(), head.version.is_some()) && base.version == head.version {
+        agreed += 1;
+    }
+    if base.reason == head.reason {
+        agreed += 1;
+    }
+    Some(agreed)
+}
+
 /// Exemptions added, removed and changed between two policies. Unchanged exemptions pair up
-/// first; then exemptions with the same advisory, crate and kind are changes of each other.
+/// first; then exemptions are paired by what they exempt, best match first, so that one that
+/// lost a key (`crate`, `advisory`, `kind`, `version`) is one broader change rather than an
+/// unrelated removal and addition.
 pub fn diff_exemptions(base: &[Exemption], head: &[Exemption]) -> ExemptionDiff {
     let mut base_left: Vec<&Exemption> = base.iter().collect();
     let mut head_left: Vec<&Exemption> = Vec::new();
@@ -381,26 +452,47 @@ pub fn diff_exemptions(base: &[Exemption], head: &[Exemption]) -> ExemptionDiff 
             None => head_left.push(exemption),
         }
     }
-    let mut diff = ExemptionDiff::default();
-    let mut added = Vec::new();
-    for exemption in head_left {
-        let key = exemption_key(exemption);
-        let matches: Vec<usize> = (0..base_left.len())
-            .filter(|&index| exemption_key(base_left[index]) == key)
-            .collect();
-        if let [index] = matches[..] {
-            let before = base_left.remove(index);
-            diff.changed.push(ExemptionChange {
-                before: before.into(),
-                after: exemption.into(),
-                broader: broadening(before, exemption),
-            });
-        } else {
-            added.push(exemption);
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    for (base_index, before) in base_left.iter().enumerate() {
+        for (head_index, after) in head_left.iter().enumerate() {
+            if let Some(score) = pairing_score(before, after) {
+                candidates.push((score, base_index, head_index));
+            }
         }
     }
-    diff.added = added.into_iter().map(ExemptionEntry::from).collect();
-    diff.removed = base_left.into_iter().map(ExemptionEntry::from).collect();
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    let mut base_paired = vec![false; base_left.len()];
+    let mut head_paired = vec![false; head_left.len()];
+    let mut diff = ExemptionDiff::default();
+    for (_, base_index, head_index) in candidates {
+        if base_paired[base_index] || head_paired[head_index] {
+            continue;
+        }
+        base_paired[base_index] = true;
+        head_paired[head_index] = true;
+        let (before, after) = (base_left[base_index], head_left[head_index]);
+        let reasons = broadening(before, after);
+        diff.changed.push(ExemptionChange {
+            before: before.into(),
+            after: after.into(),
+            broader: !reasons.is_empty(),
+            broader_because: reasons,
+        });
+    }
+    diff.changed
+        .sort_by_key(|change| (change.after.line, change.before.line));
+    diff.added = head_left
+        .iter()
+        .zip(&head_paired)
+        .filter(|(_, paired)| !**paired)
+        .map(|(exemption, _)| ExemptionEntry::from(*exemption))
+        .collect();
+    diff.removed = base_left
+        .iter()
+        .zip(&base_paired)
+        .filter(|(_, paired)| !**paired)
+        .map(|(exemption, _)| ExemptionEntry::from(*exemption))
+        .collect();
     diff
 }
 
@@ -606,13 +698,54 @@ mod tests {
             Some("RUSTSEC-2021-0001")
         );
         assert_eq!(diff.changed.len(), 1);
+        assert!(diff.changed[0].broader);
         assert_eq!(
-            diff.changed[0].broader,
+            diff.changed[0].broader_because,
             vec![
                 "no longer limited to a version range".to_owned(),
                 "expires later (2027-06-01 instead of 2027-01-01)".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn an_exemption_that_lost_its_crate_or_kind_is_one_broader_change() {
+        let mut rsa = exemption(Some("RUSTSEC-2023-0071"), Some("rsa"), None, "2027-01-01");
+        rsa.kind = Some(FindingKind::Vulnerability);
+        let mut unlicensed = exemption(None, Some("ring"), None, "2027-01-01");
+        unlicensed.kind = Some(FindingKind::Unlicensed);
+        let base = vec![rsa.clone(), unlicensed.clone()];
+        // The head drops `crate = "rsa"` from one and `kind = "unlicensed"` from the other.
+        let mut no_crate = rsa;
+        no_crate.crate_name = None;
+        let mut no_kind = unlicensed;
+        no_kind.kind = None;
+        let diff = diff_exemptions(&base, &[no_crate, no_kind]);
+        assert!(diff.added.is_empty() && diff.removed.is_empty(), "{diff:?}");
+        assert_eq!(diff.changed.len(), 2);
+        assert!(diff.changed.iter().all(|change| change.broader));
+        let reasons: Vec<&str> = diff
+            .changed
+            .iter()
+            .flat_map(|change| change.broader_because.iter().map(String::as_str))
+            .collect();
+        assert!(
+            reasons.contains(&"no longer limited to one crate"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.contains(&"no longer limited to one kind of finding"),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn exemptions_of_different_things_are_not_paired() {
+        let base = vec![exemption(None, Some("time"), None, "2027-01-01")];
+        let head = vec![exemption(None, Some("chrono"), None, "2027-01-01")];
+        let diff = diff_exemptions(&base, &head);
+        assert_eq!((diff.added.len(), diff.removed.len()), (1, 1));
+        assert!(diff.changed.is_empty());
     }
 
     #[test]

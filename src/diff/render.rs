@@ -19,10 +19,12 @@ pub fn json(diff: &Diff) -> String {
         "format-version": 1,
         "base": diff.base,
         "head": diff.head,
+        "policy": diff.policy,
         "exemptions": diff.exemptions,
         "baseline": diff.baseline,
         "dependencies": diff.dependencies,
         "arrivals": diff.arrivals,
+        "unrecorded": diff.unrecorded,
         "trust-granted": diff.trust_granted(),
         "findings": {
             "introduced": findings(&diff.findings.introduced),
@@ -55,15 +57,42 @@ fn exemption_text(entry: &ExemptionEntry) -> String {
     )
 }
 
+/// A policy value in a line of text: strings bare, lists joined.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Null => "(none)".to_owned(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|item| item
+                    .as_str()
+                    .map_or_else(|| item.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
 fn counts(diff: &Diff) -> Vec<String> {
     let mut parts = Vec::new();
+    if !diff.policy.changed.is_empty() {
+        let weaker = diff.policy.weakening();
+        let mut text = format!("policy ~{}", diff.policy.changed.len());
+        if weaker > 0 {
+            text.push_str(&format!(" ({weaker} weaker)"));
+        }
+        parts.push(text);
+    }
     let exemptions = &diff.exemptions;
     let exemption_total = exemptions.total();
     if exemption_total > 0 {
         let broader = exemptions
             .changed
             .iter()
-            .filter(|change| !change.broader.is_empty())
+            .filter(|change| change.broader)
             .count();
         let mut text = format!(
             "exemptions +{} −{} ~{}",
@@ -187,6 +216,20 @@ pub fn human(diff: &Diff) -> String {
         let _ = writeln!(out, "grants trust: {}\n", clean(&granted.join("; ")));
     }
 
+    if !diff.policy.changed.is_empty() {
+        let _ = writeln!(out, "Policy");
+        for change in &diff.policy.changed {
+            let _ = writeln!(
+                out,
+                "  ~ {}: {} → {}{}",
+                clean(&change.key),
+                clean(&value_text(&change.before)),
+                clean(&value_text(&change.after)),
+                if change.weakens { "  [weakens]" } else { "" }
+            );
+        }
+        out.push('\n');
+    }
     let exemptions = &diff.exemptions;
     if exemptions.total() > 0 {
         let _ = writeln!(out, "Exemptions");
@@ -199,7 +242,7 @@ pub fn human(diff: &Diff) -> String {
         for change in &exemptions.changed {
             let _ = writeln!(out, "  ~ {}", clean(&exemption_text(&change.before)));
             let _ = writeln!(out, "    → {}", clean(&exemption_text(&change.after)));
-            for reason in &change.broader {
+            for reason in &change.broader_because {
                 let _ = writeln!(out, "    broader: {}", clean(reason));
             }
         }
@@ -216,6 +259,16 @@ pub fn human(diff: &Diff) -> String {
         }
         for entry in &baseline.removed {
             let _ = writeln!(out, "  - {}", clean(&baseline_entry_text(entry)));
+        }
+        out.push('\n');
+    }
+    if !diff.unrecorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not in trustcheck.lock (accept them with `cargo trustcheck baseline`)"
+        );
+        for entry in &diff.unrecorded {
+            let _ = writeln!(out, "  ! {} {}", clean(&entry.crate_name), entry.version);
         }
         out.push('\n');
     }
@@ -372,6 +425,35 @@ pub fn markdown(diff: &Diff) -> String {
         out.push('\n');
     }
 
+    if !diff.policy.changed.is_empty() {
+        out.push_str("### Policy\n\n| Key | Before | After | |\n| --- | --- | --- | --- |\n");
+        for change in &diff.policy.changed {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                code(&change.key),
+                code(&value_text(&change.before)),
+                code(&value_text(&change.after)),
+                if change.weakens {
+                    "⚠️ **weakens**"
+                } else {
+                    ""
+                }
+            );
+        }
+        out.push('\n');
+    }
+    if !diff.unrecorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Not in trustcheck.lock\n\nIn the graph, but not recorded in the baseline (accept them with `cargo trustcheck baseline`): {}\n",
+            diff.unrecorded
+                .iter()
+                .map(|entry| code(&format!("{} {}", entry.crate_name, entry.version)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let exemptions = &diff.exemptions;
     if exemptions.total() > 0 {
         out.push_str("### Exemptions\n\n| | Advisory | Crate | Version | Kind | Expires | Reason |\n| --- | --- | --- | --- | --- | --- | --- |\n");
@@ -394,10 +476,13 @@ pub fn markdown(diff: &Diff) -> String {
         }
         for change in &exemptions.changed {
             out.push_str(&row("✏️ before", &change.before, ""));
-            let note = if change.broader.is_empty() {
+            let note = if !change.broader {
                 String::new()
             } else {
-                format!("<br>**broader**: {}", esc(&change.broader.join("; ")))
+                format!(
+                    "<br>**broader**: {}",
+                    esc(&change.broader_because.join("; "))
+                )
             };
             out.push_str(&row("✏️ after", &change.after, &note));
         }

@@ -149,7 +149,10 @@ fn render_group(out: &mut String, style: &Style, group: &CauseGroup<'_>) {
     let _ = writeln!(
         out,
         "          {}",
-        style.dim(&clean(&crate::text::name_list(&group.crates(), NAMED_CRATES)))
+        style.dim(&clean(&crate::text::name_list(
+            &group.crates(),
+            NAMED_CRATES
+        )))
     );
 }
 
