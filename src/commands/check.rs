@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::pipeline::{self, AdvisoryScope, RunOptions};
 use crate::report::CheckFormat;
 use crate::terminal::Terminal;
+use crate::workspace::revision::Repository;
 
 /// What `check` is asked to do.
 #[derive(Clone, Debug)]
@@ -19,7 +20,21 @@ pub struct CheckRequest {
 
 /// Runs `check`: the report to stdout; for machine formats, the run's notes to stderr.
 pub fn run(request: &CheckRequest, terminal: &Terminal) -> Result<Outcome, Error> {
-    let report = pipeline::check(&request.run, AdvisoryScope::Graph)?.report;
+    let mut report = match pipeline::check(&request.run, AdvisoryScope::Graph) {
+        Ok(checked) => checked.report,
+        Err(error) => {
+            // A SARIF consumer (code scanning) gets a valid log that says the run failed.
+            if request.format == CheckFormat::Sarif {
+                print(terminal, &crate::report::sarif::failure(&error.to_string()))?;
+            }
+            return Err(error);
+        }
+    };
+    if request.format == CheckFormat::Sarif || request.annotations {
+        report.repository_root = Repository::discover(&report.workspace_root)
+            .ok()
+            .map(|repository| repository.top);
+    }
     if request.format != CheckFormat::Human {
         for note in &report.notes {
             terminal.warn(note);

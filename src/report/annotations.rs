@@ -32,7 +32,7 @@ fn repository_path(report: &Report, file: &Path, github_workspace: Option<&Path>
         .and_then(|base| absolute.strip_prefix(base).ok().map(Path::to_path_buf))
         .or_else(|| {
             absolute
-                .strip_prefix(&report.workspace_root)
+                .strip_prefix(report.source_root())
                 .ok()
                 .map(Path::to_path_buf)
         })

@@ -57,6 +57,9 @@ pub struct Report {
     pub package_count: usize,
     /// The advisory database used.
     pub database: Option<DatabaseInfo>,
+    /// The git repository holding the workspace, whose root SARIF and annotations locate
+    /// files from (a workspace nested in a larger repository is not at its root).
+    pub repository_root: Option<PathBuf>,
 }
 
 impl Report {
@@ -71,7 +74,16 @@ impl Report {
             lockfile: None,
             package_count: 0,
             database: None,
+            repository_root: None,
         }
+    }
+
+    /// The directory report files are located from: the git repository's root, else the
+    /// workspace root.
+    pub fn source_root(&self) -> &std::path::Path {
+        self.repository_root
+            .as_deref()
+            .unwrap_or(&self.workspace_root)
     }
 
     /// Whether a finding at level deny remains after exemptions.
