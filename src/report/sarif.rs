@@ -90,8 +90,8 @@ pub fn log(report: &Report) -> Value {
     for verdict in &report.verdicts {
         if let Some(advisory) = advisory_of(verdict) {
             let id = clean(&advisory.id);
-            if !rule_index.contains_key(&id) {
-                rule_index.insert(id, rules.len());
+            if let std::collections::hash_map::Entry::Vacant(slot) = rule_index.entry(id) {
+                slot.insert(rules.len());
                 rules.push(advisory_rule(verdict.finding.kind, advisory));
             }
         }
