@@ -47,8 +47,8 @@ pub struct RunOptions {
     pub today: Date,
     /// The time publish times are compared with (Unix seconds).
     pub now: i64,
-    /// Whether long network steps may draw a progress bar.
-    pub progress: bool,
+    /// How long network steps show their progress.
+    pub progress: crate::progress::ProgressMode,
 }
 
 impl RunOptions {
