@@ -118,6 +118,45 @@ impl Lockfile {
             .map(|package| package.line)
     }
 
+    /// The lock file of the packages `keep` keeps, with the dependencies between them.
+    pub fn restricted_to(&self, keep: impl Fn(&LockedPackage) -> bool) -> Lockfile {
+        let packages: Vec<LockedPackage> = self
+            .packages
+            .iter()
+            .filter(|package| keep(package))
+            .cloned()
+            .collect();
+        let kept: std::collections::BTreeSet<(&str, &semver::Version, Option<&str>)> = packages
+            .iter()
+            .map(|package| {
+                (
+                    package.name.as_str(),
+                    &package.version,
+                    package.source.as_deref(),
+                )
+            })
+            .collect();
+        let packages = packages
+            .iter()
+            .map(|package| LockedPackage {
+                dependencies: package
+                    .dependencies
+                    .iter()
+                    .filter(|dependency| {
+                        kept.contains(&(
+                            dependency.name.as_str(),
+                            &dependency.version,
+                            dependency.source.as_deref(),
+                        ))
+                    })
+                    .cloned()
+                    .collect(),
+                ..package.clone()
+            })
+            .collect();
+        Lockfile { packages }
+    }
+
     /// The crate names of all packages, for early loading.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.packages.iter().map(|package| package.name.as_str())

@@ -21,7 +21,12 @@ pub struct CheckRequest {
 /// Runs `check`: the report to stdout; for machine formats, the run's notes to stderr.
 pub fn run(request: &CheckRequest, terminal: &Terminal) -> Result<Outcome, Error> {
     let mut report = match pipeline::check(&request.run, AdvisoryScope::Graph) {
-        Ok(checked) => checked.report,
+        Ok(checked) => {
+            for line in &checked.trace {
+                terminal.verbose(line);
+            }
+            checked.report
+        }
         Err(error) => {
             // A SARIF consumer (code scanning) gets a valid log that says the run failed.
             if request.format == CheckFormat::Sarif {

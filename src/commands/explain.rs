@@ -56,9 +56,9 @@ pub fn is_advisory_id(subject: &str) -> bool {
 /// Runs `explain`.
 pub fn run(request: &ExplainRequest, terminal: &Terminal) -> Result<Outcome, Error> {
     let text = if is_advisory_id(&request.subject) {
-        explain_advisory(request)?
+        explain_advisory(request, terminal)?
     } else {
-        explain_crate(request)?
+        explain_crate(request, terminal)?
     };
     print(terminal, &text)?;
     Ok(Outcome::Passed)
@@ -112,11 +112,14 @@ fn standing(advisory: &Advisory, package: &Package, targets: &TargetFilter) -> S
     }
 }
 
-fn explain_advisory(request: &ExplainRequest) -> Result<String, Error> {
+fn explain_advisory(request: &ExplainRequest, terminal: &Terminal) -> Result<String, Error> {
     let id = request.subject.as_str();
     let options = &request.run;
     let (database, in_workspace) = if workspace::exists(&options.workspace) {
         let checked = pipeline::check(options, AdvisoryScope::All)?;
+        for line in &checked.trace {
+            terminal.verbose(line);
+        }
         let canonical = checked
             .facts
             .database
@@ -339,13 +342,16 @@ fn render_advisory(advisory: &Advisory, in_workspace: Option<&InWorkspace>) -> S
     out
 }
 
-fn explain_crate(request: &ExplainRequest) -> Result<String, Error> {
+fn explain_crate(request: &ExplainRequest, terminal: &Terminal) -> Result<String, Error> {
     let subject = request.subject.as_str();
     let (name, version) = match subject.split_once('@') {
         Some((name, version)) => (name, Some(version)),
         None => (subject, None),
     };
     let checked = pipeline::check(&request.run, AdvisoryScope::Graph)?;
+    for line in &checked.trace {
+        terminal.verbose(line);
+    }
     let workspace = &checked.workspace;
     let graph = &workspace.graph;
     let packages: Vec<&Package> = graph
