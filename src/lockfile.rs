@@ -118,36 +118,26 @@ impl Lockfile {
             .map(|package| package.line)
     }
 
-    /// The lock file of the packages `keep` keeps, with the dependencies between them.
-    pub fn restricted_to(&self, keep: impl Fn(&LockedPackage) -> bool) -> Lockfile {
-        let packages: Vec<LockedPackage> = self
+    /// The lock file of the packages `keep` keeps (by name, version and source), with the
+    /// dependencies between them.
+    pub fn restricted_to(
+        &self,
+        keep: impl Fn(&str, &semver::Version, Option<&str>) -> bool,
+    ) -> Lockfile {
+        let packages = self
             .packages
             .iter()
-            .filter(|package| keep(package))
-            .cloned()
-            .collect();
-        let kept: std::collections::BTreeSet<(&str, &semver::Version, Option<&str>)> = packages
-            .iter()
-            .map(|package| {
-                (
-                    package.name.as_str(),
-                    &package.version,
-                    package.source.as_deref(),
-                )
-            })
-            .collect();
-        let packages = packages
-            .iter()
+            .filter(|package| keep(&package.name, &package.version, package.source.as_deref()))
             .map(|package| LockedPackage {
                 dependencies: package
                     .dependencies
                     .iter()
                     .filter(|dependency| {
-                        kept.contains(&(
-                            dependency.name.as_str(),
+                        keep(
+                            &dependency.name,
                             &dependency.version,
                             dependency.source.as_deref(),
-                        ))
+                        )
                     })
                     .cloned()
                     .collect(),

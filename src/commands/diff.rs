@@ -90,13 +90,9 @@ fn narrow(
             )
         })
         .collect();
-    side.lockfile = side.lockfile.restricted_to(|package| {
-        kept.contains(&(
-            package.name.as_str(),
-            &package.version,
-            package.source.as_deref(),
-        ))
-    });
+    side.lockfile = side
+        .lockfile
+        .restricted_to(|name, version, source| kept.contains(&(name, version, source)));
     Ok(())
 }
 
