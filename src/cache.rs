@@ -83,6 +83,62 @@ impl CacheDir {
     }
 }
 
+/// A directory of the cache's `scratch/` for one run's temporary files, removed when dropped.
+/// A run that was killed leaves its directory behind; the next one removes those older than a
+/// day.
+#[derive(Debug)]
+pub struct ScratchDir {
+    path: PathBuf,
+}
+
+impl ScratchDir {
+    /// A new, empty directory named after `what`.
+    pub fn new(cache: &CacheDir, what: &str) -> Result<ScratchDir, CacheError> {
+        let parent = cache.subdir("scratch")?;
+        remove_older_than(&parent, 86_400);
+        let path = parent.join(format!(
+            "{what}-{}-{}-{}",
+            std::process::id(),
+            unix_now(),
+            unique_suffix()
+        ));
+        std::fs::create_dir(&path).map_err(|source| CacheError::Io {
+            action: "create",
+            path: path.clone(),
+            source,
+        })?;
+        Ok(ScratchDir { path })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn remove_older_than(dir: &Path, seconds: u64) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > seconds);
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn platform_cache_dir() -> Option<PathBuf> {
     let home = std::env::var_os("HOME")
         .filter(|home| !home.is_empty())

@@ -238,7 +238,7 @@ impl GlobalArgs {
             },
             today: Date::today(),
             now: crate::date::now(),
-            progress: terminal.progress_allowed(),
+            progress: crate::progress::ProgressMode::for_stderr(terminal.verbosity),
         }
     }
 
@@ -283,6 +283,7 @@ impl Command {
 
 /// Runs the command line and returns the process exit status.
 pub fn main() -> ExitCode {
+    crate::interrupt::install();
     let mut args: Vec<OsString> = std::env::args_os().collect();
     // Cargo runs `cargo-trustcheck trustcheck ...`.
     if args.get(1).is_some_and(|arg| arg == "trustcheck") {

@@ -64,6 +64,11 @@ pub enum Error {
     /// `fetch` could not refresh every cache.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// The user interrupted the run (Ctrl-C).
+    #[error(
+        "interrupted: what was fetched until then is kept in the cache; run the same command again to go on from there"
+    )]
+    Interrupted,
 }
 
 impl Error {

@@ -279,6 +279,8 @@ pub struct AdvisoryRef {
     pub title: String,
     /// CVSS severity (`low`, `medium`, `high`, `critical`) and score, where the advisory has one.
     pub severity: Option<String>,
+    /// The CVSS base score and vector, where the advisory has one.
+    pub cvss: Option<Cvss>,
     /// Version requirements that are patched.
     pub patched: Vec<String>,
     /// Where to read more.
@@ -286,6 +288,17 @@ pub struct AdvisoryRef {
     /// The date the advisory was reported.
     pub date: Option<String>,
 }
+
+/// An advisory's CVSS base score and vector.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cvss {
+    /// The base score, 0.0 to 10.0.
+    pub score: f64,
+    /// The vector, e.g. `CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`.
+    pub vector: String,
+}
+
+impl Eq for Cvss {}
 
 /// Something a check found about the workspace, before the policy has given it a level.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -316,6 +329,8 @@ pub struct Finding {
 pub struct NotChecked {
     /// The kinds of finding the checks would have given (`yanked`, `fresh-release` ...).
     pub checks: Vec<FindingKind>,
+    /// What was not checked, in words ("yanked status and publish time").
+    pub what: String,
     /// Why they could not be done, in words that do not name the package.
     pub cause: String,
 }
@@ -340,6 +355,22 @@ impl Finding {
         }
     }
 
+    /// A finding about the workspace as a whole, not about one package.
+    pub fn general(kind: FindingKind, message: impl Into<String>) -> Finding {
+        Finding {
+            package: None,
+            ..Finding::for_package(
+                kind,
+                PackageRef {
+                    name: String::new(),
+                    version: semver::Version::new(0, 0, 0),
+                    source: None,
+                },
+                message,
+            )
+        }
+    }
+
     /// An `unchecked` finding: the checks that give findings of the kinds `checks` could not be
     /// done for `package`; `what` says what was not checked ("yanked status"), `cause` why.
     pub fn not_checked(
@@ -356,6 +387,7 @@ impl Finding {
         );
         finding.unchecked = Some(NotChecked {
             checks: checks.to_vec(),
+            what: what.to_owned(),
             cause,
         });
         finding

@@ -60,6 +60,7 @@ pub struct Git {
     dir: Option<PathBuf>,
     timeout: Duration,
     config: Vec<String>,
+    index_file: Option<PathBuf>,
     #[cfg(unix)]
     inherited_lock: Option<std::os::fd::RawFd>,
 }
@@ -71,6 +72,7 @@ impl Git {
             dir: Some(dir.to_path_buf()),
             timeout: LOCAL_TIMEOUT,
             config: Vec::new(),
+            index_file: None,
             #[cfg(unix)]
             inherited_lock: None,
         }
@@ -82,6 +84,7 @@ impl Git {
             dir: None,
             timeout: LOCAL_TIMEOUT,
             config: Vec::new(),
+            index_file: None,
             #[cfg(unix)]
             inherited_lock: None,
         }
@@ -110,10 +113,19 @@ impl Git {
         self
     }
 
+    /// git works with an index of the tool's own (`GIT_INDEX_FILE`), never the user's.
+    pub fn with_index_file(mut self, path: &Path) -> Git {
+        self.index_file = Some(path.to_path_buf());
+        self
+    }
+
     fn command(&self, args: &[&OsStr]) -> Command {
         let mut command = Command::new("git");
         for variable in REDIRECTING_VARIABLES {
             command.env_remove(variable);
+        }
+        if let Some(index) = &self.index_file {
+            command.env("GIT_INDEX_FILE", index);
         }
         command
             .env("GIT_TERMINAL_PROMPT", "0")

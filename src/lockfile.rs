@@ -118,6 +118,35 @@ impl Lockfile {
             .map(|package| package.line)
     }
 
+    /// The lock file of the packages `keep` keeps (by name, version and source), with the
+    /// dependencies between them.
+    pub fn restricted_to(
+        &self,
+        keep: impl Fn(&str, &semver::Version, Option<&str>) -> bool,
+    ) -> Lockfile {
+        let packages = self
+            .packages
+            .iter()
+            .filter(|package| keep(&package.name, &package.version, package.source.as_deref()))
+            .map(|package| LockedPackage {
+                dependencies: package
+                    .dependencies
+                    .iter()
+                    .filter(|dependency| {
+                        keep(
+                            &dependency.name,
+                            &dependency.version,
+                            dependency.source.as_deref(),
+                        )
+                    })
+                    .cloned()
+                    .collect(),
+                ..package.clone()
+            })
+            .collect();
+        Lockfile { packages }
+    }
+
     /// The crate names of all packages, for early loading.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.packages.iter().map(|package| package.name.as_str())

@@ -81,13 +81,6 @@ impl Terminal {
         self.color.enabled(std::io::stdout().is_terminal())
     }
 
-    /// Whether live progress may be drawn: stderr is a terminal, `CI` is unset, not quiet.
-    pub fn progress_allowed(&self) -> bool {
-        self.verbosity > Verbosity::Quiet
-            && std::io::stderr().is_terminal()
-            && std::env::var_os("CI").is_none()
-    }
-
     /// Writes the report to stdout. A closed pipe is not an error; any other failure is.
     pub fn report(&self, text: &str) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();

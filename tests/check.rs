@@ -29,6 +29,22 @@ struct Finding {
     paths: Vec<Vec<String>>,
     exempted: bool,
     exemption: Option<Exemption>,
+    /// Findings from an advisory carry its severity, patched versions, aliases and URL.
+    #[serde(default)]
+    severity: Option<Cvss>,
+    #[serde(default)]
+    patched: Option<Vec<String>>,
+    #[serde(default)]
+    aliases: Option<Vec<String>>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Cvss {
+    score: f64,
+    vector: String,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -154,6 +170,16 @@ fn check_reports_a_vulnerability_with_its_dependency_path_and_exits_1() {
             ]],
             exempted: false,
             exemption: None,
+            severity: Some(Cvss {
+                score: 5.1,
+                vector: "CVSS:3.1/AV:L/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:H".to_owned()
+            }),
+            patched: Some(vec![">=0.2.23".to_owned()]),
+            aliases: Some(vec![
+                "CVE-2020-26235".to_owned(),
+                "GHSA-wcg3-cvx6-7396".to_owned()
+            ]),
+            url: Some("https://rustsec.org/advisories/RUSTSEC-2020-0071".to_owned()),
         }
     );
     let unmaintained = report

@@ -162,8 +162,9 @@ fn diff_json_reports_exactly_the_changes_between_two_commits() {
     assert_eq!(changed[0]["before"]["expires"], "2098-06-01");
     assert_eq!(changed[0]["after"]["expires"], "2099-12-31");
     assert_eq!(changed[0]["after"]["crate"], "dep");
+    assert_eq!(changed[0]["broader"], true, "the contract's flag");
     assert_eq!(
-        changed[0]["broader"],
+        changed[0]["broader-because"],
         serde_json::json!(["expires later (2099-12-31 instead of 2098-06-01)"])
     );
 
@@ -307,4 +308,132 @@ fn diff_without_a_database_still_reports_the_trust_decisions() {
     let report = json(&stdout);
     assert_eq!(report["findings"]["available"], false);
     assert_eq!(report["exemptions"]["added"].as_array().unwrap().len(), 1);
+}
+
+/// A commit that adds a dev-dependency and a Windows-only dependency, each with an advisory,
+/// and drops another dev-dependency: what `diff` shows depends on the graph options exactly as
+/// `check`'s graph does.
+fn narrowed_repository() -> Repo {
+    let fixture = Fixture::new(
+        vec![member(
+            "app",
+            "[dependencies]\ndep = \"1\"\n\n[dev-dependencies]\noldtest = \"1\"\n",
+        )],
+        vec![
+            krate("dep", "1.0.0"),
+            krate("oldtest", "1.0.0"),
+            krate("tester", "1.0.0"),
+            krate("winthing", "1.0.0"),
+        ],
+    );
+    let db = AdvisoryDb::new();
+    db.add(
+        "RUSTSEC-2099-0101",
+        "tester",
+        &[">= 9"],
+        "",
+        "tester is bad",
+    );
+    db.add(
+        "RUSTSEC-2099-0102",
+        "winthing",
+        &[">= 9"],
+        "",
+        "winthing is bad",
+    );
+    let cache = tempfile::tempdir().unwrap();
+    fixture.write_file("trustcheck.toml", "[advisories]\nyanked = \"allow\"\n");
+    fixture.write_file(".gitignore", "/target\n");
+    git(&fixture, &["init", "--quiet", "--initial-branch=main"]);
+    git(&fixture, &["add", "."]);
+    git(&fixture, &["commit", "--quiet", "-m", "A"]);
+    let a = git(&fixture, &["rev-parse", "HEAD"]);
+    fixture.set_member(
+        "app",
+        "[dependencies]\ndep = \"1\"\n\n[dev-dependencies]\ntester = \"1\"\n\n[target.'cfg(windows)'.dependencies]\nwinthing = \"1\"\n",
+    );
+    git(&fixture, &["add", "."]);
+    git(&fixture, &["commit", "--quiet", "-m", "B"]);
+    let b = git(&fixture, &["rev-parse", "HEAD"]);
+    Repo {
+        fixture,
+        db,
+        cache,
+        a,
+        b,
+    }
+}
+
+fn crate_names(list: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["crate"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn diff_takes_the_graph_options_and_compares_the_graphs_check_would_see() {
+    let repo = narrowed_repository();
+    let (code, stdout, stderr) = diff(&repo, &[&repo.a, &repo.b, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let whole = json(&stdout);
+    assert_eq!(
+        crate_names(&whole["dependencies"]["added"]),
+        ["tester", "winthing"]
+    );
+    assert_eq!(crate_names(&whole["dependencies"]["removed"]), ["oldtest"]);
+    assert_eq!(
+        crate_names(&whole["findings"]["introduced"]),
+        ["tester", "winthing"]
+    );
+
+    let index_before = std::fs::read(repo.fixture.root().join(".git/index")).unwrap();
+    let (code, stdout, stderr) = run(trustcheck(repo.cache.path())
+        .current_dir(repo.fixture.root())
+        // A hostile environment: git must not be pointed at another index or repository.
+        .env("GIT_INDEX_FILE", repo.fixture.root().join("elsewhere"))
+        .env("GIT_DIR", "/nonexistent")
+        .args([
+            "diff",
+            &repo.a,
+            &repo.b,
+            "--format",
+            "json",
+            "--exclude-dev",
+        ])
+        .args(["--target", "x86_64-unknown-linux-gnu", "--offline"])
+        .arg("--advisory-db")
+        .arg(repo.db.path()));
+    assert_eq!(code, 0, "{stderr}");
+    let narrowed = json(&stdout);
+    assert_eq!(narrowed["dependencies"]["added"], serde_json::json!([]));
+    assert_eq!(narrowed["dependencies"]["removed"], serde_json::json!([]));
+    assert_eq!(narrowed["findings"]["introduced"], serde_json::json!([]));
+
+    // With only --exclude-dev, the Windows-only dependency is in the graph (as in `check`).
+    let (code, stdout, stderr) = diff(
+        &repo,
+        &[&repo.a, &repo.b, "--format", "json", "--exclude-dev"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let report = json(&stdout);
+    assert_eq!(crate_names(&report["dependencies"]["added"]), ["winthing"]);
+    assert_eq!(crate_names(&report["findings"]["introduced"]), ["winthing"]);
+
+    // The user's repository is as it was: index, working tree, no stray files.
+    assert_eq!(
+        std::fs::read(repo.fixture.root().join(".git/index")).unwrap(),
+        index_before
+    );
+    assert_eq!(git(&repo.fixture, &["status", "--porcelain"]), "");
+    assert!(!repo.fixture.root().join("elsewhere").exists());
+    let scratch = repo.cache.path().join("scratch");
+    assert!(
+        std::fs::read_dir(&scratch).map_or(true, |mut entries| entries.next().is_none()),
+        "the copies of the commits are removed"
+    );
 }

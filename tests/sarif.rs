@@ -92,7 +92,7 @@ fn sarif_output_is_valid_and_points_at_cargo_lock_and_policy_lines() {
         "RUSTSEC-2020-0071",
         "time",
         &[">= 0.2.23"],
-        "aliases = [\"CVE-2020-26235\"]",
+        "aliases = [\"CVE-2020-26235\"]\ncvss = \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"",
         "Potential <segfault> in `time`\u{1b}[31m",
     );
     db.add(
@@ -167,15 +167,21 @@ fn sarif_output_is_valid_and_points_at_cargo_lock_and_policy_lines() {
         )
     };
 
-    let time = find("vulnerability", "time 0.1.45");
+    // An advisory is a rule of its own, with its CVSS score for code scanning to rank it.
+    let time = find("RUSTSEC-2020-0071", "time 0.1.45");
     assert_eq!(
         location(time),
         ("Cargo.lock".to_owned(), lock_line(&lock, "time", "0.1.45"))
     );
     assert_eq!(time["level"], "error");
-    assert_eq!(
-        rules[time["ruleIndex"].as_u64().unwrap() as usize],
-        "vulnerability"
+    let rule = &run["tool"]["driver"]["rules"][time["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "RUSTSEC-2020-0071");
+    assert_eq!(rule["properties"]["security-severity"], "9.8");
+    assert!(
+        rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("vulnerability"))
     );
     let text = time["message"]["text"].as_str().unwrap();
     assert!(
@@ -184,14 +190,14 @@ fn sarif_output_is_valid_and_points_at_cargo_lock_and_policy_lines() {
     );
     assert!(text.contains("app → chrono → time"), "{text}");
 
-    let old = find("unmaintained", "old 1.0.0");
+    let old = find("RUSTSEC-2099-0001", "old 1.0.0");
     assert_eq!(
         location(old),
         ("Cargo.lock".to_owned(), lock_line(&lock, "old", "1.0.0"))
     );
     assert_eq!(old["level"], "warning");
 
-    let chrono = find("vulnerability", "chrono 0.4.0");
+    let chrono = find("RUSTSEC-2099-0002", "chrono 0.4.0");
     assert_eq!(chrono["suppressions"][0]["kind"], "external");
     assert!(
         chrono["suppressions"][0]["justification"]
@@ -234,4 +240,121 @@ fn an_empty_report_is_valid_sarif_too() {
     let mut broken = log;
     broken["runs"][0]["tool"]["driver"]["informationUri"] = serde_json::json!("not a uri");
     assert!(!schema().is_valid(&broken));
+}
+
+#[test]
+fn every_rule_links_to_a_heading_of_the_readme() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let section = &readme[readme
+        .find("## Finding kinds")
+        .expect("a Finding kinds section")..];
+    for kind in cargo_trustcheck::finding::FindingKind::ALL {
+        let uri = cargo_trustcheck::report::sarif::help_uri(kind);
+        let anchor = uri.rsplit('#').next().unwrap();
+        assert_eq!(anchor, kind.as_str());
+        assert!(
+            section.contains(&format!("\n### {anchor}\n")),
+            "no heading for {anchor} under Finding kinds"
+        );
+    }
+}
+
+#[test]
+fn a_workspace_nested_in_a_repository_is_located_from_the_repository_root() {
+    let fixture = Fixture::new(
+        vec![member("app", "[dependencies]\ntime = \"0.1\"\n")],
+        vec![krate("time", "0.1.45")],
+    );
+    // The repository holds the workspace under rust/.
+    let repository = tempfile::tempdir().unwrap();
+    let nested = repository.path().join("rust");
+    std::fs::rename(fixture.root(), &nested)
+        .or_else(|_| {
+            // Another filesystem: copy instead.
+            let status = std::process::Command::new("cp")
+                .arg("-r")
+                .arg(fixture.root())
+                .arg(&nested)
+                .status()?;
+            assert!(status.success());
+            Ok::<(), std::io::Error>(())
+        })
+        .unwrap();
+    git_in(repository.path(), fixture.home.path(), &["init", "--quiet"]);
+    // cargo reads its configuration from the current directory: the repository's root.
+    write(
+        &repository.path().join(".cargo/config.toml"),
+        "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"rust/vendor\"\n",
+    );
+    let db = AdvisoryDb::new();
+    db.add("RUSTSEC-2020-0071", "time", &[">= 0.2.23"], "", "segfault");
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(trustcheck(cache.path())
+        .current_dir(repository.path())
+        .args([
+            "check",
+            "--manifest-path",
+            "rust/Cargo.toml",
+            "--offline",
+            "--format",
+            "sarif",
+        ])
+        .arg("--advisory-db")
+        .arg(db.path())
+        .env("GITHUB_ACTIONS", "true"));
+    assert_eq!(code, 1, "{stderr}");
+    let log: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_valid(&log);
+    let run = &log["runs"][0];
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    let top = repository.path().canonicalize().unwrap();
+    assert_eq!(root, format!("file://{}/", top.display()));
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|result| result["ruleId"] == "RUSTSEC-2020-0071")
+        .unwrap();
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "rust/Cargo.lock"
+    );
+    assert!(
+        stderr.contains("::error file=rust/Cargo.lock,"),
+        "annotations from the repository root: {stderr}"
+    );
+}
+
+#[test]
+fn a_run_that_fails_still_writes_valid_sarif_that_says_so() {
+    let fixture = Fixture::new(vec![member("app", "")], vec![]);
+    fixture.write_file(
+        "trustcheck.toml",
+        "[advisories]\nvulnerability = \"sometimes\"\n",
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(trustcheck(cache.path())
+        .current_dir(fixture.root())
+        .arg("--advisory-db")
+        .arg(AdvisoryDb::new().path())
+        .args(["--offline", "--format", "sarif"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("trustcheck.toml:2:17"), "{stderr}");
+    let log: serde_json::Value = serde_json::from_str(&stdout).expect("SARIF on stdout");
+    assert_valid(&log);
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"], "error");
+    assert!(
+        notification["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("unknown level \"sometimes\""),
+        "{notification}"
+    );
 }

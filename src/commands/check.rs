@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::pipeline::{self, AdvisoryScope, RunOptions};
 use crate::report::CheckFormat;
 use crate::terminal::Terminal;
+use crate::workspace::revision::Repository;
 
 /// What `check` is asked to do.
 #[derive(Clone, Debug)]
@@ -19,9 +20,26 @@ pub struct CheckRequest {
 
 /// Runs `check`: the report to stdout; for machine formats, the run's notes to stderr.
 pub fn run(request: &CheckRequest, terminal: &Terminal) -> Result<Outcome, Error> {
-    let checked = pipeline::check(&request.run, AdvisoryScope::Graph)?;
-    terminal.verbose(&checked.workspace.graph_source.to_string());
-    let report = checked.report;
+    let mut report = match pipeline::check(&request.run, AdvisoryScope::Graph) {
+        Ok(checked) => {
+            for line in &checked.trace {
+                terminal.verbose(line);
+            }
+            checked.report
+        }
+        Err(error) => {
+            // A SARIF consumer (code scanning) gets a valid log that says the run failed.
+            if request.format == CheckFormat::Sarif {
+                print(terminal, &crate::report::sarif::failure(&error.to_string()))?;
+            }
+            return Err(error);
+        }
+    };
+    if request.format == CheckFormat::Sarif || request.annotations {
+        report.repository_root = Repository::discover(&report.workspace_root)
+            .ok()
+            .map(|repository| repository.top);
+    }
     if request.format != CheckFormat::Human {
         for note in &report.notes {
             terminal.warn(note);

@@ -2,9 +2,11 @@
 //! working tree). Both sides' root files are read the one way every command reads them; the
 //! findings come from the pipeline's checks over each side's lock file.
 
+use std::collections::BTreeSet;
+
 use super::{Outcome, print};
 use crate::diff::{self, Diff, FindingDiff, Side, render};
-use crate::error::{Error, UsageError};
+use crate::error::Error;
 use crate::pipeline::{self, RunOptions};
 use crate::sources::RegistryNames;
 use crate::terminal::Terminal;
@@ -64,17 +66,39 @@ fn load_side(
     ))
 }
 
+/// Keeps of a side's lock file the packages of its graph narrowed as `check` would narrow it
+/// (`--target`, `--exclude-dev`, features), so that its findings, dependencies and arrivals
+/// are those of the same graph.
+fn narrow(
+    side: &mut Side,
+    repository: &Repository,
+    revision: &Revision,
+    options: &RunOptions,
+) -> Result<(), Error> {
+    if side.lockfile.packages.is_empty() {
+        return Ok(());
+    }
+    let graph = crate::workspace::graph_at(repository, revision, &options.workspace)?;
+    let kept: BTreeSet<(&str, &semver::Version, Option<&str>)> = graph
+        .packages()
+        .iter()
+        .map(|package| {
+            (
+                package.name.as_str(),
+                &package.version,
+                package.source.as_deref(),
+            )
+        })
+        .collect();
+    side.lockfile = side
+        .lockfile
+        .restricted_to(|name, version, source| kept.contains(&(name, version, source)));
+    Ok(())
+}
+
 /// Computes the diff between two revisions of the workspace.
 pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
     let options = &request.run;
-    if options.workspace.graph.narrows() {
-        return Err(UsageError::NotApplicable {
-            command: "diff",
-            option: "graph options (--target, --features, --all-features, --no-default-features, --exclude-dev)",
-            why: "it compares the lock files of two revisions as they are",
-        }
-        .into());
-    }
     let root = guess_root(options.workspace.manifest_path.as_deref());
     let repository = Repository::discover(&root)?;
     let base_revision = repository.resolve(&request.base)?;
@@ -88,8 +112,12 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
         read_baseline: true,
         today: options.today,
     };
-    let (base, base_baseline) = load_side(&repository, &base_revision, &file_options)?;
-    let (head, head_baseline) = load_side(&repository, &head_revision, &file_options)?;
+    let (mut base, base_baseline) = load_side(&repository, &base_revision, &file_options)?;
+    let (mut head, head_baseline) = load_side(&repository, &head_revision, &file_options)?;
+    if options.workspace.graph.narrows() {
+        narrow(&mut base, &repository, &base_revision, options)?;
+        narrow(&mut head, &repository, &head_revision, options)?;
+    }
 
     // Findings need the advisory database: the given directory, or the cached clone (nothing
     // is fetched for a diff).
@@ -121,7 +149,9 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
     Ok(Diff {
         base: base.label.clone(),
         head: head.label.clone(),
+        policy: diff::policy::diff_policies(&base.policy, &head.policy),
         exemptions: diff::diff_exemptions(&base.policy.exemptions, &head.policy.exemptions),
+        unrecorded: diff::unrecorded(&head_baseline, &head.lockfile),
         baseline: diff::baseline::diff_baselines(&base_baseline, &head_baseline),
         dependencies: diff::diff_dependencies(&base.lockfile, &head.lockfile),
         arrivals: diff::arrivals(
@@ -137,6 +167,19 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
 /// Runs `diff`.
 pub fn run(request: &DiffRequest, terminal: &Terminal) -> Result<Outcome, Error> {
     let diff = compute(request)?;
+    terminal.verbose(&format!(
+        "diff: {} against {}: {} dependencies added, {} removed, {} changed; findings {}",
+        diff.head,
+        diff.base,
+        diff.dependencies.added.len(),
+        diff.dependencies.removed.len(),
+        diff.dependencies.changed.len(),
+        if diff.findings.available {
+            "from the advisory database"
+        } else {
+            "not compared (no advisory database in the cache)"
+        }
+    ));
     let text = match request.format {
         DiffFormat::Json => render::json(&diff),
         DiffFormat::Markdown => render::markdown(&diff),

@@ -68,6 +68,7 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
         None,
         Policy::default().ownership.requests_per_second,
         request.run.network,
+        request.run.progress,
     )?;
     write_file(&policy_path, &policy)?;
     write_file(&baseline_path, &baseline::render(&baseline))?;

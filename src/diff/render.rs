@@ -9,8 +9,10 @@ use super::baseline::{BaselineChange, BaselineEntry};
 use super::{Diff, ExemptionEntry};
 use crate::finding::Verdict;
 use crate::report::json::JsonFinding;
-use crate::report::markdown::verdict_table;
-use crate::text::{escape_markdown as esc, markdown_code as code, sanitize_terminal as clean};
+use crate::text::sanitize_terminal as clean;
+
+mod markdown;
+pub use markdown::markdown;
 
 /// The contract's JSON document of a diff.
 pub fn json(diff: &Diff) -> String {
@@ -19,10 +21,12 @@ pub fn json(diff: &Diff) -> String {
         "format-version": 1,
         "base": diff.base,
         "head": diff.head,
+        "policy": diff.policy,
         "exemptions": diff.exemptions,
         "baseline": diff.baseline,
         "dependencies": diff.dependencies,
         "arrivals": diff.arrivals,
+        "unrecorded": diff.unrecorded,
         "trust-granted": diff.trust_granted(),
         "findings": {
             "introduced": findings(&diff.findings.introduced),
@@ -55,15 +59,42 @@ fn exemption_text(entry: &ExemptionEntry) -> String {
     )
 }
 
+/// A policy value in a line of text: strings bare, lists joined.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Null => "(none)".to_owned(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|item| item
+                    .as_str()
+                    .map_or_else(|| item.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
 fn counts(diff: &Diff) -> Vec<String> {
     let mut parts = Vec::new();
+    if !diff.policy.changed.is_empty() {
+        let weaker = diff.policy.weakening();
+        let mut text = format!("policy ~{}", diff.policy.changed.len());
+        if weaker > 0 {
+            text.push_str(&format!(" ({weaker} weaker)"));
+        }
+        parts.push(text);
+    }
     let exemptions = &diff.exemptions;
     let exemption_total = exemptions.total();
     if exemption_total > 0 {
         let broader = exemptions
             .changed
             .iter()
-            .filter(|change| !change.broader.is_empty())
+            .filter(|change| change.broader)
             .count();
         let mut text = format!(
             "exemptions +{} −{} ~{}",
@@ -187,6 +218,20 @@ pub fn human(diff: &Diff) -> String {
         let _ = writeln!(out, "grants trust: {}\n", clean(&granted.join("; ")));
     }
 
+    if !diff.policy.changed.is_empty() {
+        let _ = writeln!(out, "Policy");
+        for change in &diff.policy.changed {
+            let _ = writeln!(
+                out,
+                "  ~ {}: {} → {}{}",
+                clean(&change.key),
+                clean(&value_text(&change.before)),
+                clean(&value_text(&change.after)),
+                if change.weakens { "  [weakens]" } else { "" }
+            );
+        }
+        out.push('\n');
+    }
     let exemptions = &diff.exemptions;
     if exemptions.total() > 0 {
         let _ = writeln!(out, "Exemptions");
@@ -199,7 +244,7 @@ pub fn human(diff: &Diff) -> String {
         for change in &exemptions.changed {
             let _ = writeln!(out, "  ~ {}", clean(&exemption_text(&change.before)));
             let _ = writeln!(out, "    → {}", clean(&exemption_text(&change.after)));
-            for reason in &change.broader {
+            for reason in &change.broader_because {
                 let _ = writeln!(out, "    broader: {}", clean(reason));
             }
         }
@@ -216,6 +261,16 @@ pub fn human(diff: &Diff) -> String {
         }
         for entry in &baseline.removed {
             let _ = writeln!(out, "  - {}", clean(&baseline_entry_text(entry)));
+        }
+        out.push('\n');
+    }
+    if !diff.unrecorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not in trustcheck.lock (accept them with `cargo trustcheck baseline`)"
+        );
+        for entry in &diff.unrecorded {
+            let _ = writeln!(out, "  ! {} {}", clean(&entry.crate_name), entry.version);
         }
         out.push('\n');
     }
@@ -326,203 +381,4 @@ fn finding_text(verdict: &Verdict) -> String {
             .unwrap_or_default(),
         finding.message
     )
-}
-
-/// The Markdown report of a diff.
-pub fn markdown(diff: &Diff) -> String {
-    let mut out = String::new();
-    let granted = diff.trust_granted();
-    let icon = if granted.is_empty() { "✅" } else { "⚠️" };
-    let _ = writeln!(
-        out,
-        "{icon} **cargo-trustcheck diff** {} → {}: {}\n",
-        esc(&diff.base),
-        esc(&diff.head),
-        summary_text(diff)
-    );
-    if !granted.is_empty() {
-        // Our own words, with numbers: nothing to escape.
-        let _ = writeln!(
-            out,
-            "**Trust this change grants:** {}\n",
-            granted.join("; ")
-        );
-    }
-    if !diff.arrivals.is_empty() {
-        out.push_str("### Crates new to the baseline\n\n| Crate | Version | In trustcheck.lock | Lookalike of |\n| --- | --- | --- | --- |\n");
-        for arrival in &diff.arrivals {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                code(&arrival.crate_name),
-                code(&arrival.version),
-                if arrival.accepted {
-                    "accepted by this change"
-                } else {
-                    "**not recorded**"
-                },
-                arrival
-                    .lookalike_of
-                    .iter()
-                    .map(|name| format!("**{}**", code(name)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        out.push('\n');
-    }
-
-    let exemptions = &diff.exemptions;
-    if exemptions.total() > 0 {
-        out.push_str("### Exemptions\n\n| | Advisory | Crate | Version | Kind | Expires | Reason |\n| --- | --- | --- | --- | --- | --- | --- |\n");
-        let row = |marker: &str, entry: &ExemptionEntry, note: &str| {
-            format!(
-                "| {marker} | {} | {} | {} | {} | {} | {}{note} |\n",
-                entry.advisory.as_deref().map(code).unwrap_or_default(),
-                entry.crate_name.as_deref().map(code).unwrap_or_default(),
-                entry.version.as_deref().map(code).unwrap_or_default(),
-                entry.kind.map(|kind| kind.to_string()).unwrap_or_default(),
-                entry.expires,
-                esc(&entry.reason)
-            )
-        };
-        for entry in &exemptions.added {
-            out.push_str(&row("➕ added", entry, ""));
-        }
-        for entry in &exemptions.removed {
-            out.push_str(&row("➖ removed", entry, ""));
-        }
-        for change in &exemptions.changed {
-            out.push_str(&row("✏️ before", &change.before, ""));
-            let note = if change.broader.is_empty() {
-                String::new()
-            } else {
-                format!("<br>**broader**: {}", esc(&change.broader.join("; ")))
-            };
-            out.push_str(&row("✏️ after", &change.after, &note));
-        }
-        out.push('\n');
-    }
-
-    let baseline = &diff.baseline;
-    if baseline.total() > 0 {
-        out.push_str("### Baseline: trust newly accepted\n\n| | Crate | Version | What |\n| --- | --- | --- | --- |\n");
-        for change in &baseline.changed {
-            let text = baseline_change_text(change);
-            let what = text.split_once(": ").map(|(_, what)| what).unwrap_or(&text);
-            let _ = writeln!(
-                out,
-                "| ✏️ | {} | {} | {} |",
-                code(&change.crate_name),
-                change.version.as_deref().map(code).unwrap_or_default(),
-                esc(what)
-            );
-        }
-        let details = baseline.added.len() + baseline.removed.len();
-        if details > 0 {
-            out.push_str(&format!(
-                "\n<details><summary>{} baseline entries added, {} removed</summary>\n\n| | Crate | Version | License | Published by |\n| --- | --- | --- | --- | --- |\n",
-                baseline.added.len(),
-                baseline.removed.len()
-            ));
-            for (marker, entries) in [("➕", &baseline.added), ("➖", &baseline.removed)] {
-                for entry in entries {
-                    let _ = writeln!(
-                        out,
-                        "| {marker} | {} | {} | {} | {} |",
-                        code(&entry.crate_name),
-                        entry.version.as_deref().map(code).unwrap_or_default(),
-                        entry.license.as_deref().map(esc).unwrap_or_default(),
-                        entry.published_by.as_deref().map(code).unwrap_or_default()
-                    );
-                }
-            }
-            out.push_str("\n</details>\n");
-        }
-        out.push('\n');
-    }
-
-    let dependencies = &diff.dependencies;
-    let dependency_total = dependencies.total();
-    if dependency_total > 0 {
-        let _ = writeln!(
-            out,
-            "<details><summary>Dependencies: {} added, {} removed, {} changed</summary>\n\n| | Crate | Before | After | Source |\n| --- | --- | --- | --- | --- |",
-            dependencies.added.len(),
-            dependencies.removed.len(),
-            dependencies.changed.len()
-        );
-        let source = |source: &Option<String>, new: bool| {
-            let text = source
-                .as_deref()
-                .map(code)
-                .unwrap_or_else(|| "local".to_owned());
-            if new {
-                format!("{text} **new source**")
-            } else {
-                text
-            }
-        };
-        for entry in &dependencies.added {
-            let _ = writeln!(
-                out,
-                "| ➕ | {} | | {} | {} |",
-                code(&entry.crate_name),
-                code(&entry.version),
-                source(&entry.source, entry.new_source)
-            );
-        }
-        for change in &dependencies.changed {
-            let arrow = if change.direction == "upgrade" {
-                "⬆️"
-            } else {
-                "⬇️"
-            };
-            let _ = writeln!(
-                out,
-                "| {arrow} | {} | {} | {} | {} |",
-                code(&change.crate_name),
-                code(&change.before),
-                code(&change.after),
-                source(&change.source, false)
-            );
-        }
-        for entry in &dependencies.removed {
-            let _ = writeln!(
-                out,
-                "| ➖ | {} | {} | | {} |",
-                code(&entry.crate_name),
-                code(&entry.version),
-                source(&entry.source, false)
-            );
-        }
-        out.push_str("\n</details>\n\n");
-    }
-
-    if diff.findings.available {
-        if !diff.findings.introduced.is_empty() {
-            out.push_str("### Findings introduced\n\n");
-            let verdicts: Vec<&Verdict> = diff.findings.introduced.iter().collect();
-            verdict_table(&mut out, &verdicts);
-            out.push('\n');
-        }
-        if !diff.findings.resolved.is_empty() {
-            let _ = writeln!(
-                out,
-                "<details><summary>Findings resolved ({})</summary>\n",
-                diff.findings.resolved.len()
-            );
-            let verdicts: Vec<&Verdict> = diff.findings.resolved.iter().collect();
-            verdict_table(&mut out, &verdicts);
-            out.push_str("\n</details>\n");
-        }
-        if diff.findings.introduced.is_empty() && diff.findings.resolved.is_empty() {
-            out.push_str("No findings introduced or resolved.\n");
-        }
-    } else {
-        out.push_str(
-            "> [!NOTE]\n> Findings were not compared: no advisory database was available.\n",
-        );
-    }
-    out
 }

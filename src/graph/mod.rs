@@ -154,38 +154,24 @@ impl DependencyGraph {
             (included.into_iter().cloned().collect(), links)
         };
 
-        let mut packages: Vec<Package> = included
+        let packages: Vec<Package> = included
             .iter()
             .map(|id| graph.metadata(id).map(|metadata| package_of(&metadata)))
             .collect::<Result<_, _>>()
             .map_err(|error| GraphError::InvalidMetadata(error.to_string()))?;
-        packages.sort_by(|a, b| {
-            (&a.name, &a.version, &a.source).cmp(&(&b.name, &b.version, &b.source))
-        });
-        let by_id: HashMap<String, usize> = packages
-            .iter()
-            .enumerate()
-            .map(|(index, package)| (package.id.clone(), index))
+        let edges: Vec<(String, String)> = links
+            .into_iter()
+            .map(|(from, to)| (from.repr().to_owned(), to.repr().to_owned()))
             .collect();
-        let mut dependencies = vec![BTreeSet::new(); packages.len()];
-        for (from, to) in links {
-            if let (Some(&from), Some(&to)) = (by_id.get(from.repr()), by_id.get(to.repr())) {
-                dependencies[from].insert(to);
-            }
-        }
-        let mut dependency_graph = DependencyGraph {
+        Ok(DependencyGraph::from_parts(
             workspace_root,
             packages,
-            by_id,
-            dependencies,
-            distance: Vec::new(),
-        };
-        dependency_graph.distance = dependency_graph.distances_from_members();
-        Ok(dependency_graph)
+            &edges,
+        ))
     }
 
-    /// Builds a graph from plain data: packages and (from, to) edges by package id.
-    /// Used by tests and by `diff`, which only has lock files.
+    /// Builds a graph from plain data: packages and (from, to) edges by package id (edges
+    /// between packages it does not hold are left out).
     pub fn from_parts(
         workspace_root: PathBuf,
         mut packages: Vec<Package>,

@@ -10,7 +10,6 @@
 //! failures) stops the run (`IndexError::Unreachable`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
@@ -24,6 +23,10 @@ use crate::cache::{CacheError, unix_now};
 use crate::graph::{DependencyGraph, SourceKind};
 use crate::http::{HttpClient, HttpError, join_url};
 use crate::lockfile::Lockfile;
+use crate::progress::{Progress, ProgressMode};
+
+/// From how many requests on a fetch of index entries counts as long, for its progress.
+const LONG_FROM: usize = 50;
 
 /// How many requests run at once at most.
 pub const MAX_CONCURRENT: usize = 16;
@@ -92,19 +95,6 @@ impl EarlyRead {
     }
 }
 
-/// Whether a progress bar may be drawn: stderr is a terminal and `CI` is unset. (`obtain`
-/// draws it only when there is something to fetch.)
-pub fn progress_allowed() -> bool {
-    shows_progress(
-        std::io::stderr().is_terminal(),
-        std::env::var_os("CI").as_deref(),
-    )
-}
-
-fn shows_progress(stderr_is_terminal: bool, ci: Option<&std::ffi::OsStr>) -> bool {
-    stderr_is_terminal && ci.is_none()
-}
-
 /// What happened to the entries, for `fetch`'s summary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FetchStats {
@@ -155,7 +145,7 @@ pub fn obtain(
     cache: &IndexCache,
     mut early: HashMap<Key, Entry>,
     refresh: Refresh,
-    progress: bool,
+    progress: ProgressMode,
     client: impl FnOnce() -> HttpClient,
 ) -> Result<Obtained, IndexError> {
     let now = unix_now();
@@ -276,9 +266,16 @@ fn run_requests(
     jobs: &[(Key, Option<Entry>)],
     cache: &IndexCache,
     client: &HttpClient,
-    progress: bool,
+    progress: ProgressMode,
 ) -> (Vec<Result<Outcome, CacheError>>, BTreeMap<String, String>) {
-    let bar = progress.then(|| progress_bar(jobs.len()));
+    let bar = Progress::start(
+        progress,
+        "index entries",
+        "requests",
+        jobs.len(),
+        LONG_FROM,
+        None,
+    );
     let next = AtomicUsize::new(0);
     let unreachable: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
     let workers = jobs.len().min(MAX_CONCURRENT);
@@ -298,7 +295,9 @@ fn run_requests(
                             .lock()
                             .map(|map| map.contains_key(base))
                             .unwrap_or(false);
-                        let outcome = if down {
+                        let outcome = if crate::interrupt::requested() {
+                            Ok(Outcome::Failed("the run was interrupted".to_owned()))
+                        } else if down {
                             Ok(Outcome::Skipped)
                         } else {
                             request(client, cache, base, name, cached.as_ref())
@@ -308,9 +307,7 @@ fn run_requests(
                         {
                             map.entry(base.clone()).or_insert_with(|| message.clone());
                         }
-                        if let Some(bar) = &bar {
-                            bar.inc(1);
-                        }
+                        bar.tick();
                         done.push((index, outcome));
                     }
                     done
@@ -323,9 +320,7 @@ fn run_requests(
             }
         }
     });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    drop(bar);
     let outcomes = outcomes
         .into_iter()
         .map(|outcome| {
@@ -401,20 +396,6 @@ fn request(
         cache.write(base, name, entry)?;
     }
     Ok(outcome)
-}
-
-fn progress_bar(len: usize) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(len as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{prefix} [{bar:30}] {pos}/{len} index entries ({elapsed})",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix("Fetching");
-    bar
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::cache::{CacheDir, CacheError, unix_now};
 use crate::graph::DependencyGraph;
 use crate::http::HttpClient;
 use crate::network::Network;
+use crate::progress::ProgressMode;
 
 /// The API client, the cache, and whether the API may be asked.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ pub struct OwnershipAccess {
     client: ApiClient,
     cache: OwnershipCache,
     network: Network,
+    progress: ProgressMode,
 }
 
 impl OwnershipAccess {
@@ -32,6 +34,7 @@ impl OwnershipAccess {
         cache: &CacheDir,
         requests_per_second: f64,
         network: Network,
+        progress: ProgressMode,
     ) -> Result<OwnershipAccess, CacheError> {
         let client = ApiClient::new(&api_url_from_env(), HttpClient::new(), requests_per_second);
         let cache = OwnershipCache::open(cache, client.base())?;
@@ -39,6 +42,7 @@ impl OwnershipAccess {
             client,
             cache,
             network,
+            progress,
         })
     }
 
@@ -67,7 +71,8 @@ impl OwnershipAccess {
         baseline: &mut Baseline,
         only: Option<&BTreeSet<String>>,
     ) -> Result<Vec<String>, CacheError> {
-        let report = refresh::fill_baseline(baseline, only, &self.cache, self.api())?;
+        let report =
+            refresh::fill_baseline(baseline, only, &self.cache, self.api(), self.progress)?;
         Ok(refresh::describe_problems(&report))
     }
 
@@ -76,7 +81,7 @@ impl OwnershipAccess {
         &self,
         crates: &BTreeMap<String, BTreeSet<semver::Version>>,
     ) -> Result<RefreshReport, CacheError> {
-        refresh::refresh(crates, &self.cache, &self.client)
+        refresh::refresh(crates, &self.cache, &self.client, self.progress)
     }
 
     /// Reads the `wanted` crates' ownership data from a crates.io database dump into the cache.

@@ -172,6 +172,11 @@ impl ApiClient {
         }
     }
 
+    /// The requests per second it is limited to.
+    pub fn requests_per_second(&self) -> f64 {
+        1.0 / self.limiter.interval.as_secs_f64()
+    }
+
     /// The base URL.
     pub fn base(&self) -> &str {
         &self.base

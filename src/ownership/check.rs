@@ -43,6 +43,40 @@ pub fn crates_io_packages(graph: &DependencyGraph) -> impl Iterator<Item = &Pack
         .filter(|package| package.is_crates_io())
 }
 
+/// One finding for the crates.io crates of the graph whose owners the baseline does not record
+/// (written while the API could not be reached): their owner changes cannot be seen, and that
+/// must not pass silently. One finding for the cause, naming the crates.
+fn unrecorded_owners(graph: &DependencyGraph, baseline: &Baseline) -> Option<Finding> {
+    let names: BTreeSet<&str> = crates_io_packages(graph)
+        .filter(|package| {
+            baseline
+                .crate_record(&package.name, CRATES_IO)
+                .is_some_and(|record| record.owners.is_none())
+        })
+        .map(|package| package.name.as_str())
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = names.into_iter().collect();
+    let cause = format!(
+        "trustcheck.lock records no owners for {} crate{} ({}), so their owner changes cannot be seen; record them with `cargo trustcheck fetch` (or `fetch --db-dump`) and then `cargo trustcheck baseline`",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        crate::text::name_list(&names, 8)
+    );
+    let mut finding = Finding::general(
+        FindingKind::Unchecked,
+        format!("ownership not checked: {cause}"),
+    );
+    finding.unchecked = Some(crate::finding::NotChecked {
+        checks: vec![FindingKind::OwnerChange],
+        what: "ownership".to_owned(),
+        cause,
+    });
+    Some(finding)
+}
+
 fn owner_list(owners: &[Owner]) -> String {
     owners
         .iter()
@@ -61,6 +95,7 @@ pub fn check(
     let Some(baseline) = baseline else {
         return findings;
     };
+    findings.extend(unrecorded_owners(graph, baseline));
     for (name, current) in &facts.owners {
         let Some(accepted) = baseline
             .crate_record(name, CRATES_IO)

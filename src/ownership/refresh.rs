@@ -19,7 +19,11 @@ use crate::baseline::{Baseline, CRATES_IO};
 use crate::cache::{CacheError, unix_now};
 use crate::http::HttpError;
 use crate::index::is_valid_name;
+use crate::progress::{Progress, ProgressMode};
 use crate::text::sanitize_terminal;
+
+/// From how many requests on (seconds, at one per second) a refresh counts as long.
+const LONG_FROM: usize = 5;
 
 /// Crates answered 404 in a row after which the API is taken to be misconfigured.
 pub const NOT_FOUND_STREAK: usize = 10;
@@ -60,42 +64,6 @@ impl RefreshReport {
     /// Whether some data could not be obtained (an isolated 404 does not count).
     pub fn is_incomplete(&self) -> bool {
         !self.failed.is_empty() || self.unreachable.is_some()
-    }
-}
-
-/// A progress bar on stderr when many requests are coming and a person is watching.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn new(total: usize, what: &str) -> Progress {
-        if total < 3 || !crate::index::fetch::progress_allowed() {
-            return Progress(None);
-        }
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-            "{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {what} ({{elapsed}}, ~{{eta}} left)"
-        )) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_prefix("Fetching");
-        Progress(Some(bar))
-    }
-
-    fn tick(&self) {
-        if let Some(bar) = &self.0 {
-            bar.inc(1);
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
     }
 }
 
@@ -251,6 +219,7 @@ pub fn refresh(
     crates: &BTreeMap<String, BTreeSet<semver::Version>>,
     cache: &OwnershipCache,
     client: &ApiClient,
+    progress: ProgressMode,
 ) -> Result<RefreshReport, CacheError> {
     let now = unix_now();
     let mut run = Run::new(client.base().to_owned());
@@ -277,14 +246,18 @@ pub fn refresh(
             run.report.skipped += 1;
         }
     }
-    let progress = Progress::new(
+    let progress = Progress::start(
+        progress,
+        "ownership",
+        "crates.io requests",
         todo.iter()
             .map(|(_, a, b)| usize::from(*a) + usize::from(*b))
             .sum(),
-        "crates.io requests",
+        LONG_FROM,
+        Some(client.requests_per_second()),
     );
     for (name, owners_due, versions_due) in todo {
-        if run.stopped {
+        if run.stopped || crate::interrupt::requested() {
             run.skip(name, Problem::NotAsked);
             continue;
         }
@@ -322,6 +295,7 @@ pub fn fill_baseline(
     only: Option<&BTreeSet<String>>,
     cache: &OwnershipCache,
     api: ApiAccess<'_>,
+    progress: ProgressMode,
 ) -> Result<RefreshReport, CacheError> {
     let now = unix_now();
     let mut run = Run::new(match &api {
@@ -344,13 +318,17 @@ pub fn fill_baseline(
                 + usize::from(due(cached.versions.as_ref(), now))
         })
         .sum();
-    let progress = Progress::new(
-        if matches!(api, ApiAccess::Online(_)) {
-            pending
-        } else {
-            0
-        },
+    let (pending, rate) = match &api {
+        ApiAccess::Online(client) => (pending, Some(client.requests_per_second())),
+        ApiAccess::Offline => (0, None),
+    };
+    let progress = Progress::start(
+        progress,
+        "ownership",
         "crates.io requests",
+        pending,
+        LONG_FROM,
+        rate,
     );
     for name in wanted {
         let key = (name.clone(), CRATES_IO.to_owned());
@@ -364,7 +342,7 @@ pub fn fill_baseline(
             !record.versions.is_empty() && versions_due(&cached, record.versions.keys(), now)
         });
         if let ApiAccess::Online(client) = &api {
-            if run.stopped {
+            if run.stopped || crate::interrupt::requested() {
                 if owners_due || versions_due {
                     run.skip(&name, Problem::NotAsked);
                 }

@@ -22,6 +22,7 @@ use crate::network::Network;
 use crate::ownership::access::OwnershipAccess;
 use crate::ownership::check::OwnershipFacts;
 use crate::policy::Policy;
+use crate::progress::ProgressMode;
 use crate::report::DatabaseInfo;
 use crate::workspace::{Loading, Workspace};
 
@@ -151,19 +152,24 @@ pub fn obtain(
             }
             database
         }
-        _ => open_database(
+        _ => unless_interrupted(open_database(
             options.advisory_db.as_deref(),
             url,
             options.refresh(),
             names(),
             scope,
-        )?,
+        ))?,
     };
     let mut database = database;
     let mut notes = Vec::new();
     let database_info = describe_database(&mut database, &workspace.policy, options, &mut notes);
 
-    let mut index = obtain_index(workspace, options.refresh(), early.index, options.progress)?;
+    let mut index = unless_interrupted(obtain_index(
+        workspace,
+        options.refresh(),
+        early.index,
+        options.progress,
+    ))?;
     notes.extend(index.notes);
 
     let policy = &workspace.policy;
@@ -172,6 +178,7 @@ pub fn obtain(
         &CacheDir::from_env()?,
         policy.ownership.requests_per_second,
         options.network,
+        options.progress,
     )?;
     fill_publish_times(workspace, &access, &mut index.facts);
     let ownership = match &workspace.baseline {
@@ -180,6 +187,7 @@ pub fn obtain(
         }
         _ => OwnershipFacts::default(),
     };
+    unless_interrupted(Ok(()))?;
     notes.extend(ownership.notes.iter().cloned());
     let introductions = match &workspace.baseline {
         Some(baseline) => introductions(workspace, baseline, &index.facts),
@@ -337,7 +345,7 @@ fn obtain_index(
     workspace: &Workspace,
     refresh: Refresh,
     early: Option<EarlyRead>,
-    progress: bool,
+    progress: ProgressMode,
 ) -> Result<IndexLoad, Error> {
     let config = IndexConfig::from_env();
     if !index_needed(&workspace.policy, workspace.baseline.is_some()) {
@@ -384,10 +392,24 @@ pub fn refresh_all(
     db_dump: Option<&Path>,
 ) -> Result<Refreshed, Error> {
     let mut refreshed = Refreshed::default();
-    refresh_database(workspace, options, &mut refreshed)?;
-    refresh_index(workspace, options, &mut refreshed)?;
-    refresh_ownership(workspace, options, db_dump, &mut refreshed)?;
+    unless_interrupted(refresh_database(workspace, options, &mut refreshed))?;
+    unless_interrupted(refresh_index(workspace, options, &mut refreshed))?;
+    unless_interrupted(refresh_ownership(
+        workspace,
+        options,
+        db_dump,
+        &mut refreshed,
+    ))?;
     Ok(refreshed)
+}
+
+/// `result`, unless the user pressed Ctrl-C while it was obtained: then what was obtained is
+/// partial (the steps stop at the next request) and the run ends saying so.
+fn unless_interrupted<T>(result: Result<T, Error>) -> Result<T, Error> {
+    if crate::interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
+    result
 }
 
 /// Step: the advisory database clone (nothing when `--advisory-db` names a local one).
@@ -507,6 +529,7 @@ fn refresh_ownership(
         &CacheDir::from_env()?,
         workspace.policy.ownership.requests_per_second,
         options.network,
+        options.progress,
     )?;
     if let Some(path) = db_dump {
         let wanted: BTreeSet<String> = crates.keys().cloned().collect();
@@ -559,9 +582,15 @@ pub fn fill_baseline_ownership(
     only: Option<&BTreeSet<String>>,
     requests_per_second: f64,
     network: Network,
+    progress: ProgressMode,
 ) -> Result<Vec<String>, Error> {
-    let access = OwnershipAccess::open(&CacheDir::from_env()?, requests_per_second, network)?;
-    Ok(access.fill_baseline(baseline, only)?)
+    let access = OwnershipAccess::open(
+        &CacheDir::from_env()?,
+        requests_per_second,
+        network,
+        progress,
+    )?;
+    unless_interrupted(access.fill_baseline(baseline, only).map_err(Error::from))
 }
 
 /// `fetch`'s step for the lockfile-first graph: the facts of every registry crate version of

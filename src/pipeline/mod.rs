@@ -16,6 +16,7 @@
 pub mod facts;
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::advisories::{AdvisoryDatabase, TargetFilter};
 use crate::baseline::Baseline;
@@ -25,6 +26,7 @@ use crate::date::Date;
 use crate::error::Error;
 use crate::finding::Verdict;
 use crate::graph::DependencyGraph;
+use crate::graph::lockfile::GraphSource;
 use crate::index::IndexFacts;
 use crate::network::Network;
 use crate::ownership::check::OwnershipFacts;
@@ -47,8 +49,8 @@ pub struct RunOptions {
     pub today: Date,
     /// The time publish times are compared with (Unix seconds).
     pub now: i64,
-    /// Whether long network steps may draw a progress bar.
-    pub progress: bool,
+    /// How long network steps show their progress.
+    pub progress: crate::progress::ProgressMode,
 }
 
 impl RunOptions {
@@ -69,6 +71,8 @@ pub struct Checked {
     pub facts: Facts,
     /// The verdicts and what a reader needs to interpret them.
     pub report: Report,
+    /// Which way each stage went and how long it took, for `-v`.
+    pub trace: Vec<String>,
 }
 
 /// The load stage alone: the workspace and the root files in `reads` (no network).
@@ -79,10 +83,13 @@ pub fn load(options: &RunOptions, reads: Reads) -> Result<Workspace, Error> {
 /// Every stage: loads the workspace (reading cached facts while `cargo metadata` runs), obtains
 /// the facts, runs the checks, applies the policy, and builds the report.
 pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Error> {
+    let started = Instant::now();
     let loading = Loading::start(&options.workspace, Reads::ALL, options.today)?;
     let early = facts::Early::start(&loading, options);
     let workspace = loading.finish()?;
+    let loaded = started.elapsed();
     let facts = facts::obtain(&workspace, options, scope, early)?;
+    let obtained = started.elapsed();
     let verdicts = evaluate(
         &CheckInputs {
             graph: &workspace.graph,
@@ -126,11 +133,96 @@ pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Erro
     report.lockfile = workspace.lockfile.clone();
     report.package_count = workspace.graph.packages().len();
     report.database = Some(facts.database_info.clone());
+    let trace = trace(
+        options,
+        &workspace,
+        &facts,
+        &report,
+        [loaded, obtained - loaded, started.elapsed() - obtained],
+    );
     Ok(Checked {
         workspace,
         facts,
         report,
+        trace,
     })
+}
+
+/// What `-v` says of a run: where the graph and each kind of fact came from, how many, and how
+/// long each stage took (`[load, facts, checks]`).
+fn trace(
+    options: &RunOptions,
+    workspace: &Workspace,
+    facts: &Facts,
+    report: &Report,
+    [load, obtain, checks]: [Duration; 3],
+) -> Vec<String> {
+    let graph = &workspace.graph;
+    let metadata = match &options.workspace.metadata_json {
+        Some(path) => format!("recorded metadata {}", path.display()),
+        None => "cargo metadata".to_owned(),
+    };
+    let narrowed = if options.workspace.graph.narrows() {
+        format!(", narrowed to {}", options.workspace.graph.describe())
+    } else {
+        String::new()
+    };
+    let source = match &workspace.graph_source {
+        source @ GraphSource::Lockfile { .. } => source.to_string(),
+        GraphSource::Metadata(reason) => format!("{metadata}{narrowed} ({reason})"),
+    };
+    let database = &facts.database_info;
+    let stats = &facts.index_stats;
+    let index = if facts.index.is_enabled() {
+        format!(
+            "index entries: {} from the cache, {} fetched, {} revalidated unchanged, {} not in their index, {} from an older cache after a failure, {} not obtained",
+            stats.cached,
+            stats.updated,
+            stats.unchanged,
+            stats.not_found,
+            stats.stale,
+            stats.missing
+        )
+    } else {
+        "index entries: not needed by the policy".to_owned()
+    };
+    let ownership = &facts.ownership;
+    vec![
+        format!(
+            "graph: {} packages ({} workspace members) from {source} ({:.2}s)",
+            graph.packages().len(),
+            graph.members().count(),
+            load.as_secs_f64()
+        ),
+        format!(
+            "advisory database: {}{} ({})",
+            database.location,
+            database
+                .last_updated
+                .map(|date| format!(", updated {date}"))
+                .unwrap_or_default(),
+            match options.network {
+                Network::Offline => "offline: cached data only",
+                Network::Online => "online",
+            }
+        ),
+        index,
+        format!(
+            "ownership: owners of {} crates and publishers of {} versions compared, {} packages without data",
+            ownership.owners.len(),
+            ownership.publishers.len(),
+            ownership.unavailable.len()
+        ),
+        format!("facts obtained in {:.2}s", obtain.as_secs_f64()),
+        format!(
+            "checks and policy: {} findings ({} deny, {} warn, {} exempted) in {:.2}s",
+            report.verdicts.len(),
+            report.summary.deny,
+            report.summary.warn,
+            report.summary.exempted,
+            checks.as_secs_f64()
+        ),
+    ]
 }
 
 /// `TRUSTCHECK_GRAPH=compare`: the JSON report of the verdicts over the graph read from

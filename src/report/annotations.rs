@@ -32,7 +32,7 @@ fn repository_path(report: &Report, file: &Path, github_workspace: Option<&Path>
         .and_then(|base| absolute.strip_prefix(base).ok().map(Path::to_path_buf))
         .or_else(|| {
             absolute
-                .strip_prefix(&report.workspace_root)
+                .strip_prefix(report.source_root())
                 .ok()
                 .map(Path::to_path_buf)
         })
@@ -101,14 +101,73 @@ fn sanitize_terminal_keep_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// The workflow commands for every finding that denies or warns, one per line.
+/// The most annotations printed: GitHub shows a few per step, and hundreds bury the ones that
+/// matter.
+pub const MAX_ANNOTATIONS: usize = 50;
+
+/// The workflow commands for the findings that deny or warn, one per line: checks not done for
+/// the same reason are one annotation, denials come first, at most `MAX_ANNOTATIONS`, and one
+/// notice says how many more the report has.
 pub fn render(report: &Report, github_workspace: Option<&Path>) -> String {
-    report
+    let open: Vec<&Verdict> = report
         .verdicts
         .iter()
-        .filter_map(|verdict| annotation(report, verdict, github_workspace))
-        .map(|line| line + "\n")
-        .collect()
+        .filter(|verdict| verdict.exemption.is_none())
+        .collect();
+    let mut lines: Vec<(bool, String)> = Vec::new();
+    for entry in super::entries(&open) {
+        match entry {
+            super::Entry::Single(verdict) => {
+                if let Some(line) = annotation(report, verdict, github_workspace) {
+                    lines.push((verdict.denies(), line));
+                }
+            }
+            super::Entry::Group(group) => {
+                let command = match group.level {
+                    Level::Deny => "error",
+                    _ => "warning",
+                };
+                let title = format!(
+                    "{} ({} crates)",
+                    group.verdicts[0].finding.kind,
+                    group.verdicts.len()
+                );
+                let message = format!(
+                    "{}\n{}",
+                    group.sentence(),
+                    crate::text::name_list(&group.crates(), 20)
+                );
+                lines.push((
+                    group.level == Level::Deny,
+                    format!(
+                        "::{command} file={},line=1,title={}::{}",
+                        escape_property(&repository_path(
+                            report,
+                            Path::new("Cargo.lock"),
+                            github_workspace
+                        )),
+                        escape_property(&sanitize_terminal(&title)),
+                        escape_data(&sanitize_terminal_keep_lines(&message))
+                    ),
+                ));
+            }
+        }
+    }
+    // Denials first, each group in report order.
+    lines.sort_by_key(|(denies, _)| !denies);
+    let total = lines.len();
+    let mut out: String = lines
+        .into_iter()
+        .take(MAX_ANNOTATIONS)
+        .map(|(_, line)| line + "\n")
+        .collect();
+    if total > MAX_ANNOTATIONS {
+        out.push_str(&format!(
+            "::notice title=cargo-trustcheck::{} more findings are not annotated; the check's report lists them all\n",
+            total - MAX_ANNOTATIONS
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

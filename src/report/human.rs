@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use owo_colors::OwoColorize;
 
-use super::Report;
+use super::{CauseGroup, Entry, Report};
 use crate::finding::{FindingKind, Level, Verdict};
 use crate::text::sanitize_terminal as clean;
 
@@ -87,8 +87,11 @@ pub fn render(report: &Report, color: bool) -> String {
         if *kind == FindingKind::License {
             render_licenses(&mut out, &style, verdicts);
         } else {
-            for verdict in verdicts {
-                render_verdict(&mut out, &style, verdict);
+            for entry in super::entries(verdicts) {
+                match entry {
+                    Entry::Single(verdict) => render_verdict(&mut out, &style, verdict),
+                    Entry::Group(group) => render_group(&mut out, &style, &group),
+                }
             }
         }
         out.push('\n');
@@ -123,13 +126,34 @@ pub fn render(report: &Report, color: bool) -> String {
     if let Some(database) = &report.database {
         match (&database.last_updated, database.age_days) {
             (Some(date), Some(age)) => {
-                let _ = write!(context, ", advisory database of {date} ({age} days old)");
+                let days = if age == 1 { "day" } else { "days" };
+                let _ = write!(context, ", advisory database of {date} ({age} {days} old)");
             }
             _ => context.push_str(", advisory database of unknown age"),
         }
     }
     let _ = writeln!(out, "{} {verdict_line} ({context})", style.name("summary:"));
     out
+}
+
+/// How many crates a grouped line names before saying how many more there are.
+const NAMED_CRATES: usize = 8;
+
+fn render_group(out: &mut String, style: &Style, group: &CauseGroup<'_>) {
+    let _ = writeln!(
+        out,
+        "  {}  {}",
+        style.level(group.verdicts[0]),
+        clean(&group.sentence())
+    );
+    let _ = writeln!(
+        out,
+        "          {}",
+        style.dim(&clean(&crate::text::name_list(
+            &group.crates(),
+            NAMED_CRATES
+        )))
+    );
 }
 
 fn render_verdict(out: &mut String, style: &Style, verdict: &Verdict) {

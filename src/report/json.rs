@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Report;
-use crate::finding::{FindingKind, Level, Summary, Verdict};
+use crate::finding::{Cvss, FindingKind, Level, Summary, Verdict};
 
 /// The document: `format-version`, `findings`, `summary`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,7 +41,24 @@ pub struct JsonFinding {
     pub exempted: bool,
     /// The exemption's reason and expiry, or null.
     pub exemption: Option<JsonExemption>,
+    /// For a finding from an advisory: its CVSS score and vector (null when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// For a finding from an advisory: the version requirements that are patched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patched: Option<Vec<String>>,
+    /// For a finding from an advisory: its other ids (CVE, GHSA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<String>>,
+    /// For a finding from an advisory: where to read more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
+
+/// An advisory finding's severity: `null`, or its CVSS score and vector.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Severity(pub Option<Cvss>);
 
 /// The exemption covering a finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +74,12 @@ impl JsonFinding {
     /// The JSON form of a verdict.
     pub fn of(verdict: &Verdict) -> JsonFinding {
         let finding = &verdict.finding;
+        // Advisory facts belong to findings from an advisory, not to exemption findings that
+        // merely name one.
+        let advisory = finding
+            .advisory
+            .as_ref()
+            .filter(|advisory| advisory.date.is_some());
         JsonFinding {
             kind: finding.kind,
             level: verdict.level,
@@ -70,6 +93,10 @@ impl JsonFinding {
                 reason: exemption.reason.clone(),
                 expires: exemption.expires.to_string(),
             }),
+            severity: advisory.map(|advisory| Severity(advisory.cvss.clone())),
+            patched: advisory.map(|advisory| advisory.patched.clone()),
+            aliases: advisory.map(|advisory| advisory.aliases.clone()),
+            url: advisory.and_then(|advisory| advisory.url.clone()),
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The Markdown report of `check --format markdown`: a summary line, a table per group,
-//! dependency paths in collapsible details. Every string from outside is escaped.
+//! The Markdown report of `check --format markdown`: a summary line, a table of findings (one
+//! row for the crates a check could not be done for, for the same reason), dependency paths
+//! and long crate lists in collapsible details. Every string from outside is escaped, and the
+//! whole never exceeds `MAX_LENGTH` characters: GitHub refuses longer comments.
 
 use std::fmt::Write;
 
@@ -36,11 +38,61 @@ pub fn summary_line(report: &Report) -> String {
     )
 }
 
-/// A table of verdicts with level, kind, crate, version, advisory and message.
+/// The longest Markdown report written (GitHub refuses comments over 65,536 characters).
+pub const MAX_LENGTH: usize = 60_000;
+
+/// `text` cut to at most `max` characters at a line boundary, with every `<details>` it leaves
+/// open closed, and a last line saying how many lines were left out.
+pub fn bounded(text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let reserve = 400;
+    let mut kept = String::new();
+    let mut open_details = 0usize;
+    let mut lines = text.lines();
+    for line in lines.by_ref() {
+        if kept.len() + line.len() + 1 + reserve + open_details * 12 > max {
+            break;
+        }
+        open_details += line.matches("<details>").count();
+        open_details = open_details.saturating_sub(line.matches("</details>").count());
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    let left_out = lines.count() + 1;
+    for _ in 0..open_details {
+        kept.push_str("\n</details>\n");
+    }
+    let _ = writeln!(
+        kept,
+        "\n> [!NOTE]\n> {left_out} more lines were left out to stay within GitHub's limit for a comment; `--format json` has the whole report."
+    );
+    kept
+}
+
+/// A table of verdicts with level, kind, crate, version, advisory and message; verdicts of
+/// checks not done for the same reason are one row, their crates listed after the table.
 pub fn verdict_table(out: &mut String, verdicts: &[&Verdict]) {
     out.push_str("| Level | Kind | Crate | Version | Advisory | Message |\n");
     out.push_str("| --- | --- | --- | --- | --- | --- |\n");
-    for verdict in verdicts {
+    let mut groups = Vec::new();
+    for entry in super::entries(verdicts) {
+        let verdict = match entry {
+            super::Entry::Single(verdict) => verdict,
+            super::Entry::Group(group) => {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} crates | | | {} |",
+                    level_marker(group.verdicts[0]),
+                    group.verdicts[0].finding.kind,
+                    group.verdicts.len(),
+                    esc(&group.sentence())
+                );
+                groups.push(group);
+                continue;
+            }
+        };
         let finding = &verdict.finding;
         let advisory = match &finding.advisory {
             Some(advisory) => match &advisory.url {
@@ -74,13 +126,28 @@ pub fn verdict_table(out: &mut String, verdicts: &[&Verdict]) {
             message
         );
     }
+    for group in groups {
+        let _ = write!(
+            out,
+            "\n<details><summary>{} ({} crates)</summary>\n\n{}\n</details>\n",
+            esc(&group.not_checked.what),
+            group.verdicts.len(),
+            group
+                .crates()
+                .iter()
+                .map(|name| code(name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
 }
 
 /// Collapsible dependency paths of the verdicts that have any.
 pub fn paths_details(out: &mut String, verdicts: &[&Verdict]) {
+    // Checks not done are about data, not about how a crate is reached: no paths for them.
     let with_paths: Vec<&&Verdict> = verdicts
         .iter()
-        .filter(|verdict| !verdict.finding.paths.is_empty())
+        .filter(|verdict| !verdict.finding.paths.is_empty() && verdict.finding.unchecked.is_none())
         .collect();
     if with_paths.is_empty() {
         return;
@@ -138,5 +205,5 @@ pub fn render(report: &Report) -> String {
     for note in &report.notes {
         let _ = writeln!(out, "\n> [!WARNING]\n> {}", esc(note));
     }
-    out
+    bounded(out, MAX_LENGTH)
 }

@@ -10,7 +10,7 @@ pub mod sarif;
 use std::path::PathBuf;
 
 use crate::date::Date;
-use crate::finding::{Summary, Verdict};
+use crate::finding::{Level, NotChecked, Summary, Verdict};
 use crate::lockfile::Lockfile;
 
 /// The formats `check` renders a report in.
@@ -57,6 +57,9 @@ pub struct Report {
     pub package_count: usize,
     /// The advisory database used.
     pub database: Option<DatabaseInfo>,
+    /// The git repository holding the workspace, whose root SARIF and annotations locate
+    /// files from (a workspace nested in a larger repository is not at its root).
+    pub repository_root: Option<PathBuf>,
 }
 
 impl Report {
@@ -71,7 +74,16 @@ impl Report {
             lockfile: None,
             package_count: 0,
             database: None,
+            repository_root: None,
         }
+    }
+
+    /// The directory report files are located from: the git repository's root, else the
+    /// workspace root.
+    pub fn source_root(&self) -> &std::path::Path {
+        self.repository_root
+            .as_deref()
+            .unwrap_or(&self.workspace_root)
     }
 
     /// Whether a finding at level deny remains after exemptions.
@@ -88,4 +100,97 @@ impl Report {
             CheckFormat::Markdown => markdown::render(self),
         }
     }
+}
+
+/// How human and Markdown reports list verdicts: alone, or one line for every verdict that
+/// shares a kind, a level and a cause (checks not done for 537 crates because the run was
+/// offline). JSON and SARIF keep one entry per crate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry<'a> {
+    /// A verdict of its own.
+    Single(&'a Verdict),
+    /// Verdicts that share a level and a cause.
+    Group(CauseGroup<'a>),
+}
+
+/// Verdicts of checks not done, for the same reason.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CauseGroup<'a> {
+    /// Their level.
+    pub level: Level,
+    /// What was not checked, and why.
+    pub not_checked: &'a NotChecked,
+    /// The verdicts, in report order.
+    pub verdicts: Vec<&'a Verdict>,
+}
+
+impl CauseGroup<'_> {
+    /// The group in one sentence: "yanked status not checked for 537 crates: CAUSE".
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} not checked for {} crates: {}",
+            self.not_checked.what,
+            self.verdicts.len(),
+            self.not_checked.cause
+        )
+    }
+
+    /// The crates of the group, `name version` each.
+    pub fn crates(&self) -> Vec<String> {
+        self.verdicts
+            .iter()
+            .map(|verdict| {
+                let finding = &verdict.finding;
+                match (finding.crate_name(), finding.version()) {
+                    (Some(name), Some(version)) => format!("{name} {version}"),
+                    (Some(name), None) => name.to_owned(),
+                    _ => String::new(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The entries of `verdicts` (in report order): verdicts of checks not done that share a level
+/// and a cause with another one are grouped where the first of them stood.
+pub fn entries<'a>(verdicts: &[&'a Verdict]) -> Vec<Entry<'a>> {
+    fn key(verdict: &Verdict) -> Option<(Level, &NotChecked)> {
+        verdict
+            .finding
+            .unchecked
+            .as_ref()
+            .filter(|_| verdict.exemption.is_none())
+            .map(|not_checked| (verdict.level, not_checked))
+    }
+    let mut counts: std::collections::HashMap<(Level, &NotChecked), usize> =
+        std::collections::HashMap::new();
+    for verdict in verdicts {
+        if let Some(key) = key(verdict) {
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+    let mut entries: Vec<Entry<'a>> = Vec::new();
+    let mut group_at: std::collections::HashMap<(Level, &NotChecked), usize> =
+        std::collections::HashMap::new();
+    for verdict in verdicts {
+        match key(verdict) {
+            Some(key) if counts[&key] > 1 => match group_at.get(&key) {
+                Some(&index) => {
+                    if let Entry::Group(group) = &mut entries[index] {
+                        group.verdicts.push(verdict);
+                    }
+                }
+                None => {
+                    group_at.insert(key, entries.len());
+                    entries.push(Entry::Group(CauseGroup {
+                        level: key.0,
+                        not_checked: key.1,
+                        verdicts: vec![verdict],
+                    }));
+                }
+            },
+            _ => entries.push(Entry::Single(verdict)),
+        }
+    }
+    entries
 }

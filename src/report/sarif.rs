@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::Report;
-use crate::finding::{FindingKind, Level, Verdict};
+use crate::finding::{AdvisoryRef, FindingKind, Level, Verdict};
 use crate::text::sanitize_terminal as clean;
 
 /// The SARIF schema URI written in `$schema`.
@@ -23,46 +23,129 @@ pub fn render(report: &Report) -> String {
     text
 }
 
+/// Where a kind's documentation is: its heading in the README's "Finding kinds" section.
+pub fn help_uri(kind: FindingKind) -> String {
+    format!("{}#{}", env!("CARGO_PKG_REPOSITORY"), kind.as_str())
+}
+
+/// The rule of a kind of finding.
+fn kind_rule(kind: FindingKind) -> Value {
+    json!({
+        "id": kind.as_str(),
+        "name": rule_name(kind),
+        "shortDescription": { "text": kind.description() },
+        "fullDescription": { "text": format!("{}. Reported by cargo-trustcheck as kind `{}`.", kind.description(), kind.as_str()) },
+        "helpUri": help_uri(kind),
+        "defaultConfiguration": { "level": "error" },
+        "properties": { "tags": ["supply-chain", "security"] },
+    })
+}
+
+/// The rule of an advisory: code scanning ranks alerts by their rule's `security-severity`,
+/// so each advisory is a rule of its own, with its CVSS score.
+fn advisory_rule(kind: FindingKind, advisory: &AdvisoryRef) -> Value {
+    let mut properties = json!({ "tags": ["supply-chain", "security", kind.as_str()] });
+    if let Some(cvss) = &advisory.cvss {
+        properties["security-severity"] = Value::String(format!("{:.1}", cvss.score));
+    }
+    json!({
+        "id": clean(&advisory.id),
+        "name": rule_name(kind),
+        "shortDescription": { "text": clean(&advisory.title) },
+        "fullDescription": { "text": format!("{} ({}): {}", clean(&advisory.id), kind.description(), clean(&advisory.title)) },
+        "helpUri": advisory.url.as_deref().map(clean).unwrap_or_else(|| help_uri(kind)),
+        "defaultConfiguration": { "level": "error" },
+        "properties": properties,
+    })
+}
+
+/// The rule a verdict is reported under: its advisory's, or its kind's.
+fn rule_id(verdict: &Verdict) -> String {
+    match advisory_of(verdict) {
+        Some(advisory) => clean(&advisory.id),
+        None => verdict.finding.kind.as_str().to_owned(),
+    }
+}
+
+/// The advisory a finding came from (not an exemption finding that merely names one).
+fn advisory_of(verdict: &Verdict) -> Option<&AdvisoryRef> {
+    verdict
+        .finding
+        .advisory
+        .as_ref()
+        .filter(|advisory| advisory.date.is_some())
+}
+
 /// The SARIF log of a report, as JSON.
 pub fn log(report: &Report) -> Value {
-    let rules: Vec<Value> = FindingKind::ALL
+    let mut rules: Vec<Value> = FindingKind::ALL
         .iter()
-        .map(|kind| {
-            json!({
-                "id": kind.as_str(),
-                "name": rule_name(*kind),
-                "shortDescription": { "text": kind.description() },
-                "fullDescription": { "text": format!("{}. Reported by cargo-trustcheck as kind `{}`.", kind.description(), kind.as_str()) },
-                "helpUri": format!("{}#finding-kinds", env!("CARGO_PKG_REPOSITORY")),
-                "defaultConfiguration": { "level": "error" },
-                "properties": { "tags": ["supply-chain", "security"] },
-            })
-        })
+        .map(|kind| kind_rule(*kind))
         .collect();
+    let mut rule_index: std::collections::HashMap<String, usize> = FindingKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(index, kind)| (kind.as_str().to_owned(), index))
+        .collect();
+    for verdict in &report.verdicts {
+        if let Some(advisory) = advisory_of(verdict) {
+            let id = clean(&advisory.id);
+            if let std::collections::hash_map::Entry::Vacant(slot) = rule_index.entry(id) {
+                slot.insert(rules.len());
+                rules.push(advisory_rule(verdict.finding.kind, advisory));
+            }
+        }
+    }
     let results: Vec<Value> = report
         .verdicts
         .iter()
-        .map(|verdict| result(report, verdict))
+        .map(|verdict| result(report, verdict, rule_index[&rule_id(verdict)]))
         .collect();
-    let root_uri = file_uri(&report.workspace_root, true);
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "cargo-trustcheck",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules,
-                }
-            },
-            "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri } },
+            "tool": driver(rules),
+            "invocations": [{ "executionSuccessful": true }],
+            "originalUriBaseIds": { "%SRCROOT%": { "uri": file_uri(report.source_root(), true) } },
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     })
+}
+
+fn driver(rules: Vec<Value>) -> Value {
+    json!({
+        "driver": {
+            "name": "cargo-trustcheck",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": env!("CARGO_PKG_REPOSITORY"),
+            "rules": rules,
+        }
+    })
+}
+
+/// The SARIF log of a run that could not be done (exit 2): no results, and the error as a tool
+/// execution notification, so that `check --format sarif > f` leaves a valid file for the
+/// upload step to report.
+pub fn failure(message: &str) -> String {
+    let log = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": driver(Vec::new()),
+            "invocations": [{
+                "executionSuccessful": false,
+                "toolExecutionNotifications": [{
+                    "level": "error",
+                    "message": { "text": clean(message) },
+                }],
+            }],
+            "results": [],
+        }]
+    });
+    serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".to_owned()) + "\n"
 }
 
 fn rule_name(kind: FindingKind) -> String {
@@ -78,12 +161,8 @@ fn rule_name(kind: FindingKind) -> String {
         .collect()
 }
 
-fn result(report: &Report, verdict: &Verdict) -> Value {
+fn result(report: &Report, verdict: &Verdict, rule_index: usize) -> Value {
     let finding = &verdict.finding;
-    let rule_index = FindingKind::ALL
-        .iter()
-        .position(|kind| *kind == finding.kind)
-        .unwrap_or(0);
     let mut message = clean(&finding.message);
     if let Some(name) = finding.crate_name() {
         let version = finding
@@ -107,7 +186,7 @@ fn result(report: &Report, verdict: &Verdict) -> Value {
         finding.advisory_id().unwrap_or("")
     );
     let mut result = json!({
-        "ruleId": finding.kind.as_str(),
+        "ruleId": rule_id(verdict),
         "ruleIndex": rule_index,
         "level": match verdict.level { Level::Deny => "error", Level::Warn => "warning", Level::Allow => "note" },
         "message": { "text": message },
@@ -137,11 +216,13 @@ fn result(report: &Report, verdict: &Verdict) -> Value {
 
 fn location(report: &Report, verdict: &Verdict) -> Value {
     let finding = &verdict.finding;
+    let root = report.source_root();
     if let Some(line) = finding.policy_line {
-        let (uri, base) = match &report.policy_path {
-            Some(path) => relative_uri(&report.workspace_root, path),
-            None => ("trustcheck.toml".to_owned(), true),
-        };
+        let policy = report
+            .policy_path
+            .clone()
+            .unwrap_or_else(|| report.workspace_root.join("trustcheck.toml"));
+        let (uri, base) = relative_uri(root, &policy);
         return physical(&uri, base, line);
     }
     let line = finding.package.as_ref().and_then(|package| {
@@ -149,7 +230,8 @@ fn location(report: &Report, verdict: &Verdict) -> Value {
             lock.line_of(&package.name, &package.version, package.source.as_deref())
         })
     });
-    physical("Cargo.lock", true, line.unwrap_or(1))
+    let (uri, base) = relative_uri(root, &report.workspace_root.join("Cargo.lock"));
+    physical(&uri, base, line.unwrap_or(1))
 }
 
 fn physical(uri: &str, relative: bool, line: usize) -> Value {
@@ -167,6 +249,14 @@ fn physical(uri: &str, relative: bool, line: usize) -> Value {
 
 /// A URI for `path`: relative to `root` when inside it (second value true), else absolute.
 fn relative_uri(root: &Path, path: &Path) -> (String, bool) {
+    // git reports its root with symbolic links resolved; resolve the file's directory alike.
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let path = path
+        .parent()
+        .and_then(|dir| dir.canonicalize().ok())
+        .map(|dir| dir.join(path.file_name().unwrap_or_default()))
+        .unwrap_or_else(|| path.to_path_buf());
+    let (root, path) = (root.as_path(), path.as_path());
     if let (Ok(base), Ok(file)) = (Url::from_directory_path(root), Url::from_file_path(path))
         && path.starts_with(root)
         && let Some(relative) = base.make_relative(&file)

@@ -289,6 +289,35 @@ impl Loading {
     }
 }
 
+/// The graph of the workspace at `revision`, narrowed by `options.graph`: `cargo metadata` on
+/// the working tree, or on a copy of the commit's files in the cache's scratch space (cargo
+/// reads the manifests it needs; the user's repository is not touched).
+pub fn graph_at(
+    repository: &revision::Repository,
+    revision: &revision::Revision,
+    options: &WorkspaceOptions,
+) -> Result<DependencyGraph, Error> {
+    let (source, _scratch) = match revision {
+        revision::Revision::WorkingTree => (options.metadata_source(), None),
+        revision::Revision::Commit { name, id } => {
+            let scratch =
+                crate::cache::ScratchDir::new(&crate::cache::CacheDir::from_env()?, "revision")?;
+            let dir = repository.export(name, id, scratch.path())?;
+            let source = MetadataSource::Cargo {
+                manifest_path: Some(dir.join("Cargo.toml")),
+                offline: options.offline,
+                locked: true,
+            };
+            (source, Some(scratch))
+        }
+    };
+    let metadata = MetadataJob::start(&source)?.wait()?;
+    Ok(DependencyGraph::from_metadata_json(
+        &metadata.json,
+        &options.graph,
+    )?)
+}
+
 fn same_dir(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }

@@ -207,3 +207,29 @@ impl Repository {
             .map_err(failed)
     }
 }
+
+impl Repository {
+    /// Writes the repository's files at commit `id` under `dir` (an empty directory of the
+    /// tool's), through an index of its own: the user's index, work tree, refs and hooks are
+    /// not touched. Returns the workspace's directory in that copy.
+    pub fn export(&self, name: &str, id: &str, dir: &Path) -> Result<PathBuf, RevisionError> {
+        let failed = |source| RevisionError::Git {
+            file: "the workspace's files".to_owned(),
+            revision: name.to_owned(),
+            source,
+        };
+        let tree = dir.join("tree");
+        let git = Git::in_dir(&self.top).with_index_file(&dir.join("index"));
+        git.output(&["read-tree", id]).map_err(failed)?;
+        let mut prefix = tree.to_string_lossy().into_owned();
+        prefix.push('/');
+        git.output(&[
+            "checkout-index",
+            "--all",
+            "--force",
+            &format!("--prefix={prefix}"),
+        ])
+        .map_err(failed)?;
+        Ok(tree.join(&self.prefix))
+    }
+}

@@ -159,7 +159,7 @@ fn fresh_entries_make_no_request_and_stale_ones_are_revalidated_with_their_etag(
         &cache,
         HashMap::new(),
         Refresh::IfStale(Duration::from_secs(600)),
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap();
@@ -218,7 +218,7 @@ fn always_revalidates_every_entry_with_last_modified_when_there_is_no_etag() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap();
@@ -260,7 +260,7 @@ fn offline_reads_the_cache_only_and_reports_what_is_missing() {
         &cache,
         early,
         Refresh::Offline,
-        false,
+        ProgressMode::Silent,
         no_client,
     )
     .unwrap();
@@ -293,7 +293,7 @@ fn a_404_is_cached_as_not_found_and_an_invalid_file_is_not_cached() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap();
@@ -323,7 +323,7 @@ fn server_errors_make_an_uncached_crate_unavailable_and_fall_back_to_a_cached_en
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap();
@@ -360,7 +360,7 @@ fn an_unreachable_index_falls_back_to_the_cache_and_fails_without_it() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap();
@@ -382,7 +382,7 @@ fn an_unreachable_index_falls_back_to_the_cache_and_fails_without_it() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap_err();
@@ -413,7 +413,7 @@ fn requests_run_concurrently_but_at_most_sixteen_at_a_time() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        true,
+        ProgressMode::Lines,
         quick,
     )
     .unwrap();
@@ -442,14 +442,6 @@ fn keys_cover_registry_packages_by_their_index() {
 }
 
 #[test]
-fn a_progress_bar_only_on_a_terminal_outside_ci() {
-    assert!(shows_progress(true, None));
-    assert!(!shows_progress(false, None));
-    assert!(!shows_progress(true, Some(std::ffi::OsStr::new("true"))));
-    assert!(!shows_progress(true, Some(std::ffi::OsStr::new(""))));
-}
-
-#[test]
 fn an_empty_200_is_a_failed_answer_and_keeps_the_cached_entry() {
     let server = serve(|_| (200, vec![], String::new()));
     let dir = tempfile::tempdir().unwrap();
@@ -466,7 +458,7 @@ fn an_empty_200_is_a_failed_answer_and_keeps_the_cached_entry() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap();
@@ -502,7 +494,7 @@ fn an_oversized_index_file_is_a_failed_answer() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap();
@@ -542,7 +534,7 @@ fn an_index_that_never_answers_stops_the_run_within_the_timeout() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         impatient,
     )
     .unwrap_err();
@@ -565,7 +557,7 @@ fn an_index_that_never_answers_stops_the_run_within_the_timeout() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         impatient,
     )
     .unwrap();
@@ -590,7 +582,7 @@ fn an_index_down_after_repeated_errors_is_treated_as_unreachable() {
         &cache,
         HashMap::new(),
         Refresh::Always,
-        false,
+        ProgressMode::Silent,
         quick,
     )
     .unwrap_err();

@@ -93,7 +93,7 @@ fn an_api_answering_500_fails_with_one_line_for_every_crate() {
     let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
     let all = names(40);
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    let report = refresh(&crates(&all), &cache, &client(&base)).unwrap();
+    let report = refresh(&crates(&all), &cache, &client(&base), ProgressMode::Silent).unwrap();
     assert!(report.is_incomplete());
     assert!(
         seen.lock().unwrap().len() <= 2 * crate::http::FAILURES_BEFORE_DOWN as usize,
@@ -130,7 +130,7 @@ fn an_api_answering_404_for_crate_after_crate_is_a_failure_not_deleted_crates() 
     let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
     let all = names(30);
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    let report = refresh(&crates(&all), &cache, &client(&base)).unwrap();
+    let report = refresh(&crates(&all), &cache, &client(&base), ProgressMode::Silent).unwrap();
     assert!(report.is_incomplete());
     assert_eq!(seen.lock().unwrap().len(), NOT_FOUND_STREAK);
     let lines = problem_lines(&report, "refreshed");
@@ -144,7 +144,13 @@ fn an_api_answering_404_for_crate_after_crate_is_a_failure_not_deleted_crates() 
     );
 
     // Fewer crates than the streak, every one 404: a failure too.
-    let report = refresh(&crates(&["alpha", "beta"]), &cache, &client(&base)).unwrap();
+    let report = refresh(
+        &crates(&["alpha", "beta"]),
+        &cache,
+        &client(&base),
+        ProgressMode::Silent,
+    )
+    .unwrap();
     assert!(report.is_incomplete());
     let lines = problem_lines(&report, "refreshed");
     assert!(
@@ -166,7 +172,13 @@ fn an_isolated_404_is_a_crate_the_registry_does_not_have() {
     });
     let dir = tempfile::tempdir().unwrap();
     let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
-    let report = refresh(&crates(&["alpha", "gone", "zeta"]), &cache, &client(&base)).unwrap();
+    let report = refresh(
+        &crates(&["alpha", "gone", "zeta"]),
+        &cache,
+        &client(&base),
+        ProgressMode::Silent,
+    )
+    .unwrap();
     assert!(!report.is_incomplete(), "{report:?}");
     assert_eq!(report.not_found, vec!["gone".to_owned()]);
     assert_eq!(
@@ -197,6 +209,7 @@ fn empty_and_non_json_answers_are_failures_by_cause() {
         &crates(&["empty-a", "empty-b", "html"]),
         &cache,
         &client(&base),
+        ProgressMode::Silent,
     )
     .unwrap();
     let lines = problem_lines(&report, "refreshed");
@@ -247,7 +260,13 @@ fn an_owner_entry_stamped_in_the_future_is_refreshed() {
         .unwrap();
     // An interrupted fetch earlier: owners stamped after its start would be skipped.
     cache.mark_fetch_started(unix_now() - 60).unwrap();
-    let report = refresh(&crates(&["alpha"]), &cache, &client(&base)).unwrap();
+    let report = refresh(
+        &crates(&["alpha"]),
+        &cache,
+        &client(&base),
+        ProgressMode::Silent,
+    )
+    .unwrap();
     assert!(!report.is_incomplete(), "{report:?}");
     assert_eq!(report.requests, 2, "{:?}", seen.lock().unwrap());
     let owners = cache.load("alpha").owners.unwrap();
@@ -260,7 +279,13 @@ fn crafted_names_are_failures_and_never_requested() {
     let (base, seen) = serve(|_| (200, owners_json("a")));
     let dir = tempfile::tempdir().unwrap();
     let cache = OwnershipCache::open(&CacheDir::at(dir.path()), &base).unwrap();
-    let report = refresh(&crates(&["../../../etc/x"]), &cache, &client(&base)).unwrap();
+    let report = refresh(
+        &crates(&["../../../etc/x"]),
+        &cache,
+        &client(&base),
+        ProgressMode::Silent,
+    )
+    .unwrap();
     assert!(seen.lock().unwrap().is_empty());
     assert!(report.is_incomplete());
     let lines = problem_lines(&report, "refreshed");
@@ -282,7 +307,14 @@ fn filling_a_baseline_from_an_unreachable_api_counts_every_crate_left_unasked() 
         );
     }
     let client = client(&base);
-    let report = fill_baseline(&mut baseline, None, &cache, ApiAccess::Online(&client)).unwrap();
+    let report = fill_baseline(
+        &mut baseline,
+        None,
+        &cache,
+        ApiAccess::Online(&client),
+        ProgressMode::Silent,
+    )
+    .unwrap();
     assert_eq!(report.requests, 1, "the API is not asked again");
     let problems = describe_problems(&report);
     assert_eq!(problems.len(), 2, "{problems:#?}");
