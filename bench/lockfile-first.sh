@@ -75,7 +75,7 @@ tar -czf "$work/db-dump.tar.gz" -C "$work/dump" 2026-11-23-020000
     note "fetch failed (no network?); timing with whatever is cached"
 "$bin" baseline --offline >/dev/null 2>&1
 "$bin" check -v --offline --advisory-db "$database" --format json 2>"$work/check.err" >/dev/null || true
-grep -q 'read from Cargo.lock' "$work/check.err" || { note "the warm check did not read Cargo.lock:"; cat "$work/check.err" >&2; }
+grep -q 'from Cargo.lock (' "$work/check.err" || { note "the warm check did not read Cargo.lock:"; cat "$work/check.err" >&2; }
 
 # cargo-deny reads the database from a git clone in its db-path, named after the URL: a clone of
 # the same snapshot, made locally.
@@ -186,7 +186,7 @@ start=$(now_ns)
 TRUSTCHECK_CACHE_DIR=$cold_cache CARGO_HOME=$cold_home \
     "$bin" check -v --advisory-db "$database" --format json >/dev/null 2>"$work/cold.err" || true
 cold_ms=$(( ($(now_ns) - start) / 1000000 ))
-graph_line=$(grep 'dependency graph was read' "$work/cold.err" || true)
+graph_line=$(grep '^graph: ' "$work/cold.err" || true)
 echo "cold check: ${cold_ms} ms (cargo judging the lock file from its index, the index entries, the downloads, every check)"
 echo "  ${graph_line:-no graph line (see below)}"
 [[ -n $graph_line ]] || tail -5 "$work/cold.err" >&2

@@ -102,7 +102,7 @@ fn a_cold_run_downloads_only_the_crates_new_to_the_baseline() {
     );
     assert!(elsewhere.downloads().is_empty());
     assert!(
-        stderr.contains("read from Cargo.lock")
+        stderr.contains("from Cargo.lock (")
             && stderr.contains("2 from trustcheck.lock")
             && stderr.contains("2 downloaded"),
         "{stderr}"
@@ -294,7 +294,7 @@ fn after_fetch_check_offline_needs_neither_the_network_nor_cargos_registry_cache
     );
     assert_eq!(code, 0, "{stderr}\n{stderr2}");
     assert!(
-        stderr2.contains("read from Cargo.lock")
+        stderr2.contains("graph: from Cargo.lock (")
             && stderr2.contains("crate facts: 5 registry crate versions"),
         "{stderr2}"
     );
@@ -308,7 +308,7 @@ fn after_fetch_check_offline_needs_neither_the_network_nor_cargos_registry_cache
         LIMIT,
     );
     assert!(
-        stderr.contains("read from Cargo.lock") && stderr.contains("5 from the fact cache"),
+        stderr.contains("from Cargo.lock (") && stderr.contains("5 from the fact cache"),
         "{stderr}"
     );
     assert!(registry.server.requests().is_empty());

@@ -73,13 +73,15 @@ fn both_paths_on(workload: &str) -> ((i32, String, String), (i32, String, String
 fn on_the_large_workload_the_lockfile_graph_reports_what_cargo_metadata_reported() {
     let (metadata, lockfile) = both_paths_on("large");
     assert!(
-        lockfile.2.contains("read from Cargo.lock (538 packages")
+        lockfile
+            .2
+            .contains("graph: 538 packages (1 workspace members) from Cargo.lock")
             && lockfile.2.contains("537 from trustcheck.lock"),
         "{}",
         lockfile.2
     );
     assert!(
-        metadata.2.contains("read from cargo metadata"),
+        metadata.2.contains("from recorded metadata"),
         "{}",
         metadata.2
     );
@@ -91,7 +93,9 @@ fn on_the_large_workload_the_lockfile_graph_reports_what_cargo_metadata_reported
 fn on_the_vulnerable_workload_the_lockfile_graph_reports_what_cargo_metadata_reported() {
     let (metadata, lockfile) = both_paths_on("vulnerable");
     assert!(
-        lockfile.2.contains("read from Cargo.lock (247 packages")
+        lockfile
+            .2
+            .contains("graph: 247 packages (1 workspace members) from Cargo.lock")
             && lockfile.2.contains("245 from trustcheck.lock")
             && lockfile.2.contains("1 from local registries"),
         "fuchsia-cprng declares only a license file, which the baseline does not record; its facts come from its .crate: {}",
@@ -137,13 +141,10 @@ fn a_lock_file_out_of_date_with_the_manifests_is_refused_as_cargo_refuses_it() {
     };
     let (code, _, stderr) = check(cache.path());
     assert!(code == 0 || code == 1, "{stderr}");
-    assert!(
-        stderr.contains("cargo found the lock file up to date"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cargo found it up to date"), "{stderr}");
     let (_, _, stderr) = check(cache.path());
     assert!(
-        stderr.contains("cargo had found"),
+        stderr.contains("cargo had found it up to date"),
         "its verdict is recorded: {stderr}"
     );
     // A dependency added to a manifest, Cargo.lock left as it was.
@@ -192,7 +193,7 @@ fn a_path_package_outside_the_members_is_read_by_cargo_metadata() {
     );
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("read from cargo metadata: Cargo.lock has the path package helper 0.2.0, which is not a workspace member"),
+        stderr.contains("from cargo metadata (Cargo.lock has the path package helper 0.2.0, which is not a workspace member)"),
         "{stderr}"
     );
     assert!(
@@ -227,7 +228,8 @@ fn a_narrowed_graph_is_read_by_cargo_metadata() {
         assert_eq!(code, 0, "{stderr}");
         assert!(
             stderr.contains(&format!(
-                "read from cargo metadata: {} narrows the graph",
+                "from cargo metadata, narrowed to {} ({} narrows the graph",
+                option.join(" "),
                 option.join(" ")
             )),
             "{stderr}"

@@ -33,7 +33,7 @@ pub fn run(request: &BaselineRequest, terminal: &Terminal) -> Result<Outcome, Er
             baseline: false,
         },
     )?;
-    terminal.verbose(&workspace.graph_source.to_string());
+    terminal.verbose(&format!("graph: from {}", workspace.graph_source));
     let path = workspace.root.join(BASELINE_FILE);
     let existing_text = files::baseline_text(&workspace.root)?;
     let mut resolved_conflict = false;

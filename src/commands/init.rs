@@ -44,7 +44,7 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
             baseline: false,
         },
     )?;
-    terminal.verbose(&workspace.graph_source.to_string());
+    terminal.verbose(&format!("graph: from {}", workspace.graph_source));
     let root = &workspace.root;
     let policy_path: PathBuf = request
         .run

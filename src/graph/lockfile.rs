@@ -55,18 +55,20 @@ pub enum GraphSource {
 }
 
 impl std::fmt::Display for GraphSource {
+    /// Where the graph came from, as the end of "the graph ... from": `Cargo.lock (...)` or
+    /// `cargo metadata (why)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             GraphSource::Lockfile {
-                packages,
                 facts,
                 downloaded_bytes,
                 asked_cargo,
+                ..
             } => {
                 let origin = |origin: Origin| facts.get(&origin).copied().unwrap_or(0);
                 write!(
                     f,
-                    "the dependency graph was read from Cargo.lock ({packages} packages; cargo {} the lock file up to date), with the facts of {} registry crate versions: {} from trustcheck.lock, {} from the fact cache, {} from cargo's registry cache, {} vendored, {} from local registries, {} downloaded ({downloaded_bytes} bytes)",
+                    "Cargo.lock (cargo {} it up to date; the facts of {} registry crate versions: {} from trustcheck.lock, {} from the fact cache, {} from cargo's registry cache, {} vendored, {} from local registries, {} downloaded ({downloaded_bytes} bytes))",
                     if *asked_cargo { "found" } else { "had found" },
                     facts.values().sum::<usize>(),
                     origin(Origin::Baseline),
@@ -77,10 +79,7 @@ impl std::fmt::Display for GraphSource {
                     origin(Origin::Download),
                 )
             }
-            GraphSource::Metadata(reason) => write!(
-                f,
-                "the dependency graph was read from cargo metadata: {reason}"
-            ),
+            GraphSource::Metadata(reason) => write!(f, "cargo metadata ({reason})"),
         }
     }
 }
