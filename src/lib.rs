@@ -3,7 +3,8 @@
 //! A run flows one way, through `pipeline`, which every command calls:
 //!
 //! ```text
-//! load   (workspace: cargo metadata -> graph; policy, Cargo.lock, baseline)
+//! load   (workspace: Cargo.lock or cargo metadata -> graph; policy, Cargo.lock, baseline;
+//!         crates: the facts of registry crate versions for the graph read from Cargo.lock)
 //!   -> facts  (advisories: the RustSec database; index: registry index entries;
 //!              ownership: owners and publishers; fetched and cached)
 //!   -> checks (advisories, yanked, licenses, ownership, sources) -> Vec<Finding>

@@ -1,8 +1,9 @@
 //! The one pipeline every command runs, in one direction:
 //!
 //! ```text
-//! load   (workspace: cargo metadata -> graph; policy, Cargo.lock, baseline)   no network
-//!   -> facts  (advisory database, index entries, ownership data)              the only network
+//! load   (workspace: Cargo.lock or cargo metadata -> graph; policy, Cargo.lock, baseline)
+//!                  the crates' own files only, as cargo would download them (`crate::crates`)
+//!   -> facts  (advisory database, index entries, ownership data)              the network
 //!   -> checks (advisories, yanked, licenses, ownership, sources)              pure functions
 //!   -> policy (levels, then exemptions: `policy::evaluate`, the one place)
 //!   -> report data (`Report`), which the commands render
