@@ -221,6 +221,7 @@ impl GraphArgs {
 impl GlobalArgs {
     /// The run these options ask for.
     pub fn run_options(&self, terminal: &Terminal) -> RunOptions {
+        let progress = crate::progress::ProgressMode::for_stderr(terminal.verbosity);
         RunOptions {
             workspace: WorkspaceOptions {
                 manifest_path: self.manifest_path.clone(),
@@ -229,6 +230,7 @@ impl GlobalArgs {
                 offline: self.offline,
                 locked: self.locked,
                 graph: self.graph.options(),
+                progress,
             },
             advisory_db: self.advisory_db.clone(),
             network: if self.offline {
@@ -238,7 +240,7 @@ impl GlobalArgs {
             },
             today: Date::today(),
             now: crate::date::now(),
-            progress: crate::progress::ProgressMode::for_stderr(terminal.verbosity),
+            progress,
         }
     }
 
@@ -324,6 +326,8 @@ fn describe(error: &Error) -> String {
 }
 
 fn run(cli: Cli) -> Result<Outcome, Error> {
+    crate::network::validate_environment()?;
+    crate::workspace::lockfile_first::Mode::validate_environment()?;
     let global = cli.global;
     let terminal = global.terminal();
     let run = global.run_options(&terminal);

@@ -81,6 +81,16 @@ impl Error {
 /// A command asked for something it cannot do.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
+    /// An environment variable of the tool has a value it does not understand.
+    #[error("{variable}={value:?} is not understood: expected {expected}")]
+    InvalidEnvironment {
+        /// The variable.
+        variable: &'static str,
+        /// Its value (sanitized when printed).
+        value: String,
+        /// What it may be.
+        expected: &'static str,
+    },
     /// An option that makes no sense for the command.
     #[error("`{command}` does not take {option}: {why}")]
     NotApplicable {

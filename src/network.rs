@@ -33,13 +33,37 @@ pub fn timeout() -> Duration {
     parse_timeout(std::env::var(NETWORK_TIMEOUT_ENV).ok().as_deref())
 }
 
-fn parse_timeout(value: Option<&str>) -> Duration {
+/// Refuses a `TRUSTCHECK_NETWORK_TIMEOUT` that is set but not a valid timeout (checked once,
+/// when the run starts, so that a typo is an error instead of the default).
+pub fn validate_environment() -> Result<(), crate::error::UsageError> {
+    let Ok(value) = std::env::var(NETWORK_TIMEOUT_ENV) else {
+        return Ok(());
+    };
+    if value.trim().is_empty() || parse_seconds(&value).is_some() {
+        return Ok(());
+    }
+    Err(crate::error::UsageError::InvalidEnvironment {
+        variable: NETWORK_TIMEOUT_ENV,
+        value,
+        expected: "seconds above 0 and at most 3600 (fractions allowed)",
+    })
+}
+
+fn parse_seconds(value: &str) -> Option<Duration> {
     value
-        .and_then(|value| value.trim().parse::<f64>().ok())
+        .trim()
+        .parse::<f64>()
+        .ok()
         .filter(|seconds| {
             seconds.is_finite() && *seconds > 0.0 && *seconds <= MAX_NETWORK_TIMEOUT.as_secs_f64()
         })
-        .map_or(DEFAULT_NETWORK_TIMEOUT, Duration::from_secs_f64)
+        .map(Duration::from_secs_f64)
+}
+
+fn parse_timeout(value: Option<&str>) -> Duration {
+    value
+        .and_then(parse_seconds)
+        .unwrap_or(DEFAULT_NETWORK_TIMEOUT)
 }
 
 /// How long a git command that talks to a remote may run in all.

@@ -346,3 +346,102 @@ fn compare_mode_stops_when_the_two_graphs_give_different_reports() {
         "{stderr}"
     );
 }
+
+/// A workspace on 24 published crates whose baseline is gone, so that every crate's facts must
+/// be downloaded, from a registry that takes `delay` per download.
+fn many_crates(registry: &Registry, delay: Duration) -> tempfile::TempDir {
+    let crates: Vec<Crate> = (0..24)
+        .map(|i| krate(&format!("many{i:02}"), "1.0.0"))
+        .collect();
+    let dependencies: String = crates
+        .iter()
+        .map(|krate| format!("{} = \"1\"\n", krate.name))
+        .collect();
+    let (dir, _home) = committed_workspace(
+        registry,
+        &crates,
+        &format!("[dependencies]\n{dependencies}"),
+    );
+    std::fs::remove_file(dir.path().join("trustcheck.lock")).unwrap();
+    registry.slow_downloads(delay);
+    registry.server.clear();
+    dir
+}
+
+#[test]
+fn a_cold_run_that_downloads_many_crates_says_so_in_a_ci_log() {
+    let registry = Registry::start();
+    let dir = many_crates(&registry, Duration::from_millis(50));
+    let cold = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_within(
+        tool(cold.path(), dir.path(), &registry).args([
+            "fetch",
+            "--advisory-db",
+            vendored_advisory_db().to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(registry.downloads().len(), 24, "{stderr}");
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|line| line.starts_with("crate facts: 24 crates to read or download"))
+            .count(),
+        1,
+        "one line when the downloads start, none per crate:\n{stderr}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_downloads_of_a_cold_run_and_keeps_what_they_got() {
+    let registry = Registry::start();
+    let dir = many_crates(&registry, Duration::from_millis(700));
+    let cold = tempfile::tempdir().unwrap();
+    let mut child = tool(cold.path(), dir.path(), &registry)
+        .args(["fetch", "--advisory-db"])
+        .arg(vendored_advisory_db())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while registry.downloads().is_empty() {
+        assert!(started.elapsed() < LIMIT, "the run downloads");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let interrupted = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(10),
+        "it stops at the next crate, not after all of them"
+    );
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("run the same command again"),
+        "{stderr}"
+    );
+    let first = registry.downloads().len();
+    assert!(first < 24, "{first} downloads before it stopped");
+
+    // What was downloaded is kept: the next run downloads only the rest.
+    registry.server.clear();
+    registry.slow_downloads(Duration::from_millis(1));
+    let (code, _, stderr) = run_within(
+        tool(cold.path(), dir.path(), &registry).args([
+            "fetch",
+            "--advisory-db",
+            vendored_advisory_db().to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(registry.downloads().len(), 24 - first, "{stderr}");
+}

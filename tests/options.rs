@@ -193,3 +193,34 @@ fn a_command_refuses_a_format_it_cannot_produce() {
         assert!(stderr.contains("format"), "{args:?} says why: {stderr}");
     }
 }
+
+#[test]
+fn a_tool_variable_set_to_a_value_it_does_not_know_is_an_error() {
+    let world = World::new();
+    for (variable, value) in [
+        ("TRUSTCHECK_NETWORK_TIMEOUT", "30s"),
+        ("TRUSTCHECK_NETWORK_TIMEOUT", "0"),
+        ("TRUSTCHECK_GRAPH", "metdata"),
+    ] {
+        let mut command = world.command();
+        command
+            .env(variable, value)
+            .args(["check", "--offline", "--advisory-db"])
+            .arg(world.db.path());
+        let (code, stdout, stderr) = run(&mut command);
+        assert_eq!(code, 2, "{variable}={value}: {stderr}");
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains(variable) && stderr.contains("expected"),
+            "{variable}={value}: {stderr}"
+        );
+    }
+    let mut command = world.command();
+    command
+        .env("TRUSTCHECK_NETWORK_TIMEOUT", "2.5")
+        .env("TRUSTCHECK_GRAPH", "metadata")
+        .args(["check", "--offline", "--advisory-db"])
+        .arg(world.db.path());
+    let (code, _, stderr) = run(&mut command);
+    assert_eq!(code, 1, "valid values are taken: {stderr}");
+}

@@ -33,9 +33,13 @@ use crate::graph::Package;
 use crate::http::HttpClient;
 use crate::index::IndexConfig;
 use crate::network::Network;
+use crate::progress::{Progress, ProgressMode};
 
 /// Downloads and copies read at once at most.
 pub const MAX_CONCURRENT: usize = 8;
+
+/// From how many crates on reading and downloading them counts as a long step.
+const LONG_FROM: usize = 20;
 
 /// One registry package whose facts are needed.
 #[derive(Clone, Debug)]
@@ -78,6 +82,9 @@ pub enum Missing {
     /// A download failed or was refused.
     #[error(transparent)]
     Download(DownloadError),
+    /// The user pressed Ctrl-C: what was read stays in the fact cache.
+    #[error("interrupted")]
+    Interrupted,
     /// The fact cache could not be written.
     #[error(transparent)]
     Cache(CacheError),
@@ -95,6 +102,8 @@ pub struct Settings {
     pub sources: SourceConfig,
     /// Where crates.io's index (and `config.json`) is.
     pub index: IndexConfig,
+    /// How the reading and downloading of crates shows its progress.
+    pub progress: ProgressMode,
 }
 
 /// The facts obtained, in the order of the needs, and how many came from each source.
@@ -176,6 +185,14 @@ pub fn obtain(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let workers = rest.len().min(MAX_CONCURRENT);
+    let progress = Progress::start(
+        settings.progress,
+        "crate facts",
+        "crates to read or download",
+        rest.len(),
+        LONG_FROM,
+        None,
+    );
     let mut results: Vec<(usize, Result<Read, Missing>)> = Vec::new();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
@@ -186,7 +203,12 @@ pub fn obtain(
                         let Some(&index) = rest.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
+                        if crate::interrupt::requested() {
+                            stop.store(true, Ordering::Relaxed);
+                            break;
+                        }
                         let outcome = from_copies(&needs[index], settings, &vendored, &downloader);
+                        progress.tick();
                         if outcome.is_err() {
                             stop.store(true, Ordering::Relaxed);
                         }
@@ -200,6 +222,10 @@ pub fn obtain(
             results.extend(handle.join().unwrap_or_default());
         }
     });
+    drop(progress);
+    if crate::interrupt::requested() {
+        return Err(Missing::Interrupted);
+    }
     results.sort_by_key(|(index, _)| *index);
     // A refused or failed download is reported before any crate that only gives way to cargo.
     if let Some(position) = results
@@ -365,6 +391,7 @@ mod tests {
             cargo_home: Some(cargo_home.to_path_buf()),
             sources: SourceConfig::default(),
             index: IndexConfig::with_crates_io("http://127.0.0.1:9/"),
+            progress: ProgressMode::Silent,
         }
     }
 

@@ -1,7 +1,9 @@
 //! The facts stage: the advisory database, the registry index entries and the ownership data
 //! of a workspace — from the cache, or from the network when the run may use it and the cache
-//! is stale. This module is the only part of a run that touches the network, and it runs only
-//! after the workspace (policy and baseline included) loaded and validated.
+//! is stale. It runs only after the workspace (policy and baseline included) loaded and
+//! validated. The load stage reaches the network too, for the graph: `cargo metadata` (which
+//! may download crates) or, for the lockfile-first graph, cargo's verdict on the lock file and
+//! the `.crate` files whose facts no cache holds (`crate::crates`); nothing else does.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

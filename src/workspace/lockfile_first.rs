@@ -42,13 +42,33 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The mode `TRUSTCHECK_GRAPH` asks for (anything else than `metadata` or `compare` is
-    /// `auto`).
+    /// The mode `TRUSTCHECK_GRAPH` asks for (`auto` when unset; a value it does not know is
+    /// refused by `validate_environment` when the run starts).
     pub fn from_env() -> Mode {
-        match std::env::var(GRAPH_ENV).as_deref().map(str::trim) {
-            Ok("metadata") => Mode::Metadata,
-            Ok("compare") => Mode::Compare,
-            _ => Mode::Auto,
+        Mode::parse(std::env::var(GRAPH_ENV).as_deref().unwrap_or("")).unwrap_or(Mode::Auto)
+    }
+
+    fn parse(value: &str) -> Option<Mode> {
+        match value.trim() {
+            "" | "auto" => Some(Mode::Auto),
+            "metadata" => Some(Mode::Metadata),
+            "compare" => Some(Mode::Compare),
+            _ => None,
+        }
+    }
+
+    /// Refuses a `TRUSTCHECK_GRAPH` it does not know.
+    pub fn validate_environment() -> Result<(), crate::error::UsageError> {
+        let Ok(value) = std::env::var(GRAPH_ENV) else {
+            return Ok(());
+        };
+        match Mode::parse(&value) {
+            Some(_) => Ok(()),
+            None => Err(crate::error::UsageError::InvalidEnvironment {
+                variable: GRAPH_ENV,
+                value,
+                expected: "auto, metadata or compare",
+            }),
         }
     }
 }
@@ -145,6 +165,7 @@ pub fn build(
             Missing::Unavailable(why) => NotBuilt::Fallback(Fallback(why)),
             Missing::Download(error) => NotBuilt::Error(Box::new(error.into())),
             Missing::Cache(error) => NotBuilt::Error(Box::new(error.into())),
+            Missing::Interrupted => NotBuilt::Error(Box::new(Error::Interrupted)),
         })?;
     let graph = plan.build(root.clone(), &obtained.facts)?;
     let source = GraphSource::Lockfile {
@@ -168,6 +189,7 @@ fn settings(options: &WorkspaceOptions, cache: Option<&CacheDir>, cwd: &Path) ->
         cargo_home: cargo_home(),
         sources: SourceConfig::discover(cwd),
         index: IndexConfig::from_env(),
+        progress: options.progress,
     }
 }
 
@@ -216,6 +238,7 @@ pub fn fill_fact_cache(
         }
         Err(Missing::Download(error)) => return Err(error.into()),
         Err(Missing::Cache(error)) => return Err(error.into()),
+        Err(Missing::Interrupted) => return Err(Error::Interrupted),
     };
     let count = |origin: Origin| obtained.counts.get(&origin).copied().unwrap_or(0);
     Ok(Ok(format!(

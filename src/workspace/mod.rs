@@ -43,6 +43,8 @@ pub struct WorkspaceOptions {
     pub locked: bool,
     /// How to narrow the graph.
     pub graph: GraphOptions,
+    /// How downloads of crates show their progress.
+    pub progress: crate::progress::ProgressMode,
 }
 
 impl WorkspaceOptions {

@@ -26,6 +26,7 @@ struct State {
     crates: BTreeMap<String, Vec<Published>>,
     lying: BTreeSet<(String, String)>,
     hanging: bool,
+    delay: Option<std::time::Duration>,
 }
 
 /// The registry.
@@ -132,8 +133,12 @@ impl Registry {
         let state: Arc<Mutex<State>> = Arc::default();
         let served = state.clone();
         let server = Server::start(move |request| {
-            let state = served.lock().unwrap();
             let path = request.path.as_str();
+            let delay = served.lock().unwrap().delay;
+            if let Some(delay) = delay.filter(|_| path.starts_with("/dl/")) {
+                std::thread::sleep(delay);
+            }
+            let state = served.lock().unwrap();
             if let Some(rest) = path.strip_prefix("/dl/") {
                 if state.hanging {
                     return Reply::hang();
@@ -224,6 +229,11 @@ impl Registry {
             .unwrap()
             .lying
             .insert((name.to_owned(), version.to_owned()));
+    }
+
+    /// From now on, each download answers after `delay` (a slow registry).
+    pub fn slow_downloads(&self, delay: std::time::Duration) {
+        self.state.lock().unwrap().delay = Some(delay);
     }
 
     /// From now on, downloads never answer.
