@@ -398,7 +398,7 @@ fn ctrl_c_stops_the_downloads_of_a_cold_run_and_keeps_what_they_got() {
     let registry = Registry::start();
     let dir = many_crates(&registry, Duration::from_millis(700));
     let cold = tempfile::tempdir().unwrap();
-    let mut child = tool(cold.path(), dir.path(), &registry)
+    let child = tool(cold.path(), dir.path(), &registry)
         .args(["fetch", "--advisory-db"])
         .arg(vendored_advisory_db())
         .stdin(std::process::Stdio::null())
