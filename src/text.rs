@@ -69,6 +69,15 @@ pub fn name_list<S: AsRef<str>>(names: &[S], shown: usize) -> String {
     list
 }
 
+/// `count` and `noun`, the noun in the plural unless there is exactly one: `1 request`, `2 requests`.
+pub fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +108,13 @@ mod tests {
             "c00, c01, c02, c03, c04, c05, c06, c07 and 3 more"
         );
         assert_eq!(name_list(&["a", "b"], 8), "a, b");
+    }
+
+    #[test]
+    fn counts_take_the_plural_unless_there_is_exactly_one() {
+        assert_eq!(counted(0, "request"), "0 requests");
+        assert_eq!(counted(1, "request"), "1 request");
+        assert_eq!(counted(476, "request"), "476 requests");
     }
 
     #[test]

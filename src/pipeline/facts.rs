@@ -564,9 +564,9 @@ fn refresh_ownership(
     }
     let report = access.refresh(&crates)?;
     refreshed.steps.push(format!(
-        "ownership: {} crates.io crates, {} requests, {} already refreshed by an interrupted fetch ({:.1}s)",
+        "ownership: {} crates.io crates, {}, {} already refreshed by an interrupted fetch ({:.1}s)",
         crates.len(),
-        report.requests,
+        crate::text::counted(report.requests, "request"),
         report.skipped,
         started.elapsed().as_secs_f64()
     ));
