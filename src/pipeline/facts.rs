@@ -64,8 +64,9 @@ pub struct Early {
 }
 
 impl Early {
-    /// Starts reading, from the guessed root's policy and lock file: the advisory database when
-    /// it can be opened without the network, and the cached index entries (on a thread).
+    /// Starts reading, from the guessed root's policy and lock file: the advisory database (its
+    /// date too) when it can be opened without the network, and the cached index entries (on a
+    /// thread).
     pub fn start(loading: &Loading, options: &RunOptions) -> Early {
         let mut early = Early {
             database: None,
@@ -89,6 +90,8 @@ impl Early {
                 // Errors surface again when the graph's crates are loaded.
                 let _ = database.database.load_crates(lockfile.names());
             }
+            // Its date too (a `git log`, or a scan of every advisory's front matter).
+            database.database.last_updated();
             early.database = Some((url, database));
         }
         if index_needed(policy, true)
