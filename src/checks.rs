@@ -40,12 +40,13 @@ pub struct CheckInputs<'a> {
 /// Runs every check and attaches the dependency paths of each finding.
 pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
     let policy = facts.policy;
-    let mut findings = crate::bans::check(facts.graph, &policy.bans, &policy.display_name());
-    findings.extend(advisories::check(
+    let mut findings = graph_findings(
         facts.graph,
+        policy,
         facts.advisories,
         facts.targets,
-    ));
+        facts.registries,
+    );
     findings.extend(licenses::check(
         facts.graph,
         &facts.policy.licenses,
@@ -83,34 +84,42 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
         facts.baseline,
         facts.ownership,
     ));
-    findings.extend(sources::check(
-        facts.graph,
-        &facts.policy.sources,
-        facts.registries,
-    ));
     attach_paths(&mut findings, facts.graph);
     findings
 }
 
-/// The checks a graph read from a lock file supports (no licenses, index or ownership data):
-/// advisories and sources, with the dependency paths attached.
-pub fn run_lock_checks(facts: &CheckInputs<'_>) -> Vec<Finding> {
-    let mut findings = crate::bans::check(
-        facts.graph,
-        &facts.policy.bans,
-        &facts.policy.display_name(),
+/// The checks a graph read from a lock file at some revision supports (no licenses, index or
+/// ownership data, every platform): bans, advisories and sources, with the dependency paths
+/// attached.
+pub fn run_lock_checks(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    advisories: &AdvisoryDatabase,
+    registries: &RegistryNames,
+) -> Vec<Finding> {
+    let mut findings = graph_findings(
+        graph,
+        policy,
+        advisories,
+        &TargetFilter::new(&[]),
+        registries,
     );
-    findings.extend(advisories::check(
-        facts.graph,
-        facts.advisories,
-        facts.targets,
-    ));
-    findings.extend(sources::check(
-        facts.graph,
-        &facts.policy.sources,
-        facts.registries,
-    ));
-    attach_paths(&mut findings, facts.graph);
+    attach_paths(&mut findings, graph);
+    findings
+}
+
+/// The checks that read nothing but the graph, the policy, the advisory database and cargo's
+/// registry names: bans, advisories and sources.
+fn graph_findings(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    advisories: &AdvisoryDatabase,
+    targets: &TargetFilter,
+    registries: &RegistryNames,
+) -> Vec<Finding> {
+    let mut findings = crate::bans::check(graph, &policy.bans, &policy.display_name());
+    findings.extend(advisories::check(graph, advisories, targets));
+    findings.extend(sources::check(graph, &policy.sources, registries));
     findings
 }
 

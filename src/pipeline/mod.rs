@@ -20,7 +20,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::advisories::{AdvisoryDatabase, TargetFilter};
-use crate::baseline::Baseline;
 use crate::cache::{FRESH_FOR, Refresh};
 use crate::checks::{self, CheckInputs};
 use crate::date::Date;
@@ -28,9 +27,7 @@ use crate::error::Error;
 use crate::finding::Verdict;
 use crate::graph::DependencyGraph;
 use crate::graph::lockfile::GraphSource;
-use crate::index::IndexFacts;
 use crate::network::Network;
-use crate::ownership::check::OwnershipFacts;
 use crate::policy::{self, Policy};
 use crate::report::Report;
 use crate::sources::RegistryNames;
@@ -91,39 +88,29 @@ pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Erro
     let loaded = started.elapsed();
     let facts = facts::obtain(&workspace, options, scope, early)?;
     let obtained = started.elapsed();
-    let verdicts = evaluate(
-        &CheckInputs {
-            graph: &workspace.graph,
-            policy: &workspace.policy,
-            advisories: &facts.database.database,
-            targets: &TargetFilter::new(&options.workspace.graph.targets),
-            registries: &RegistryNames::discover(&workspace.root),
-            baseline: workspace.baseline.as_ref(),
-            index: &facts.index,
-            ownership: &facts.ownership,
-            introductions: &facts.introductions,
-            now: options.now,
-        },
-        options.today,
-    );
+    let targets = TargetFilter::new(&options.workspace.graph.targets);
+    let registries = RegistryNames::discover(&workspace.root);
+    let inputs = CheckInputs {
+        graph: &workspace.graph,
+        policy: &workspace.policy,
+        advisories: &facts.database.database,
+        targets: &targets,
+        registries: &registries,
+        baseline: workspace.baseline.as_ref(),
+        index: &facts.index,
+        ownership: &facts.ownership,
+        introductions: &facts.introductions,
+        now: options.now,
+    };
+    let verdicts = evaluate(&inputs, options.today);
     if let Some(lockfile_graph) = &workspace.lockfile_graph {
+        let lockfile_inputs = CheckInputs {
+            graph: lockfile_graph,
+            ..inputs
+        };
         compare_graphs(
             &verdicts,
-            &evaluate(
-                &CheckInputs {
-                    graph: lockfile_graph,
-                    policy: &workspace.policy,
-                    advisories: &facts.database.database,
-                    targets: &TargetFilter::new(&options.workspace.graph.targets),
-                    registries: &RegistryNames::discover(&workspace.root),
-                    baseline: workspace.baseline.as_ref(),
-                    index: &facts.index,
-                    ownership: &facts.ownership,
-                    introductions: &facts.introductions,
-                    now: options.now,
-                },
-                options.today,
-            ),
+            &evaluate(&lockfile_inputs, options.today),
             &workspace.root,
         )?;
     }
@@ -262,8 +249,8 @@ pub fn evaluate(inputs: &CheckInputs<'_>, today: Date) -> Vec<Verdict> {
     policy::evaluate(checks::run_all(inputs), inputs.policy, today)
 }
 
-/// The checks that need nothing but a graph, a policy and an advisory database (advisories and
-/// sources), for `diff`, which compares lock files at two revisions.
+/// The checks that need nothing but a graph, a policy and an advisory database (bans,
+/// advisories and sources), for `diff`, which compares lock files at two revisions.
 pub fn evaluate_lock_graph(
     graph: &DependencyGraph,
     policy: &Policy,
@@ -271,20 +258,9 @@ pub fn evaluate_lock_graph(
     registries: &RegistryNames,
     today: Date,
 ) -> Vec<Verdict> {
-    let index = IndexFacts::disabled(crate::index::IndexConfig::from_env());
-    let ownership = OwnershipFacts::default();
-    let introductions = crate::arrivals::Introductions::new();
-    let inputs = CheckInputs {
-        graph,
+    policy::evaluate(
+        checks::run_lock_checks(graph, policy, database, registries),
         policy,
-        advisories: database,
-        targets: &TargetFilter::new(&[]),
-        registries,
-        baseline: None::<&Baseline>,
-        index: &index,
-        ownership: &ownership,
-        introductions: &introductions,
-        now: crate::date::now(),
-    };
-    policy::evaluate(checks::run_lock_checks(&inputs), policy, today)
+        today,
+    )
 }
