@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use guppy::graph::PackageGraph;
 
 use super::GraphError;
-use super::metadata::{cargo_program, collect, spawn};
+use super::metadata::{cargo_command, cargo_program, collect, spawn};
 use crate::graph::Package;
 
 /// `cargo metadata --no-deps` and `cargo -V`, running.
@@ -37,18 +37,11 @@ pub struct Members {
 impl MembersJob {
     /// Starts both processes.
     pub fn start(manifest_path: Option<&Path>, offline: bool) -> Result<MembersJob, GraphError> {
-        let mut command = Command::new(cargo_program());
-        command.args(["metadata", "--format-version", "1", "--no-deps", "--locked"]);
-        if let Some(path) = manifest_path {
-            command.arg("--manifest-path").arg(path);
-        }
-        if offline {
-            command.arg("--offline");
-        }
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut command = cargo_command(
+            &["metadata", "--format-version", "1", "--no-deps", "--locked"],
+            manifest_path,
+            offline,
+        );
         let metadata = spawn(&mut command)?;
         let version = Command::new(cargo_program())
             .arg("-V")

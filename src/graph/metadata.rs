@@ -48,22 +48,33 @@ pub(crate) fn cargo_program() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-fn metadata_command(manifest_path: Option<&Path>, offline: bool, locked: bool) -> Command {
+/// A cargo command with these arguments, for the workspace of `manifest_path` (else of the
+/// current directory), `--offline` when asked: no stdin, its output piped.
+pub(crate) fn cargo_command(args: &[&str], manifest_path: Option<&Path>, offline: bool) -> Command {
     let mut command = Command::new(cargo_program());
-    command.args(["metadata", "--format-version", "1", "--all-features"]);
+    command.args(args);
     if let Some(path) = manifest_path {
         command.arg("--manifest-path").arg(path);
     }
     if offline {
         command.arg("--offline");
     }
-    if locked {
-        command.arg("--locked");
-    }
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    command
+}
+
+fn metadata_command(manifest_path: Option<&Path>, offline: bool, locked: bool) -> Command {
+    let mut command = cargo_command(
+        &["metadata", "--format-version", "1", "--all-features"],
+        manifest_path,
+        offline,
+    );
+    if locked {
+        command.arg("--locked");
+    }
     command
 }
 

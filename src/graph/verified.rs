@@ -11,11 +11,10 @@
 //! sources and resolution), so that a warm run does not ask again.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
-use super::metadata::{cargo_program, collect, lock_file_in_error, spawn};
+use super::metadata::{cargo_command, collect, lock_file_in_error, spawn};
 use crate::cache::{CacheDir, write_atomic};
 
 /// Everything cargo's verdict on a lock file depends on.
@@ -128,18 +127,11 @@ pub enum Verdict {
 /// Asks cargo whether the lock file of the workspace of `manifest_path` (or of the current
 /// directory) is up to date: `cargo update --workspace --locked`, `--offline` when asked.
 pub fn ask_cargo(manifest_path: Option<&Path>, offline: bool) -> Verdict {
-    let mut command = Command::new(cargo_program());
-    command.args(["update", "--workspace", "--locked", "--quiet"]);
-    if let Some(path) = manifest_path {
-        command.arg("--manifest-path").arg(path);
-    }
-    if offline {
-        command.arg("--offline");
-    }
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = cargo_command(
+        &["update", "--workspace", "--locked", "--quiet"],
+        manifest_path,
+        offline,
+    );
     let outcome = spawn(&mut command).and_then(collect);
     match outcome {
         Ok((status, _, _)) if status.success() => Verdict::Accepted,
