@@ -200,6 +200,16 @@ fn line_and_column(valid: &[u8]) -> (usize, usize) {
     (line, column)
 }
 
+/// Makes a FIFO at `path`, for tests of reads that must not block on one.
+#[cfg(all(test, unix))]
+pub(crate) fn make_fifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,11 +270,7 @@ mod tests {
     fn a_fifo_is_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
+        make_fifo(&fifo);
         let (send, receive) = std::sync::mpsc::channel();
         let path = fifo.clone();
         std::thread::spawn(move || {

@@ -153,16 +153,22 @@ fn kinds_follow_informational() {
     );
 }
 
-#[test]
-fn finds_advisories_by_alias() {
-    let dir = tempfile::tempdir().unwrap();
-    let crate_dir = dir.path().join("crates/time");
+/// Writes RUSTSEC-2020-0071 (`time`) into a database at `root`; returns the crate's directory.
+fn write_time_advisory(root: &Path) -> PathBuf {
+    let crate_dir = root.join("crates/time");
     std::fs::create_dir_all(&crate_dir).unwrap();
     std::fs::write(
         crate_dir.join("RUSTSEC-2020-0071.md"),
         format!("```toml\n{TIME}\n```\n\n# Potential segfault\n\nText.\n"),
     )
     .unwrap();
+    crate_dir
+}
+
+#[test]
+fn finds_advisories_by_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    write_time_advisory(dir.path());
     let mut database = AdvisoryDatabase::open(dir.path()).unwrap();
     database.load_crates(["time", "not-in-db"]).unwrap();
     assert_eq!(
@@ -196,11 +202,7 @@ fn an_advisory_database_without_advisories_is_an_error() {
         AdvisoryDatabase::open(dir.path()),
         Err(AdvisoryError::Empty { .. })
     ));
-    std::fs::write(
-        dir.path().join("crates/time/RUSTSEC-2020-0071.md"),
-        format!("```toml\n{TIME}\n```\n\n# Potential segfault\n\nText.\n"),
-    )
-    .unwrap();
+    write_time_advisory(dir.path());
     assert!(AdvisoryDatabase::open(dir.path()).is_ok());
 }
 
@@ -208,18 +210,8 @@ fn an_advisory_database_without_advisories_is_an_error() {
 #[test]
 fn a_fifo_in_the_advisory_database_is_an_error_not_a_hang() {
     let dir = tempfile::tempdir().unwrap();
-    let crate_dir = dir.path().join("crates/time");
-    std::fs::create_dir_all(&crate_dir).unwrap();
-    std::fs::write(
-        crate_dir.join("RUSTSEC-2020-0071.md"),
-        format!("```toml\n{TIME}\n```\n\n# Potential segfault\n\nText.\n"),
-    )
-    .unwrap();
-    let made = std::process::Command::new("mkfifo")
-        .arg(crate_dir.join("RUSTSEC-2099-0001.md"))
-        .status()
-        .unwrap();
-    assert!(made.success());
+    let crate_dir = write_time_advisory(dir.path());
+    crate::files::make_fifo(&crate_dir.join("RUSTSEC-2099-0001.md"));
     let root = dir.path().to_path_buf();
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
