@@ -15,6 +15,11 @@ use common::server::{Reply, Server};
 use common::*;
 use serde_json::json;
 
+/// The policy of these fixtures, whose crates have no index entries and are new to an empty
+/// baseline: yanked status (it would need the index), fresh releases and new crates are
+/// allowed, so that a run shows only the defect under test.
+const QUIET_POLICY: &str = "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n";
+
 /// Runs a command, killing it after `limit`: (exit code, stdout, stderr, how long it took).
 fn run_within(command: &mut Command, limit: Duration) -> (i32, String, String, Duration) {
     let started = Instant::now();
@@ -187,7 +192,7 @@ fn ownership_workspace(names: &[&str]) -> (Fixture, AdvisoryDb) {
     let (fixture, db) = workspace(names);
     fixture.write_file(
         "trustcheck.toml",
-        "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n",
+        &format!("{QUIET_POLICY}\n[ownership]\nrequests-per-second = 50\n"),
     );
     let records: String = names
         .iter()
@@ -432,7 +437,7 @@ fn a_clarified_license_file_outside_the_crate_is_a_policy_error_at_its_line_and_
         fixture.write_file(
             "trustcheck.toml",
             &format!(
-                "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n\n[[licenses.clarify]]\ncrate = \"alpha\"\nexpression = \"MIT\"\nlicense-files = [\n  {{ path = \"{path}\", sha256 = \"{}\" }},\n]\n",
+                "{QUIET_POLICY}\n[[licenses.clarify]]\ncrate = \"alpha\"\nexpression = \"MIT\"\nlicense-files = [\n  {{ path = \"{path}\", sha256 = \"{}\" }},\n]\n",
                 "0".repeat(64)
             ),
         );
@@ -462,7 +467,7 @@ fn a_license_file_symlinked_out_of_the_crate_is_never_hashed() {
     std::fs::remove_file(&license).unwrap();
     std::os::unix::fs::symlink(&secret, &license).unwrap();
     let secret_hash = cargo_trustcheck::licenses::sha256_file(&secret).unwrap();
-    fixture.write_file("trustcheck.toml", "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n");
+    fixture.write_file("trustcheck.toml", QUIET_POLICY);
     let cache = tempfile::tempdir().unwrap();
     let (code, stdout, stderr, _) = run_within(
         with_db(
@@ -544,7 +549,7 @@ fn a_fifo_in_the_advisory_database_ends_with_exit_2_instead_of_hanging() {
         "Alpha is broken",
     );
     mkfifo(&db.path().join("crates/alpha/RUSTSEC-2099-0002.md"));
-    fixture.write_file("trustcheck.toml", "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n");
+    fixture.write_file("trustcheck.toml", QUIET_POLICY);
     let cache = tempfile::tempdir().unwrap();
     let (code, _, stderr, _) = run_within(
         with_db(tool(&fixture, cache.path()).arg("check"), &db),
@@ -560,7 +565,7 @@ fn a_fifo_in_the_advisory_database_ends_with_exit_2_instead_of_hanging() {
 #[test]
 fn an_advisory_database_without_advisories_is_exit_2_not_no_advisories() {
     let (fixture, _) = workspace(&["alpha"]);
-    fixture.write_file("trustcheck.toml", "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n");
+    fixture.write_file("trustcheck.toml", QUIET_POLICY);
     let cache = tempfile::tempdir().unwrap();
     let empty = AdvisoryDb::empty();
     let (code, _, stderr, _) = run_within(
@@ -612,7 +617,7 @@ fn an_advisory_database_without_advisories_is_exit_2_not_no_advisories() {
     fixture.write_file(
         "trustcheck.toml",
         &format!(
-            "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\ndb-url = \"file://{}\"\n",
+            "{QUIET_POLICY}db-url = \"file://{}\"\n",
             repo.path().display()
         ),
     );
@@ -626,7 +631,7 @@ fn a_non_utf8_policy_names_the_line_and_column_of_the_bad_byte() {
     let (fixture, db) = workspace(&["alpha"]);
     std::fs::write(
         fixture.root().join("trustcheck.toml"),
-        b"[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n# caf\xe9\n",
+        [QUIET_POLICY.as_bytes(), b"# caf\xe9\n"].concat(),
     )
     .unwrap();
     let cache = tempfile::tempdir().unwrap();
@@ -644,7 +649,7 @@ fn a_non_utf8_policy_names_the_line_and_column_of_the_bad_byte() {
 #[test]
 fn a_non_utf8_baseline_names_the_line_and_column_of_the_bad_byte() {
     let (fixture, db) = workspace(&["alpha"]);
-    fixture.write_file("trustcheck.toml", "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n");
+    fixture.write_file("trustcheck.toml", QUIET_POLICY);
     std::fs::write(
         fixture.root().join("trustcheck.lock"),
         b"format-version = 1\n\n[[crate]]\nname = \"\xff\"\n",
@@ -666,9 +671,7 @@ fn a_non_utf8_baseline_names_the_line_and_column_of_the_bad_byte() {
 fn eighty_thousand_exemptions_no_longer_take_a_minute_to_load() {
     let (fixture, db) = workspace(&["alpha"]);
     let expires = Date::today().add_days(60);
-    let mut policy = String::from(
-        "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n",
-    );
+    let mut policy = String::from(QUIET_POLICY);
     for i in 0..80_000 {
         policy.push_str(&format!(
             "\n[[exemption]]\ncrate = \"crate-{i}\"\nreason = \"accepted\"\nexpires = \"{expires}\"\n"
@@ -698,7 +701,7 @@ fn eighty_thousand_exemptions_no_longer_take_a_minute_to_load() {
 #[test]
 fn a_baseline_with_merge_conflict_markers_is_reported_as_a_conflict_at_the_marker() {
     let (fixture, db) = workspace(&["alpha"]);
-    fixture.write_file("trustcheck.toml", "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n");
+    fixture.write_file("trustcheck.toml", QUIET_POLICY);
     fixture.write_file(
         "trustcheck.lock",
         "format-version = 1\n\n[[crate]]\nname = \"alpha\"\nsource = \"crates-io\"\nversions = [\n<<<<<<< HEAD\n    { version = \"1.0.0\", license = \"MIT\" },\n=======\n    { version = \"1.0.0\", license = \"Apache-2.0\" },\n>>>>>>> topic\n]\n",
