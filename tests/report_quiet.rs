@@ -41,6 +41,22 @@ fn check(
     run_within(&mut command, std::time::Duration::from_secs(120))
 }
 
+/// The GitHub Actions workflow commands (`::error …`, `::warning …`) a JSON check of `fixture`
+/// writes to stderr when `GITHUB_ACTIONS` is set.
+fn annotations(fixture: &Fixture, db: &AdvisoryDb) -> Vec<String> {
+    let (_, _, stderr) = check(
+        fixture,
+        db,
+        &["--format", "json"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    stderr
+        .lines()
+        .filter(|line| line.starts_with("::"))
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn checks_not_done_for_500_crates_are_one_line_not_500() {
     let fixture = wide_fixture();
@@ -74,21 +90,8 @@ fn checks_not_done_for_500_crates_are_one_line_not_500() {
         "{markdown}"
     );
 
-    let (_, _, annotations) = check(
-        &fixture,
-        &db,
-        &["--format", "json"],
-        &[("GITHUB_ACTIONS", "true")],
-    );
-    let lines: Vec<&str> = annotations
-        .lines()
-        .filter(|line| line.starts_with("::"))
-        .collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "one annotation for one cause: {annotations}"
-    );
+    let lines = annotations(&fixture, &db);
+    assert_eq!(lines.len(), 1, "one annotation for one cause: {lines:?}");
     assert!(lines[0].contains("(500 crates)"), "{}", lines[0]);
 }
 
@@ -119,16 +122,7 @@ fn markdown_never_exceeds_the_limit_of_a_github_comment_and_annotations_are_capp
         "every details block is closed"
     );
 
-    let (_, _, annotations) = check(
-        &fixture,
-        &db,
-        &["--format", "json"],
-        &[("GITHUB_ACTIONS", "true")],
-    );
-    let lines: Vec<&str> = annotations
-        .lines()
-        .filter(|line| line.starts_with("::"))
-        .collect();
+    let lines = annotations(&fixture, &db);
     assert_eq!(lines.len(), 51, "50 annotations and one notice");
     assert!(lines[..50].iter().all(|line| line.starts_with("::error")));
     assert!(

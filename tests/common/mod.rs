@@ -143,33 +143,11 @@ impl Fixture {
 
     fn write(&self) {
         let root = self.root();
-        let members: Vec<String> = self
-            .members
-            .iter()
-            .map(|m| format!("\"members/{}\"", m.name))
-            .collect();
-        write(
-            &root.join("Cargo.toml"),
-            &format!(
-                "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
-                members.join(", ")
-            ),
-        );
-        write(
-            &root.join(".cargo/config.toml"),
+        write_workspace(
+            root,
+            &self.members,
             "[source.crates-io]\nreplace-with = \"vendored\"\n\n[source.vendored]\ndirectory = \"vendor\"\n",
         );
-        for member in &self.members {
-            let dir = root.join("members").join(&member.name);
-            write(
-                &dir.join("Cargo.toml"),
-                &format!(
-                    "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{}\n",
-                    member.name, member.manifest_tail
-                ),
-            );
-            write(&dir.join("src/lib.rs"), "");
-        }
         std::fs::create_dir_all(root.join("vendor")).unwrap();
         for krate in &self.crates {
             self.vendor(krate);
@@ -297,6 +275,34 @@ fn fnv(text: &str) -> u128 {
         hash = hash.wrapping_mul(0x0000000001000000000000000000013B);
     }
     hash
+}
+
+/// A workspace at `root` (resolver 2) with `members` at `members/<name>` (each a library) and
+/// `cargo_config` as its `.cargo/config.toml`.
+pub fn write_workspace(root: &Path, members: &[Member], cargo_config: &str) {
+    let names: Vec<String> = members
+        .iter()
+        .map(|m| format!("\"members/{}\"", m.name))
+        .collect();
+    write(
+        &root.join("Cargo.toml"),
+        &format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+            names.join(", ")
+        ),
+    );
+    write(&root.join(".cargo/config.toml"), cargo_config);
+    for member in members {
+        let dir = root.join("members").join(&member.name);
+        write(
+            &dir.join("Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{}\n",
+                member.name, member.manifest_tail
+            ),
+        );
+        write(&dir.join("src/lib.rs"), "");
+    }
 }
 
 pub fn write(path: &Path, text: &str) {

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use super::server::{Reply, Server};
-use super::{Crate, crate_files, index_path, isolate, write};
+use super::{Crate, crate_files, index_path, isolate};
 
 /// One published version.
 #[derive(Clone)]
@@ -265,29 +265,7 @@ impl Registry {
     /// A workspace whose crates.io is this registry: `members` at `members/<name>`, locked
     /// with cargo against the registry (`home` isolates cargo).
     pub fn workspace(&self, root: &Path, home: &Path, members: &[super::Member]) {
-        let names: Vec<String> = members
-            .iter()
-            .map(|m| format!("\"members/{}\"", m.name))
-            .collect();
-        write(
-            &root.join("Cargo.toml"),
-            &format!(
-                "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
-                names.join(", ")
-            ),
-        );
-        write(&root.join(".cargo/config.toml"), &self.cargo_config());
-        for member in members {
-            let dir = root.join("members").join(&member.name);
-            write(
-                &dir.join("Cargo.toml"),
-                &format!(
-                    "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n{}\n",
-                    member.name, member.manifest_tail
-                ),
-            );
-            write(&dir.join("src/lib.rs"), "");
-        }
+        super::write_workspace(root, members, &self.cargo_config());
         cargo(root, home, &["generate-lockfile"]);
     }
 }
