@@ -266,13 +266,11 @@ fn build_code(
 
 /// The `build` array of a version record.
 fn build_text(code: BuildCode) -> String {
-    let mut parts = Vec::new();
-    if code.build_script {
-        parts.push("\"script\"");
-    }
-    if code.proc_macro {
-        parts.push("\"proc-macro\"");
-    }
+    let parts: Vec<String> = code
+        .parts()
+        .iter()
+        .map(|part| format!("\"{part}\""))
+        .collect();
     format!("[{}]", parts.join(", "))
 }
 

@@ -36,18 +36,6 @@ pub struct BaselineEntry {
     pub new_crate: bool,
 }
 
-/// Build code as the baseline writes it.
-pub fn build_parts(code: BuildCode) -> Vec<&'static str> {
-    let mut parts = Vec::new();
-    if code.build_script {
-        parts.push("script");
-    }
-    if code.proc_macro {
-        parts.push("proc-macro");
-    }
-    parts
-}
-
 /// Something recorded differently on the two sides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BaselineChange {
@@ -104,7 +92,7 @@ fn entry(
         license: record.license.clone(),
         published_by: record.published_by.as_ref().map(ToString::to_string),
         owners: owners.to_vec(),
-        build: record.build_code.map(build_parts),
+        build: record.build_code.map(BuildCode::parts),
         new_crate: false,
     }
 }
@@ -167,8 +155,8 @@ pub fn diff_baselines(base: &Baseline, head: &Baseline) -> BaselineDiff {
                                 source: source.clone(),
                                 version: Some(version.to_string()),
                                 field: "build",
-                                before: json!(build_parts(accepted_code)),
-                                after: json!(build_parts(code)),
+                                before: json!(accepted_code.parts()),
+                                after: json!(code.parts()),
                                 added: Vec::new(),
                                 removed: Vec::new(),
                             });

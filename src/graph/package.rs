@@ -100,6 +100,18 @@ impl BuildCode {
         self.build_script || self.proc_macro
     }
 
+    /// Its parts as `trustcheck.lock` names them: `[]`, `["script"]`, `["proc-macro"]` or both.
+    pub fn parts(self) -> Vec<&'static str> {
+        let mut parts = Vec::new();
+        if self.build_script {
+            parts.push("script");
+        }
+        if self.proc_macro {
+            parts.push("proc-macro");
+        }
+        parts
+    }
+
     /// What `self` has that `before` did not.
     pub fn gained_over(self, before: BuildCode) -> BuildCode {
         BuildCode {

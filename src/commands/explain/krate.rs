@@ -101,7 +101,7 @@ pub(super) fn explain_crate(
                 "dependencies": dependency_names(graph, package),
                 "published": release_facts(&checked, package).published.map(crate::date::rfc3339),
                 "first-published": release_facts(&checked, package).first_published.map(crate::date::rfc3339),
-                "build": package.build_code.map(build_json),
+                "build": package.build_code.map(BuildCode::parts),
                 "lookalikes": release_facts(&checked, package).lookalikes,
                 "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
@@ -261,18 +261,6 @@ fn finding_line(verdict: &Verdict) -> String {
     )
 }
 
-/// Build code as the baseline writes it: `[]`, `["script"]`, `["proc-macro"]` or both.
-fn build_json(code: BuildCode) -> serde_json::Value {
-    let mut parts = Vec::new();
-    if code.build_script {
-        parts.push("script");
-    }
-    if code.proc_macro {
-        parts.push("proc-macro");
-    }
-    json!(parts)
-}
-
 fn publisher_json(publisher: &Publisher) -> serde_json::Value {
     match publisher {
         Publisher::Account { id, login } => json!({ "id": id, "login": login }),
@@ -297,7 +285,7 @@ fn baseline_json(baseline: &Baseline, name: &str) -> serde_json::Value {
                 "versions": record.versions.iter().map(|(version, entry)| json!({
                     "version": version.to_string(),
                     "license": entry.license,
-                    "build": entry.build_code.map(build_json),
+                    "build": entry.build_code.map(BuildCode::parts),
                     "published-by": entry.published_by.as_ref().map(publisher_json),
                 })).collect::<Vec<_>>(),
             })
