@@ -14,7 +14,7 @@ use crate::licenses::{self, Usage};
 use crate::pipeline::{self, RunOptions};
 use crate::policy::{DEFAULT_ALLOWED_LICENSES, DEFAULT_POLICY_FILE, Policy};
 use crate::terminal::Terminal;
-use crate::text::sanitize_terminal as clean;
+use crate::text::{counted, sanitize_terminal as clean};
 use crate::workspace::Reads;
 
 /// The documented defaults the generated policy starts from.
@@ -77,10 +77,9 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "wrote {}: {} license{} allowed{}",
+        "wrote {}: {} allowed{}",
         policy_path.display(),
-        allowed.len(),
-        plural(allowed.len()),
+        counted(allowed.len(), "license"),
         if review.is_empty() {
             String::new()
         } else {
@@ -93,12 +92,10 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
     );
     let _ = writeln!(
         out,
-        "wrote {}: {} crate{}, {} version{}",
+        "wrote {}: {}, {}",
         baseline_path.display(),
-        baseline.crates.len(),
-        plural(baseline.crates.len()),
-        baseline.version_count(),
-        plural(baseline.version_count())
+        counted(baseline.crates.len(), "crate"),
+        counted(baseline.version_count(), "version")
     );
     for (what, crates) in [
         (
@@ -138,16 +135,6 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
 /// the registry).
 fn clean_lines(text: &str) -> String {
     text.lines().map(|line| clean(line) + "\n").collect()
-}
-
-/// `text` followed by spaces up to `width` characters (nothing added past it).
-fn padded(text: &str, width: usize) -> String {
-    let length = text.chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(length)))
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 /// The allow entries of the common permissive set, and the others (for review).
@@ -201,6 +188,8 @@ pub fn policy_text(usage: &Usage) -> String {
         .max()
         .unwrap_or(0)
         .min(ALIGN_WIDTH);
+    // Within `{:<width$}`'s limit (u16::MAX), however long an entry is.
+    let comment_width = width.saturating_sub(2);
     let mut allow = String::new();
     if usage.by_license.is_empty() {
         allow.push_str("allow = []   # no dependency declares a license today\n");
@@ -210,10 +199,9 @@ pub fn policy_text(usage: &Usage) -> String {
             let crates = &usage.by_license[entry];
             let _ = writeln!(
                 allow,
-                "    {} # {} crate{}",
-                padded(&format!("{},", quoted(entry)), width),
-                crates.len(),
-                plural(crates.len())
+                "    {:<width$} # {}",
+                format!("{},", quoted(entry)),
+                counted(crates.len(), "crate")
             );
         }
         for entry in &review {
@@ -230,8 +218,8 @@ pub fn policy_text(usage: &Usage) -> String {
             };
             let _ = writeln!(
                 allow,
-                "    # {} # not in the common permissive set; {note}",
-                padded(&format!("{},", quoted(entry)), width.saturating_sub(2))
+                "    # {:<comment_width$} # not in the common permissive set; {note}",
+                format!("{},", quoted(entry)),
             );
         }
         allow.push_str("]\n");
@@ -341,7 +329,7 @@ mod tests {
 
     #[test]
     fn init_panics_on_a_license_id_over_65535_characters() {
-        // `{:<width$}` panics past u16::MAX; the allow list is padded by hand, and not that far.
+        // `{:<width$}` panics past u16::MAX; the padding width is capped at ALIGN_WIDTH.
         let long = format!("LicenseRef-{}", "x".repeat(70_000));
         let text = policy_text(&usage(&[(long.as_str(), &["a"]), ("MIT", &["b"])], &["a"]));
         assert!(text.contains(&long));
