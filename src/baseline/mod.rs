@@ -7,7 +7,6 @@
 mod file;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 pub use crate::diagnostic::BaselineError;
 pub use file::{conflict_sides, parse, render};
@@ -16,9 +15,6 @@ use crate::graph::{BuildCode, DependencyGraph, Package, SourceKind, is_crates_io
 
 /// The baseline's file name at the workspace root.
 pub const BASELINE_FILE: &str = "trustcheck.lock";
-
-/// The largest baseline file read (16 MiB).
-pub const MAX_BASELINE_FILE: u64 = 16 * crate::files::MIB;
 
 /// The version of the file format this build reads and writes.
 pub const FORMAT_VERSION: i64 = 1;
@@ -199,16 +195,6 @@ impl CrateRecord {
 }
 
 impl Baseline {
-    /// Reads the baseline at `path`; a missing file is `None` (no baseline yet). Only a
-    /// regular UTF-8 file of at most `MAX_BASELINE_FILE` bytes is read.
-    pub fn load(path: &Path) -> Result<Option<Baseline>, BaselineError> {
-        match crate::files::read_text(path, MAX_BASELINE_FILE) {
-            Ok(text) => parse(&text, path).map(Some),
-            Err(error) if error.is_not_found() => Ok(None),
-            Err(error) => Err(BaselineError::of_file(error)),
-        }
-    }
-
     /// The record of a crate.
     pub fn crate_record(&self, name: &str, source: &str) -> Option<&CrateRecord> {
         self.crates.get(&(name.to_owned(), source.to_owned()))
