@@ -40,8 +40,6 @@ impl std::fmt::Display for Fallback {
 pub enum GraphSource {
     /// From `Cargo.lock`.
     Lockfile {
-        /// How many packages the graph has.
-        packages: usize,
         /// Registry packages by where their facts came from.
         facts: BTreeMap<Origin, usize>,
         /// Bytes of `.crate` files downloaded.

@@ -169,7 +169,6 @@ pub fn build(
         })?;
     let graph = plan.build(root.clone(), &obtained.facts)?;
     let source = GraphSource::Lockfile {
-        packages: graph.packages().len(),
         facts: obtained.counts,
         downloaded_bytes: obtained.downloaded_bytes,
         asked_cargo,
