@@ -68,8 +68,16 @@ struct SourceDefinition {
 pub struct SourceConfig {
     sources: BTreeMap<String, SourceDefinition>,
     registries: BTreeMap<String, String>,
-    /// The files read, nearest first (for the record of what cargo verified).
-    pub files: Vec<PathBuf>,
+}
+
+/// One of cargo's configuration files, read.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its bytes (empty when it could not be read: cargo itself would then fail, and the graph
+    /// is left to it).
+    pub bytes: Vec<u8>,
 }
 
 /// `$CARGO_HOME`: the variable, else `~/.cargo`.
@@ -103,13 +111,29 @@ pub fn config_files(cwd: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Reads the configuration files cargo reads from `cwd` (`config_files`), nearest first.
+pub fn read_config_files(cwd: &Path) -> Vec<ConfigFile> {
+    config_files(cwd)
+        .into_iter()
+        .map(|path| ConfigFile {
+            bytes: crate::files::read_bounded(&path, 16 * crate::files::MIB).unwrap_or_default(),
+            path,
+        })
+        .collect()
+}
+
 impl SourceConfig {
-    /// Reads the configuration that applies in `cwd`. Unreadable files are skipped (cargo
-    /// itself would then fail, and the graph is left to it).
+    /// The configuration that applies in `cwd`.
     pub fn discover(cwd: &Path) -> SourceConfig {
+        SourceConfig::from_files(&read_config_files(cwd))
+    }
+
+    /// The configuration these files (nearest first) make. Files that are not UTF-8 TOML are
+    /// skipped (cargo itself would then fail, and the graph is left to it).
+    pub fn from_files(files: &[ConfigFile]) -> SourceConfig {
         let mut config = SourceConfig::default();
-        for file in config_files(cwd) {
-            let Ok(text) = crate::files::read_text(&file, 16 * crate::files::MIB) else {
+        for file in files {
+            let Ok(text) = std::str::from_utf8(&file.bytes) else {
                 continue;
             };
             let Ok(table) = text.parse::<toml::Table>() else {
@@ -117,12 +141,12 @@ impl SourceConfig {
             };
             // Paths are relative to the directory that holds the `.cargo` directory.
             let base = file
+                .path
                 .parent()
                 .and_then(Path::parent)
                 .unwrap_or(Path::new("/"))
                 .to_path_buf();
             config.merge(&table, &base);
-            config.files.push(file);
         }
         config
     }

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::metadata::{cargo_command, collect, lock_file_in_error, spawn};
 use crate::cache::{CacheDir, write_atomic};
+use crate::crates::sources::ConfigFile;
 
 /// Everything cargo's verdict on a lock file depends on.
 pub struct Inputs<'a> {
@@ -27,8 +28,8 @@ pub struct Inputs<'a> {
     pub members_json: &'a str,
     /// The root manifest's bytes.
     pub root_manifest: &'a [u8],
-    /// Cargo's configuration files that apply.
-    pub config_files: &'a [PathBuf],
+    /// Cargo's configuration files that apply, read.
+    pub config_files: &'a [ConfigFile],
 }
 
 /// Whether an environment variable can change how cargo resolves or where it reads from.
@@ -64,9 +65,8 @@ pub fn fingerprint(inputs: &Inputs<'_>) -> String {
     part("members", inputs.members_json.as_bytes());
     part("root", inputs.root_manifest);
     for file in inputs.config_files {
-        part("config-path", file.to_string_lossy().as_bytes());
-        let bytes = crate::files::read_bounded(file, 16 * crate::files::MIB).unwrap_or_default();
-        part("config", &bytes);
+        part("config-path", file.path.to_string_lossy().as_bytes());
+        part("config", &file.bytes);
     }
     let mut variables: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
@@ -159,7 +159,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
         std::fs::write(&config, "[source.crates-io]\n").unwrap();
-        let configs = vec![config.clone()];
+        let read = || {
+            vec![ConfigFile {
+                path: config.clone(),
+                bytes: std::fs::read(&config).unwrap(),
+            }]
+        };
+        let configs = read();
         let inputs = |lock: &'static [u8], members: &'static str| Inputs {
             cargo_version: "cargo 1.95.0",
             lockfile: lock,
@@ -177,7 +183,14 @@ mod tests {
             "parts are framed"
         );
         std::fs::write(&config, "[source.crates-io]\nreplace-with = \"v\"\n").unwrap();
-        assert_ne!(base, fingerprint(&inputs(b"lock", "{}")));
+        let changed = read();
+        assert_ne!(
+            base,
+            fingerprint(&Inputs {
+                config_files: &changed,
+                ..inputs(b"lock", "{}")
+            })
+        );
         let verdicts = Verdicts::new(&CacheDir::at(dir.path()));
         assert!(!verdicts.accepted(&base));
         verdicts.record(&base, "cargo 1.95.0");

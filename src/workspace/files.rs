@@ -118,6 +118,9 @@ pub struct RootFiles {
     pub policy: Result<Option<Policy>, PolicyError>,
     /// `Cargo.lock`, when there is one.
     pub lockfile: Result<Option<Lockfile>, LockfileError>,
+    /// `Cargo.lock`'s text, when it was read and parsed (cargo's verdict on the lock file is
+    /// recorded for it).
+    pub lockfile_text: Option<String>,
     /// The baseline, when there is one (`None` also when not read).
     pub baseline: Result<Option<Baseline>, BaselineError>,
 }
@@ -125,13 +128,19 @@ pub struct RootFiles {
 impl RootFiles {
     /// Reads and parses the root files from `source`.
     pub fn read(source: FileSource<'_>, options: &FileOptions) -> RootFiles {
+        let (lockfile, lockfile_text) = match read_lockfile(source) {
+            Ok(Some((lockfile, text))) => (Ok(Some(lockfile)), Some(text)),
+            Ok(None) => (Ok(None), None),
+            Err(error) => (Err(error), None),
+        };
         RootFiles {
             policy: if options.read_policy {
                 read_policy(source, options).map(Some)
             } else {
                 Ok(None)
             },
-            lockfile: read_lockfile(source),
+            lockfile,
+            lockfile_text,
             baseline: if options.read_baseline {
                 read_baseline(source)
             } else {
@@ -156,7 +165,8 @@ fn read_policy(source: FileSource<'_>, options: &FileOptions) -> Result<Policy, 
     }
 }
 
-fn read_lockfile(source: FileSource<'_>) -> Result<Option<Lockfile>, LockfileError> {
+/// `Cargo.lock`, parsed, and its text.
+fn read_lockfile(source: FileSource<'_>) -> Result<Option<(Lockfile, String)>, LockfileError> {
     let file = Path::new(LOCK_FILE);
     let Some(root_file) = source.read(file).map_err(|error| LockfileError::Read {
         path: file.display().to_string(),
@@ -166,7 +176,7 @@ fn read_lockfile(source: FileSource<'_>) -> Result<Option<Lockfile>, LockfileErr
         return Ok(None);
     };
     Lockfile::parse(&root_file.text)
-        .map(Some)
+        .map(|lockfile| Some((lockfile, root_file.text)))
         .map_err(|message| LockfileError::Invalid {
             path: root_file.shown_as.display().to_string(),
             message,

@@ -8,7 +8,7 @@
 //! runs `cargo metadata`; `compare` reads both, runs the checks on both and stops with an error
 //! if their reports differ (how the two paths are held to the same output).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::WorkspaceOptions;
 use super::files::RootFiles;
@@ -16,7 +16,7 @@ use crate::baseline::Baseline;
 use crate::cache::CacheDir;
 use crate::crates::cache::FactCache;
 use crate::crates::obtain::{self, Missing, Need, Origin, Settings};
-use crate::crates::sources::{SourceConfig, cargo_home, config_files};
+use crate::crates::sources::{SourceConfig, cargo_home, read_config_files};
 use crate::error::Error;
 use crate::graph::lockfile::{Fallback, GraphSource, Plan};
 use crate::graph::members::Members;
@@ -112,14 +112,11 @@ pub fn build(
     files: &RootFiles,
 ) -> Result<(DependencyGraph, GraphSource), NotBuilt> {
     let root = &members.workspace_root;
-    let lockfile = match &files.lockfile {
-        Ok(Some(lockfile)) => lockfile,
-        Ok(None) => return Err(Fallback("the workspace has no Cargo.lock".to_owned()).into()),
-        Err(error) => return Err(Fallback(error.to_string()).into()),
+    let (lockfile, lock_text) = match (&files.lockfile, &files.lockfile_text) {
+        (Ok(Some(lockfile)), Some(text)) => (lockfile, text),
+        (Ok(_), _) => return Err(Fallback("the workspace has no Cargo.lock".to_owned()).into()),
+        (Err(error), _) => return Err(Fallback(error.to_string()).into()),
     };
-    let lock_bytes =
-        crate::files::read_bounded(&root.join("Cargo.lock"), super::files::MAX_FILE_SIZE)
-            .map_err(|error| Fallback(error.to_string()))?;
     let root_manifest =
         crate::files::read_bounded(&root.join("Cargo.toml"), super::files::MAX_FILE_SIZE)
             .map_err(|error| Fallback(error.to_string()))?;
@@ -135,13 +132,13 @@ pub fn build(
     let plan = Plan::new(lockfile, &members.packages)?;
 
     let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
-    let configs = config_files(&cwd);
+    let configs = read_config_files(&cwd);
     let cache = CacheDir::from_env().ok();
     let asked_cargo = accept_lockfile(
         options,
         &Inputs {
             cargo_version: &members.cargo_version,
-            lockfile: &lock_bytes,
+            lockfile: lock_text.as_bytes(),
             members_json: &members.json,
             root_manifest: &root_manifest,
             config_files: &configs,
@@ -159,7 +156,7 @@ pub fn build(
             .collect()
     });
     let baseline: Option<&Baseline> = files.baseline.as_ref().ok().and_then(Option::as_ref);
-    let settings = settings(options, cache.as_ref(), &cwd);
+    let settings = settings(options, cache.as_ref(), SourceConfig::from_files(&configs));
     let obtained =
         obtain::obtain(&needs, baseline, &settings).map_err(|missing| match missing {
             Missing::Unavailable(why) => NotBuilt::Fallback(Fallback(why)),
@@ -177,7 +174,11 @@ pub fn build(
 }
 
 /// Where the facts of crates are read from, and whether they may be downloaded.
-fn settings(options: &WorkspaceOptions, cache: Option<&CacheDir>, cwd: &Path) -> Settings {
+fn settings(
+    options: &WorkspaceOptions,
+    cache: Option<&CacheDir>,
+    sources: SourceConfig,
+) -> Settings {
     Settings {
         network: if options.offline {
             Network::Offline
@@ -186,7 +187,7 @@ fn settings(options: &WorkspaceOptions, cache: Option<&CacheDir>, cwd: &Path) ->
         },
         cache: cache.and_then(|cache| FactCache::new(cache).ok()),
         cargo_home: cargo_home(),
-        sources: SourceConfig::discover(cwd),
+        sources,
         index: IndexConfig::from_env(),
         progress: options.progress,
     }
@@ -228,7 +229,11 @@ pub fn fill_fact_cache(
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let cache = CacheDir::from_env()?;
     let started = std::time::Instant::now();
-    let obtained = match obtain::obtain(&needs, None, &settings(options, Some(&cache), &cwd)) {
+    let obtained = match obtain::obtain(
+        &needs,
+        None,
+        &settings(options, Some(&cache), SourceConfig::discover(&cwd)),
+    ) {
         Ok(obtained) => obtained,
         Err(Missing::Unavailable(why)) => {
             return Ok(Err(format!(
