@@ -23,7 +23,8 @@ use std::sync::Arc;
 use super::{DependencyGraph, Package, SourceKind};
 use crate::crates::obtain::{Need, Origin};
 use crate::crates::{CrateFacts, virtual_dir};
-use crate::lockfile::Lockfile;
+use crate::lockfile::{LockedPackage, Lockfile};
+use crate::policy::Clarification;
 
 /// Why the graph is read from `cargo metadata` instead of `Cargo.lock`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +93,24 @@ pub struct Plan<'a> {
     member_of: HashMap<usize, usize>,
 }
 
+/// What is needed of a registry package: its facts, with the SHA-256 of the files the
+/// policy's clarifications name for it.
+pub fn need_of(package: &LockedPackage, clarifications: &[Clarification]) -> Need {
+    Need {
+        source: package.source.clone().unwrap_or_default(),
+        name: package.name.clone(),
+        version: package.version.clone(),
+        checksum: package.checksum.clone(),
+        clarified: crate::licenses::clarified_files(
+            &package.name,
+            &package.version,
+            clarifications,
+        )
+        .map(str::to_owned)
+        .collect(),
+    }
+}
+
 /// Who a lock file package is: (name, version, source).
 type LockId<'a> = (&'a str, &'a semver::Version, Option<&'a str>);
 
@@ -139,21 +158,11 @@ impl<'a> Plan<'a> {
         Ok(plan)
     }
 
-    /// What is needed of each registry package, in order: its facts, with the SHA-256 of the
-    /// files `clarified` names for it.
-    pub fn needs(&self, clarified: impl Fn(&str, &semver::Version) -> Vec<String>) -> Vec<Need> {
+    /// What is needed of each registry package, in order (`need_of`).
+    pub fn needs(&self, clarifications: &[Clarification]) -> Vec<Need> {
         self.registry
             .iter()
-            .map(|&index| {
-                let package = &self.lockfile.packages[index];
-                Need {
-                    source: package.source.clone().unwrap_or_default(),
-                    name: package.name.clone(),
-                    version: package.version.clone(),
-                    checksum: package.checksum.clone(),
-                    clarified: clarified(&package.name, &package.version),
-                }
-            })
+            .map(|&index| need_of(&self.lockfile.packages[index], clarifications))
             .collect()
     }
 
@@ -308,13 +317,17 @@ dependencies = [
         let lockfile = lock("");
         let members = app();
         let plan = Plan::new(&lockfile, &members).unwrap();
-        let needs = plan.needs(|name, _| {
-            if name == "beta" {
-                vec!["COPYING".to_owned()]
-            } else {
-                Vec::new()
-            }
-        });
+        let clarifications = [crate::policy::Clarification {
+            crate_name: "beta".to_owned(),
+            version: None,
+            expression: "MIT".to_owned(),
+            license_files: vec![crate::policy::ClarifiedFile {
+                path: "COPYING".to_owned(),
+                sha256: "0".repeat(64),
+            }],
+            line: 1,
+        }];
+        let needs = plan.needs(&clarifications);
         let named: Vec<(&str, &[String])> = needs
             .iter()
             .map(|need| (need.name.as_str(), need.clarified.as_slice()))

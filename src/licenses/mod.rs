@@ -165,13 +165,7 @@ pub fn clarified_files<'a>(
 ) -> impl Iterator<Item = &'a str> + 'a {
     clarifications
         .iter()
-        .filter(move |clarification| {
-            clarification.crate_name == name
-                && clarification
-                    .version
-                    .as_ref()
-                    .is_none_or(|requirement| requirement.matches(version))
-        })
+        .filter(move |clarification| clarification.applies_to(name, version))
         .flat_map(|clarification| clarification.license_files.iter())
         .map(|file| file.path.as_str())
 }
@@ -179,13 +173,10 @@ pub fn clarified_files<'a>(
 /// The license a package declares, with the policy's clarifications applied.
 pub fn declared<'a>(package: &'a Package, clarifications: &'a [Clarification]) -> Declared<'a> {
     let mut mismatches = Vec::new();
-    for clarification in clarifications.iter().filter(|clarification| {
-        clarification.crate_name == package.name
-            && clarification
-                .version
-                .as_ref()
-                .is_none_or(|requirement| requirement.matches(&package.version))
-    }) {
+    for clarification in clarifications
+        .iter()
+        .filter(|clarification| clarification.applies_to(&package.name, &package.version))
+    {
         match clarification_mismatch(package, clarification) {
             None => {
                 return Declared::Expression {

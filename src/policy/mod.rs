@@ -152,6 +152,17 @@ pub struct Clarification {
     pub line: usize,
 }
 
+impl Clarification {
+    /// Whether it is about this crate version.
+    pub fn applies_to(&self, name: &str, version: &semver::Version) -> bool {
+        self.crate_name == name
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|requirement| requirement.matches(version))
+    }
+}
+
 /// A license file named by a clarification.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClarifiedFile {

@@ -18,7 +18,7 @@ use crate::crates::cache::FactCache;
 use crate::crates::obtain::{self, Missing, Need, Origin, Settings};
 use crate::crates::sources::{SourceConfig, cargo_home, read_config_files};
 use crate::error::Error;
-use crate::graph::lockfile::{Fallback, GraphSource, Plan};
+use crate::graph::lockfile::{Fallback, GraphSource, Plan, need_of};
 use crate::graph::members::Members;
 use crate::graph::verified::{self, Inputs, Verdict, Verdicts};
 use crate::graph::{DependencyGraph, SourceKind};
@@ -150,20 +150,16 @@ pub fn build(
         Ok(Some(policy)) => &policy.licenses.clarify,
         _ => &[],
     };
-    let needs = plan.needs(|name, version| {
-        crate::licenses::clarified_files(name, version, clarifications)
-            .map(str::to_owned)
-            .collect()
-    });
+    let needs = plan.needs(clarifications);
     let baseline: Option<&Baseline> = files.baseline.as_ref().ok().and_then(Option::as_ref);
     let settings = settings(options, cache.as_ref(), SourceConfig::from_files(&configs));
     let obtained =
-        obtain::obtain(&needs, baseline, &settings).map_err(|missing| match missing {
-            Missing::Unavailable(why) => NotBuilt::Fallback(Fallback(why)),
-            Missing::Download(error) => NotBuilt::Error(Box::new(error.into())),
-            Missing::Cache(error) => NotBuilt::Error(Box::new(error.into())),
-            Missing::Interrupted => NotBuilt::Error(Box::new(Error::Interrupted)),
-        })?;
+        obtain::obtain(&needs, baseline, &settings).map_err(
+            |missing| match unavailable_or_error(missing) {
+                Ok(why) => NotBuilt::Fallback(Fallback(why)),
+                Err(error) => NotBuilt::Error(Box::new(error)),
+            },
+        )?;
     let graph = plan.build(root.clone(), &obtained.facts)?;
     let source = GraphSource::Lockfile {
         facts: obtained.counts,
@@ -171,6 +167,17 @@ pub fn build(
         asked_cargo,
     };
     Ok((graph, source))
+}
+
+/// Why facts were missing: the reason when they are only unavailable (the graph is then read
+/// from `cargo metadata`), else the error that ends the run.
+fn unavailable_or_error(missing: Missing) -> Result<String, Error> {
+    match missing {
+        Missing::Unavailable(why) => Ok(why),
+        Missing::Download(error) => Err(error.into()),
+        Missing::Cache(error) => Err(error.into()),
+        Missing::Interrupted => Err(Error::Interrupted),
+    }
 }
 
 /// Where the facts of crates are read from, and whether they may be downloaded.
@@ -212,19 +219,7 @@ pub fn fill_fact_cache(
                 SourceKind::Registry { .. }
             )
         })
-        .map(|package| Need {
-            source: package.source.clone().unwrap_or_default(),
-            name: package.name.clone(),
-            version: package.version.clone(),
-            checksum: package.checksum.clone(),
-            clarified: crate::licenses::clarified_files(
-                &package.name,
-                &package.version,
-                clarifications,
-            )
-            .map(str::to_owned)
-            .collect(),
-        })
+        .map(|package| need_of(package, clarifications))
         .collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let cache = CacheDir::from_env()?;
@@ -235,14 +230,12 @@ pub fn fill_fact_cache(
         &settings(options, Some(&cache), SourceConfig::discover(&cwd)),
     ) {
         Ok(obtained) => obtained,
-        Err(Missing::Unavailable(why)) => {
+        Err(missing) => {
+            let why = unavailable_or_error(missing)?;
             return Ok(Err(format!(
                 "the facts of not every registry crate could be cached ({why}); `check` will read the graph from cargo metadata"
             )));
         }
-        Err(Missing::Download(error)) => return Err(error.into()),
-        Err(Missing::Cache(error)) => return Err(error.into()),
-        Err(Missing::Interrupted) => return Err(Error::Interrupted),
     };
     let count = |origin: Origin| obtained.counts.get(&origin).copied().unwrap_or(0);
     Ok(Ok(format!(
