@@ -9,7 +9,7 @@ use crate::baseline::{self, BASELINE_FILE, Baseline, Change};
 use crate::error::{Error, UsageError};
 use crate::pipeline::{self, RunOptions};
 use crate::terminal::Terminal;
-use crate::text::sanitize_terminal as clean;
+use crate::text::{counted, sanitize_terminal as clean};
 use crate::workspace::{Reads, files};
 
 /// Above this many changes, the summary gives counts only.
@@ -127,15 +127,9 @@ fn summary(
 ) -> String {
     let mut out = String::new();
     let totals = format!(
-        "{} crate{}, {} version{}",
-        baseline.crates.len(),
-        if baseline.crates.len() == 1 { "" } else { "s" },
-        baseline.version_count(),
-        if baseline.version_count() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        "{}, {}",
+        counted(baseline.crates.len(), "crate"),
+        counted(baseline.version_count(), "version")
     );
     if changes.is_empty() {
         let _ = writeln!(
@@ -168,10 +162,7 @@ fn summary(
         ),
     ] {
         if number > 0 {
-            parts.push(format!(
-                "{number} version{} {label}",
-                if number == 1 { "" } else { "s" }
-            ));
+            parts.push(format!("{} {label}", counted(number, "version")));
         }
     }
     let other = count(|kind| {
@@ -181,10 +172,7 @@ fn summary(
         )
     });
     if other > 0 {
-        parts.push(format!(
-            "{other} owner or publisher change{}",
-            if other == 1 { "" } else { "s" }
-        ));
+        parts.push(counted(other, "owner or publisher change"));
     }
     let _ = writeln!(
         out,

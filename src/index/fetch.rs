@@ -247,8 +247,8 @@ pub fn obtain(
         .into_iter()
         .map(|(base, (count, failure, oldest))| {
             format!(
-                "the index at {base} failed for {count} crate{} ({failure}); their cached entries were used, the oldest fetched {} ago",
-                if count == 1 { "" } else { "s" },
+                "the index at {base} failed for {} ({failure}); their cached entries were used, the oldest fetched {} ago",
+                crate::text::counted(count, "crate"),
                 crate::date::describe_duration(now.saturating_sub(oldest))
             )
         })

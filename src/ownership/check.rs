@@ -60,9 +60,8 @@ fn unrecorded_owners(graph: &DependencyGraph, baseline: &Baseline) -> Option<Fin
     }
     let names: Vec<&str> = names.into_iter().collect();
     let cause = format!(
-        "trustcheck.lock records no owners for {} crate{} ({}), so their owner changes cannot be seen; record them with `cargo trustcheck fetch` (or `fetch --db-dump`) and then `cargo trustcheck baseline`",
-        names.len(),
-        if names.len() == 1 { "" } else { "s" },
+        "trustcheck.lock records no owners for {} ({}), so their owner changes cannot be seen; record them with `cargo trustcheck fetch` (or `fetch --db-dump`) and then `cargo trustcheck baseline`",
+        crate::text::counted(names.len(), "crate"),
         crate::text::name_list(&names, 8)
     );
     let mut finding = Finding::general(

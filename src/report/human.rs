@@ -109,10 +109,9 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     let summary = report.summary;
     let verdict_line = format!(
-        "{} denied, {} warning{}, {} exempted",
+        "{} denied, {}, {} exempted",
         summary.deny,
-        summary.warn,
-        if summary.warn == 1 { "" } else { "s" },
+        crate::text::counted(summary.warn, "warning"),
         summary.exempted
     );
     let verdict_line = if !color {
@@ -248,10 +247,9 @@ fn render_licenses(out: &mut String, style: &Style, verdicts: &[&Verdict]) {
     for (license, verdicts) in by_license {
         let _ = writeln!(
             out,
-            "  {} ({} crate{})",
+            "  {} ({})",
             style.name(&clean(&license)),
-            verdicts.len(),
-            if verdicts.len() == 1 { "" } else { "s" }
+            crate::text::counted(verdicts.len(), "crate")
         );
         for verdict in verdicts {
             let finding = &verdict.finding;

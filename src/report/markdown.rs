@@ -29,10 +29,9 @@ pub fn summary_line(report: &Report) -> String {
         "✅"
     };
     format!(
-        "{icon} **cargo-trustcheck**: {} denied, {} warning{}, {} exempted ({} packages)",
+        "{icon} **cargo-trustcheck**: {} denied, {}, {} exempted ({} packages)",
         summary.deny,
-        summary.warn,
-        if summary.warn == 1 { "" } else { "s" },
+        crate::text::counted(summary.warn, "warning"),
         summary.exempted,
         report.package_count
     )
