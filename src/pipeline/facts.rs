@@ -115,11 +115,21 @@ pub fn open_database<'a>(
     scope: AdvisoryScope,
 ) -> Result<OpenedDatabase, Error> {
     let mut database = advisories::obtain(local, url, CacheDir::from_env, refresh)?;
+    load_scope(&mut database, scope, crates)?;
+    Ok(database)
+}
+
+/// Reads the advisories of `scope` (or of `crates`) from an opened database.
+fn load_scope<'a>(
+    database: &mut OpenedDatabase,
+    scope: AdvisoryScope,
+    crates: impl IntoIterator<Item = &'a str>,
+) -> Result<(), Error> {
     match scope {
         AdvisoryScope::All => database.database.load_all()?,
         AdvisoryScope::Graph => database.database.load_crates(crates)?,
     }
-    Ok(database)
+    Ok(())
 }
 
 /// The cached advisory database for `diff`, which never fetches: `--advisory-db`, else the
@@ -151,10 +161,7 @@ pub fn obtain(
     };
     let database = match early.database {
         Some((early_url, mut database)) if options.advisory_db.is_some() || early_url == *url => {
-            match scope {
-                AdvisoryScope::All => database.database.load_all()?,
-                AdvisoryScope::Graph => database.database.load_crates(names())?,
-            }
+            load_scope(&mut database, scope, names())?;
             database
         }
         _ => unless_interrupted(open_database(
@@ -179,19 +186,29 @@ pub fn obtain(
 
     let policy = &workspace.policy;
     let wants_new_owners = policy.baseline.new_crate != Level::Allow;
-    let access = OwnershipAccess::open(
-        &CacheDir::from_env()?,
-        policy.ownership.requests_per_second,
-        options.network,
-        options.progress,
-    )?;
-    fill_publish_times(workspace, &access, &mut index.facts);
-    let ownership = match &workspace.baseline {
-        Some(baseline) if policy.ownership.change != Level::Allow || wants_new_owners => {
-            access.gather(&workspace.graph, Some(baseline))
-        }
-        _ => OwnershipFacts::default(),
+    let compared = workspace
+        .baseline
+        .as_ref()
+        .filter(|_| policy.ownership.change != Level::Allow || wants_new_owners);
+    let unpublished = missing_publish_times(workspace, &index.facts);
+    // The ownership cache and the API client, only when something will be read through them.
+    let access = if compared.is_some() || !unpublished.is_empty() {
+        Some(OwnershipAccess::open(
+            &CacheDir::from_env()?,
+            policy.ownership.requests_per_second,
+            options.network,
+            options.progress,
+        )?)
+    } else {
+        None
     };
+    let mut ownership = OwnershipFacts::default();
+    if let Some(access) = &access {
+        fill_publish_times(access, &unpublished, &mut index.facts);
+        if let Some(baseline) = compared {
+            ownership = access.gather(&workspace.graph, Some(baseline));
+        }
+    }
     unless_interrupted(Ok(()))?;
     notes.extend(ownership.notes.iter().cloned());
     let introductions = match &workspace.baseline {
@@ -209,14 +226,14 @@ pub fn obtain(
     })
 }
 
-/// Publish times the index does not give, for crates.io packages, from the API's `created_at`
-/// (cached; asked only online, and only for the locked versions that lack one).
-fn fill_publish_times(workspace: &Workspace, access: &OwnershipAccess, index: &mut IndexFacts) {
+/// The locked crates.io versions (name, version) whose index entry gives no publish time, when
+/// the policy judges fresh releases (else none).
+fn missing_publish_times(workspace: &Workspace, index: &IndexFacts) -> BTreeSet<(String, String)> {
     let releases = &workspace.policy.releases;
     if !index.is_enabled() || releases.fresh == Level::Allow || releases.min_age.is_zero() {
-        return;
+        return BTreeSet::new();
     }
-    let wanted: BTreeSet<(String, String)> = workspace
+    workspace
         .graph
         .packages()
         .iter()
@@ -226,12 +243,21 @@ fn fill_publish_times(workspace: &Workspace, access: &OwnershipAccess, index: &m
                 if entry.published_at(&package.version.to_string()).is_none())
         })
         .map(|package| (package.name.clone(), package.version.to_string()))
-        .collect();
+        .collect()
+}
+
+/// Fills in the publish times of `wanted` from the API's `created_at` (cached; asked only
+/// online).
+fn fill_publish_times(
+    access: &OwnershipAccess,
+    wanted: &BTreeSet<(String, String)>,
+    index: &mut IndexFacts,
+) {
     if wanted.is_empty() {
         return;
     }
     let base = index.config().crates_io().to_owned();
-    let times = crate::ownership::access::api_publish_times(access, &wanted)
+    let times = crate::ownership::access::api_publish_times(access, wanted)
         .into_iter()
         .map(|((name, version), seconds)| ((base.clone(), name, version), seconds))
         .collect();
@@ -498,9 +524,8 @@ fn refresh_index(
         }
         for (why, names) in by_reason {
             refreshed.warnings.push(format!(
-                "index entries of {} crate{} could not be obtained ({why}): {}; `check` will report them as unchecked",
-                names.len(),
-                if names.len() == 1 { "" } else { "s" },
+                "index entries of {} could not be obtained ({why}): {}; `check` will report them as unchecked",
+                crate::text::counted(names.len(), "crate"),
                 crate::text::name_list(&names, 8)
             ));
         }
