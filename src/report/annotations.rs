@@ -48,11 +48,6 @@ fn annotation(
     if verdict.exemption.is_some() {
         return None;
     }
-    let command = match verdict.level {
-        Level::Deny => "error",
-        Level::Warn => "warning",
-        Level::Allow => return None,
-    };
     let finding = &verdict.finding;
     let (file, line) = match finding.policy_line {
         Some(line) => (
@@ -86,11 +81,34 @@ fn annotation(
     if let Some(path) = finding.paths.first() {
         message.push_str(&format!("\npath: {}", path.join(" → ")));
     }
+    workflow_command(
+        verdict.level,
+        &repository_path(report, &file, github_workspace),
+        line,
+        &title,
+        &message,
+    )
+}
+
+/// One workflow command: `::error` for a denial, `::warning` for a warning (none for allow),
+/// on `file` (as GitHub names it) at `line`, with its title and message escaped.
+fn workflow_command(
+    level: Level,
+    file: &str,
+    line: usize,
+    title: &str,
+    message: &str,
+) -> Option<String> {
+    let command = match level {
+        Level::Deny => "error",
+        Level::Warn => "warning",
+        Level::Allow => return None,
+    };
     Some(format!(
         "::{command} file={},line={line},title={}::{}",
-        escape_property(&repository_path(report, &file, github_workspace)),
-        escape_property(&sanitize_terminal(&title)),
-        escape_data(&sanitize_terminal_keep_lines(&message))
+        escape_property(file),
+        escape_property(&sanitize_terminal(title)),
+        escape_data(&sanitize_terminal_keep_lines(message))
     ))
 }
 
@@ -123,10 +141,6 @@ pub fn render(report: &Report, github_workspace: Option<&Path>) -> String {
                 }
             }
             super::Entry::Group(group) => {
-                let command = match group.level {
-                    Level::Deny => "error",
-                    _ => "warning",
-                };
                 let title = format!(
                     "{} ({} crates)",
                     group.verdicts[0].finding.kind,
@@ -137,19 +151,10 @@ pub fn render(report: &Report, github_workspace: Option<&Path>) -> String {
                     group.sentence(),
                     crate::text::name_list(&group.crates(), 20)
                 );
-                lines.push((
-                    group.level == Level::Deny,
-                    format!(
-                        "::{command} file={},line=1,title={}::{}",
-                        escape_property(&repository_path(
-                            report,
-                            Path::new("Cargo.lock"),
-                            github_workspace
-                        )),
-                        escape_property(&sanitize_terminal(&title)),
-                        escape_data(&sanitize_terminal_keep_lines(&message))
-                    ),
-                ));
+                let file = repository_path(report, Path::new("Cargo.lock"), github_workspace);
+                if let Some(line) = workflow_command(group.level, &file, 1, &title, &message) {
+                    lines.push((group.level == Level::Deny, line));
+                }
             }
         }
     }
