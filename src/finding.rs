@@ -411,6 +411,14 @@ impl Finding {
         self.advisory.as_ref().map(|advisory| advisory.id.as_str())
     }
 
+    /// The advisory this finding came from: not one an exemption finding merely names (only an
+    /// advisory's own findings carry its date).
+    pub fn source_advisory(&self) -> Option<&AdvisoryRef> {
+        self.advisory
+            .as_ref()
+            .filter(|advisory| advisory.date.is_some())
+    }
+
     /// The order in which findings are reported: by kind, then crate, version and advisory.
     pub fn report_order(&self, other: &Finding) -> Ordering {
         (

@@ -74,12 +74,7 @@ impl JsonFinding {
     /// The JSON form of a verdict.
     pub fn of(verdict: &Verdict) -> JsonFinding {
         let finding = &verdict.finding;
-        // Advisory facts belong to findings from an advisory, not to exemption findings that
-        // merely name one.
-        let advisory = finding
-            .advisory
-            .as_ref()
-            .filter(|advisory| advisory.date.is_some());
+        let advisory = finding.source_advisory();
         JsonFinding {
             kind: finding.kind,
             level: verdict.level,

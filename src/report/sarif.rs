@@ -61,19 +61,10 @@ fn advisory_rule(kind: FindingKind, advisory: &AdvisoryRef) -> Value {
 
 /// The rule a verdict is reported under: its advisory's, or its kind's.
 fn rule_id(verdict: &Verdict) -> String {
-    match advisory_of(verdict) {
+    match verdict.finding.source_advisory() {
         Some(advisory) => clean(&advisory.id),
         None => verdict.finding.kind.as_str().to_owned(),
     }
-}
-
-/// The advisory a finding came from (not an exemption finding that merely names one).
-fn advisory_of(verdict: &Verdict) -> Option<&AdvisoryRef> {
-    verdict
-        .finding
-        .advisory
-        .as_ref()
-        .filter(|advisory| advisory.date.is_some())
 }
 
 /// The SARIF log of a report, as JSON.
@@ -88,7 +79,7 @@ pub fn log(report: &Report) -> Value {
         .map(|(index, kind)| (kind.as_str().to_owned(), index))
         .collect();
     for verdict in &report.verdicts {
-        if let Some(advisory) = advisory_of(verdict) {
+        if let Some(advisory) = verdict.finding.source_advisory() {
             let id = clean(&advisory.id);
             if let std::collections::hash_map::Entry::Vacant(slot) = rule_index.entry(id) {
                 slot.insert(rules.len());
@@ -96,10 +87,15 @@ pub fn log(report: &Report) -> Value {
             }
         }
     }
+    let files = Files::of(report);
     let results: Vec<Value> = report
         .verdicts
         .iter()
-        .map(|verdict| result(report, verdict, rule_index[&rule_id(verdict)]))
+        .map(|verdict| {
+            let id = rule_id(verdict);
+            let index = rule_index[&id];
+            result(report, &files, verdict, id, index)
+        })
         .collect();
     json!({
         "$schema": SARIF_SCHEMA,
@@ -161,7 +157,13 @@ fn rule_name(kind: FindingKind) -> String {
         .collect()
 }
 
-fn result(report: &Report, verdict: &Verdict, rule_index: usize) -> Value {
+fn result(
+    report: &Report,
+    files: &Files,
+    verdict: &Verdict,
+    rule_id: String,
+    rule_index: usize,
+) -> Value {
     let finding = &verdict.finding;
     let mut message = clean(&finding.message);
     if let Some(name) = finding.crate_name() {
@@ -186,11 +188,11 @@ fn result(report: &Report, verdict: &Verdict, rule_index: usize) -> Value {
         finding.advisory_id().unwrap_or("")
     );
     let mut result = json!({
-        "ruleId": rule_id(verdict),
+        "ruleId": rule_id,
         "ruleIndex": rule_index,
         "level": match verdict.level { Level::Deny => "error", Level::Warn => "warning", Level::Allow => "note" },
         "message": { "text": message },
-        "locations": [location(report, verdict)],
+        "locations": [location(report, files, verdict)],
         "partialFingerprints": { "trustcheck/v1": clean(&fingerprint) },
         "properties": {
             "crate": finding.crate_name().map(clean),
@@ -214,24 +216,40 @@ fn result(report: &Report, verdict: &Verdict, rule_index: usize) -> Value {
     result
 }
 
-fn location(report: &Report, verdict: &Verdict) -> Value {
-    let finding = &verdict.finding;
-    let root = report.source_root();
-    if let Some(line) = finding.policy_line {
+/// The files results are located in, as URIs (and whether each is relative to `%SRCROOT%`):
+/// worked out once per log, not once per result.
+struct Files {
+    policy: (String, bool),
+    lockfile: (String, bool),
+}
+
+impl Files {
+    fn of(report: &Report) -> Files {
+        let root = report.source_root();
         let policy = report
             .policy_path
             .clone()
             .unwrap_or_else(|| report.workspace_root.join("trustcheck.toml"));
-        let (uri, base) = relative_uri(root, &policy);
-        return physical(&uri, base, line);
+        Files {
+            policy: relative_uri(root, &policy),
+            lockfile: relative_uri(root, &report.workspace_root.join("Cargo.lock")),
+        }
+    }
+}
+
+fn location(report: &Report, files: &Files, verdict: &Verdict) -> Value {
+    let finding = &verdict.finding;
+    if let Some(line) = finding.policy_line {
+        let (uri, base) = &files.policy;
+        return physical(uri, *base, line);
     }
     let line = finding.package.as_ref().and_then(|package| {
         report.lockfile.as_ref().and_then(|lock| {
             lock.line_of(&package.name, &package.version, package.source.as_deref())
         })
     });
-    let (uri, base) = relative_uri(root, &report.workspace_root.join("Cargo.lock"));
-    physical(&uri, base, line.unwrap_or(1))
+    let (uri, base) = &files.lockfile;
+    physical(uri, *base, line.unwrap_or(1))
 }
 
 fn physical(uri: &str, relative: bool, line: usize) -> Value {
