@@ -253,14 +253,7 @@ fn render_advisory(advisory: &Advisory, in_workspace: Option<&InWorkspace>) -> S
                         && verdict.finding.package.as_ref().map(|p| &p.source)
                             == Some(&package.source)
                 }) {
-                    let status = match &verdict.exemption {
-                        Some(exemption) => format!(
-                            "exempted until {} (policy line {})",
-                            exemption.expires, exemption.line
-                        ),
-                        None => verdict.level.to_string(),
-                    };
-                    let _ = writeln!(out, "  {name}: affected [{status}]");
+                    let _ = writeln!(out, "  {name}: affected [{}]", super::status(verdict));
                 }
                 if metadata.withdrawn.is_none()
                     && !in_workspace

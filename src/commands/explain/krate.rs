@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::{ExplainFormat, ExplainRequest};
 use crate::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
+use crate::diff::exemptions::ExemptionEntry;
 use crate::error::{Error, UsageError};
 use crate::finding::Verdict;
 use crate::graph::{BuildCode, DependencyGraph, Package};
@@ -92,29 +93,24 @@ pub(super) fn explain_crate(
         let document = json!({
             "format-version": 1,
             "crate": name,
-            "packages": packages.iter().map(|package| json!({
-                "version": package.version.to_string(),
-                "source": package.source,
-                "license": package.license,
-                "workspace-member": package.is_member,
-                "paths": graph.paths_to(&package.id),
-                "dependencies": dependency_names(graph, package),
-                "published": release_facts(&checked, package).published.map(crate::date::rfc3339),
-                "first-published": release_facts(&checked, package).first_published.map(crate::date::rfc3339),
-                "build": package.build_code.map(BuildCode::parts),
-                "lookalikes": release_facts(&checked, package).lookalikes,
-                "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
+            "packages": packages.iter().map(|package| {
+                let releases = release_facts(&checked, package);
+                json!({
+                    "version": package.version.to_string(),
+                    "source": package.source,
+                    "license": package.license,
+                    "workspace-member": package.is_member,
+                    "paths": graph.paths_to(&package.id),
+                    "dependencies": dependency_names(graph, package),
+                    "published": releases.published.map(crate::date::rfc3339),
+                    "first-published": releases.first_published.map(crate::date::rfc3339),
+                    "build": package.build_code.map(BuildCode::parts),
+                    "lookalikes": releases.lookalikes,
+                    "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
+                })
+            }).collect::<Vec<_>>(),
             "findings": verdicts.iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
-            "exemptions": exemptions.iter().map(|exemption| json!({
-                "line": exemption.line,
-                "advisory": exemption.advisory,
-                "crate": exemption.crate_name,
-                "version": exemption.version.as_ref().map(ToString::to_string),
-                "kind": exemption.kind,
-                "reason": exemption.reason,
-                "expires": exemption.expires.to_string(),
-            })).collect::<Vec<_>>(),
+            "exemptions": exemptions.iter().map(|exemption| ExemptionEntry::from(*exemption)).collect::<Vec<_>>(),
             "baseline": workspace.baseline.as_ref().map(|baseline| baseline_json(baseline, name)),
         });
         return Ok(serde_json::to_string_pretty(&document).unwrap_or_default() + "\n");
@@ -242,13 +238,7 @@ fn dependency_names(graph: &DependencyGraph, package: &Package) -> Vec<String> {
 
 fn finding_line(verdict: &Verdict) -> String {
     let finding = &verdict.finding;
-    let status = match &verdict.exemption {
-        Some(exemption) => format!(
-            "exempted until {} (policy line {})",
-            exemption.expires, exemption.line
-        ),
-        None => verdict.level.to_string(),
-    };
+    let status = super::status(verdict);
     let advisory = finding
         .advisory_id()
         .map(|id| format!(" {id}"))

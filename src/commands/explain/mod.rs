@@ -36,6 +36,17 @@ pub struct ExplainRequest {
     pub format: ExplainFormat,
 }
 
+/// A finding's standing: "exempted until DATE (policy line N)", or its level.
+fn status(verdict: &crate::finding::Verdict) -> String {
+    match &verdict.exemption {
+        Some(exemption) => format!(
+            "exempted until {} (policy line {})",
+            exemption.expires, exemption.line
+        ),
+        None => verdict.level.to_string(),
+    }
+}
+
 /// Whether the subject names an advisory rather than a crate.
 pub fn is_advisory_id(subject: &str) -> bool {
     let upper = subject.to_ascii_uppercase();
