@@ -71,6 +71,11 @@ impl ExemptionDiff {
     pub fn total(&self) -> usize {
         self.added.len() + self.removed.len() + self.changed.len()
     }
+
+    /// How many changed exemptions exempt more, or for longer.
+    pub fn broader(&self) -> usize {
+        self.changed.iter().filter(|change| change.broader).count()
+    }
 }
 
 /// Why an exemption change widens what it exempts.

@@ -91,84 +91,53 @@ impl Diff {
     /// The trust the change grants, one line per kind of decision: what makes a reviewer's
     /// sign-off more than routine. Empty when the change grants none.
     pub fn trust_granted(&self) -> Vec<String> {
-        let mut granted = Vec::new();
-        let count = |number: usize, what: &str| {
-            // `what` is "exemption(s) added": singular or plural by the number.
-            let what = if number == 1 {
-                what.replace("(s)", "")
-            } else {
-                what.replace("(s)", "s")
-            };
-            format!("{number} {what}")
-        };
-        let weakening = self.policy.weakening();
-        if weakening > 0 {
-            granted.push(count(weakening, "policy change(s) weakening it"));
-        }
-        if !self.exemptions.added.is_empty() {
-            granted.push(count(self.exemptions.added.len(), "exemption(s) added"));
-        }
-        let broader = self
-            .exemptions
-            .changed
-            .iter()
-            .filter(|change| change.broader)
-            .count();
-        if broader > 0 {
-            granted.push(count(broader, "exemption(s) made broader"));
-        }
-        for field in ["license", "owners", "published-by", "build"] {
-            let accepted = self
-                .baseline
+        let accepted = |field: &str| {
+            self.baseline
                 .changed
                 .iter()
                 .filter(|change| change.field == field)
-                .count();
-            if accepted > 0 {
-                granted.push(count(
-                    accepted,
-                    match field {
-                        "license" => "license(s) accepted",
-                        "owners" => "owner change(s) accepted",
-                        "published-by" => "new publisher(s) accepted",
-                        _ => "build-code change(s) accepted",
-                    },
-                ));
-            }
-        }
+                .count()
+        };
         let new_crates = self
             .baseline
             .added
             .iter()
             .filter(|entry| entry.new_crate)
             .count();
-        if new_crates > 0 {
-            granted.push(count(new_crates, "new crate(s) accepted into the baseline"));
-        }
-        if !self.unrecorded.is_empty() {
-            granted.push(count(
-                self.unrecorded.len(),
-                "crate(s) in the graph that trustcheck.lock does not record",
-            ));
-        }
         let lookalikes = self
             .arrivals
             .iter()
             .filter(|arrival| !arrival.lookalike_of.is_empty())
             .count();
-        if lookalikes > 0 {
-            granted.push(count(lookalikes, "lookalike name(s)"));
-        }
         let denied = self
             .findings
             .introduced
             .iter()
             .filter(|verdict| verdict.denies())
             .count();
-        if denied > 0 {
-            granted.push(count(denied, "denied finding(s) introduced"));
-        }
-        granted
+        // (how many, what, the rest of the line)
+        let decisions = [
+            (self.policy.weakening(), "policy change", " weakening it"),
+            (self.exemptions.added.len(), "exemption", " added"),
+            (self.exemptions.broader(), "exemption", " made broader"),
+            (accepted("license"), "license", " accepted"),
+            (accepted("owners"), "owner change", " accepted"),
+            (accepted("published-by"), "new publisher", " accepted"),
+            (accepted("build"), "build-code change", " accepted"),
+            (new_crates, "new crate", " accepted into the baseline"),
+            (
+                self.unrecorded.len(),
+                "crate",
+                " in the graph that trustcheck.lock does not record",
+            ),
+            (lookalikes, "lookalike name", ""),
+            (denied, "denied finding", " introduced"),
+        ];
+        decisions
+            .into_iter()
+            .filter(|(number, _, _)| *number > 0)
+            .map(|(number, what, rest)| format!("{}{rest}", crate::text::counted(number, what)))
+            .collect()
     }
 }
 

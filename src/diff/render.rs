@@ -91,11 +91,7 @@ fn counts(diff: &Diff) -> Vec<String> {
     let exemptions = &diff.exemptions;
     let exemption_total = exemptions.total();
     if exemption_total > 0 {
-        let broader = exemptions
-            .changed
-            .iter()
-            .filter(|change| change.broader)
-            .count();
+        let broader = exemptions.broader();
         let mut text = format!(
             "exemptions +{} −{} ~{}",
             exemptions.added.len(),
