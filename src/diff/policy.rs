@@ -111,24 +111,23 @@ impl Changes {
     /// A list whose widening trusts more: weakens when the head has an entry the base lacks.
     fn allow_list(&mut self, key: &str, before: &[String], after: &[String]) {
         let widened = after.iter().any(|entry| !before.contains(entry));
-        let mut sorted_before = before.to_vec();
-        let mut sorted_after = after.to_vec();
-        sorted_before.sort();
-        sorted_after.sort();
-        if sorted_before != sorted_after {
-            self.push(key, json!(before), json!(after), widened);
-        }
+        self.list(key, before, after, widened);
     }
 
     /// A list whose shrinking trusts more: weakens when the base has an entry the head lacks.
     fn deny_list(&mut self, key: &str, before: &[String], after: &[String]) {
         let narrowed = before.iter().any(|entry| !after.contains(entry));
+        self.list(key, before, after, narrowed);
+    }
+
+    /// A list compared as a set (reordering it is no change).
+    fn list(&mut self, key: &str, before: &[String], after: &[String], weakens: bool) {
         let mut sorted_before = before.to_vec();
         let mut sorted_after = after.to_vec();
         sorted_before.sort();
         sorted_after.sort();
         if sorted_before != sorted_after {
-            self.push(key, json!(before), json!(after), narrowed);
+            self.push(key, json!(before), json!(after), weakens);
         }
     }
 }
