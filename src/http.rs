@@ -178,12 +178,18 @@ impl Default for RetryPolicy {
     }
 }
 
-/// The health of one host: failed requests in a row, and whether it is considered down.
+/// The health of one host: failed requests in a row (`FAILURES_BEFORE_DOWN` of them and it is
+/// considered down), and the last failure.
 #[derive(Debug, Default)]
 struct HostState {
     failures: u32,
-    down: bool,
     last: String,
+}
+
+impl HostState {
+    fn down(&self) -> bool {
+        self.failures >= FAILURES_BEFORE_DOWN
+    }
 }
 
 /// Per-host failure counts, shared by every clone of a client (the circuit breaker).
@@ -194,7 +200,7 @@ impl Hosts {
     fn check(&self, host: &str) -> Result<(), HttpError> {
         let hosts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match hosts.get(host) {
-            Some(state) if state.down => Err(HttpError::HostDown {
+            Some(state) if state.down() => Err(HttpError::HostDown {
                 host: host.to_owned(),
                 failures: state.failures,
                 last: state.last.clone(),
@@ -206,7 +212,7 @@ impl Hosts {
     fn record(&self, host: &str, outcome: &Result<Response, HttpError>) {
         let mut hosts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let state = hosts.entry(host.to_owned()).or_default();
-        if state.down {
+        if state.down() {
             return;
         }
         match outcome {
@@ -214,7 +220,6 @@ impl Hosts {
             Err(error) if error.counts_against_host() => {
                 state.failures += 1;
                 state.last = error.to_string();
-                state.down = state.failures >= FAILURES_BEFORE_DOWN;
             }
             Err(_) => {}
         }
