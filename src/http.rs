@@ -308,11 +308,6 @@ impl HttpClient {
         self
     }
 
-    /// The time one attempt may take.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// GETs a URL with extra headers, reading at most `max_body` bytes of body (a longer body
     /// is `HttpError::TooLarge`). Transport errors, timeouts, 429 and 5xx are retried with
     /// backoff within twice the per-attempt timeout; any other status (200, 304, 404, 403 ...)
