@@ -229,14 +229,18 @@ impl Hosts {
 /// `scheme://authority` of a URL, lower-cased: what the circuit breaker counts by.
 fn host_of(url: &str) -> String {
     match url.parse::<ureq::http::Uri>() {
-        Ok(uri) => format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or(""),
-            uri.authority().map_or("", |authority| authority.as_str())
-        )
-        .to_ascii_lowercase(),
+        Ok(uri) => host_key(&uri).to_ascii_lowercase(),
         Err(_) => url.to_ascii_lowercase(),
     }
+}
+
+/// `scheme://authority` of a URI, as written (empty parts for missing ones).
+fn host_key(uri: &ureq::http::Uri) -> String {
+    format!(
+        "{}://{}",
+        uri.scheme_str().unwrap_or(""),
+        uri.authority().map_or("", |authority| authority.as_str())
+    )
 }
 
 /// How one attempt ended, short of an error.
@@ -474,11 +478,7 @@ impl Resolver for SharedResolver {
         config: &ureq::config::Config,
         timeout: ureq::unversioned::transport::NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let key = format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or(""),
-            uri.authority().map_or("", |authority| authority.as_str())
-        );
+        let key = host_key(uri);
         let mut resolved = self.resolved.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(addresses) = resolved.get(&key) {
             return Ok(addresses.clone());
