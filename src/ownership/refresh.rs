@@ -20,7 +20,7 @@ use crate::cache::{CacheError, unix_now};
 use crate::http::HttpError;
 use crate::index::is_valid_name;
 use crate::progress::{Progress, ProgressMode};
-use crate::text::sanitize_terminal;
+use crate::text::{name_list, sanitize_terminal};
 
 /// From how many requests on (seconds, at one per second) a refresh counts as long.
 const LONG_FROM: usize = 5;
@@ -459,21 +459,14 @@ fn cause(report: &RefreshReport, problem: &Problem) -> (String, String) {
     }
 }
 
-/// Crate names for a line: all of a few, or the first ones "and N more".
-fn list_names<'a>(names: impl ExactSizeIterator<Item = &'a String>) -> String {
-    let total = names.len();
-    let shown: Vec<String> = names
-        .take(NAMES_LISTED)
-        .map(|name| sanitize_terminal(name))
-        .collect();
-    if total > shown.len() {
-        format!(
-            "first: {} and {} more",
-            shown.join(", "),
-            total - shown.len()
-        )
+/// Crate names for a line: all of a few, or "first: " the first ones "and N more".
+fn list_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<String> = names.map(|name| sanitize_terminal(name)).collect();
+    let list = name_list(&names, NAMES_LISTED);
+    if names.len() > NAMES_LISTED {
+        format!("first: {list}")
     } else {
-        shown.join(", ")
+        list
     }
 }
 
