@@ -67,7 +67,8 @@ impl RefreshReport {
     }
 }
 
-fn stamped<T>(value: T) -> Stamped<T> {
+/// A fact the API answered just now.
+pub(super) fn stamped<T>(value: T) -> Stamped<T> {
     Stamped {
         fetched_at: unix_now(),
         source: FactSource::Api,
