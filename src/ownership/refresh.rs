@@ -140,6 +140,47 @@ impl Run {
         }
     }
 
+    /// Asks the API about one crate: its owners when `owners_due`, its versions when
+    /// `versions_due` (not after the owners went unanswered), counting each request and
+    /// ticking `progress`, then settles how it ended. Once the run stopped (or was
+    /// interrupted), a crate with something due is not asked. Returns whether anything was
+    /// asked, that is whether the crate's cache entry may have changed.
+    fn ask_about(
+        &mut self,
+        name: &str,
+        owners_due: bool,
+        versions_due: bool,
+        client: &ApiClient,
+        cache: &OwnershipCache,
+        progress: &Progress,
+    ) -> Result<bool, CacheError> {
+        if !owners_due && !versions_due {
+            return Ok(false);
+        }
+        if self.stopped || crate::interrupt::requested() {
+            self.skip(name, Problem::NotAsked);
+            return Ok(false);
+        }
+        let mut asked = None;
+        if owners_due {
+            self.report.requests += 1;
+            progress.tick();
+            asked = Some(ask(client.owners(name), |owners| {
+                cache.record_owners(name, owners)
+            })?);
+        }
+        // A crate the API does not know, or failed on, is not asked for its versions too.
+        if versions_due && matches!(asked, None | Some(Asked::Cached)) {
+            self.report.requests += 1;
+            progress.tick();
+            asked = Some(ask(client.versions(name), |versions| {
+                cache.record_versions(name, versions)
+            })?);
+        }
+        self.settle(name, asked);
+        Ok(true)
+    }
+
     /// A crate refused before asking (its name), or not asked because the API was given up.
     fn skip(&mut self, name: &str, problem: Problem) {
         self.report.failed.push((name.to_owned(), problem));
@@ -258,27 +299,7 @@ pub fn refresh(
         Some(client.requests_per_second()),
     );
     for (name, owners_due, versions_due) in todo {
-        if run.stopped || crate::interrupt::requested() {
-            run.skip(name, Problem::NotAsked);
-            continue;
-        }
-        let mut asked = None;
-        if owners_due {
-            run.report.requests += 1;
-            progress.tick();
-            asked = Some(ask(client.owners(name), |owners| {
-                cache.record_owners(name, owners)
-            })?);
-        }
-        // A crate the API does not know, or failed on, is not asked for its versions too.
-        if versions_due && matches!(asked, None | Some(Asked::Cached)) {
-            run.report.requests += 1;
-            progress.tick();
-            asked = Some(ask(client.versions(name), |versions| {
-                cache.record_versions(name, versions)
-            })?);
-        }
-        run.settle(name, asked);
+        run.ask_about(name, owners_due, versions_due, client, cache, &progress)?;
     }
     let report = run.finish();
     if !report.is_incomplete() {
@@ -342,30 +363,10 @@ pub fn fill_baseline(
         let versions_due = baseline.crates.get(&key).is_some_and(|record| {
             !record.versions.is_empty() && versions_due(&cached, record.versions.keys(), now)
         });
-        if let ApiAccess::Online(client) = &api {
-            if run.stopped || crate::interrupt::requested() {
-                if owners_due || versions_due {
-                    run.skip(&name, Problem::NotAsked);
-                }
-            } else {
-                let mut asked = None;
-                if owners_due {
-                    run.report.requests += 1;
-                    progress.tick();
-                    asked = Some(ask(client.owners(&name), |owners| {
-                        cache.record_owners(&name, owners)
-                    })?);
-                }
-                if versions_due && matches!(asked, None | Some(Asked::Cached)) {
-                    run.report.requests += 1;
-                    progress.tick();
-                    asked = Some(ask(client.versions(&name), |versions| {
-                        cache.record_versions(&name, versions)
-                    })?);
-                }
-                run.settle(&name, asked);
-                cached = cache.load(&name);
-            }
+        if let ApiAccess::Online(client) = &api
+            && run.ask_about(&name, owners_due, versions_due, client, cache, &progress)?
+        {
+            cached = cache.load(&name);
         }
         let Some(record) = baseline.crates.get_mut(&key) else {
             continue;
