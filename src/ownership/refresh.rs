@@ -324,24 +324,26 @@ pub fn fill_baseline(
         ApiAccess::Online(client) => client.base().to_owned(),
         ApiAccess::Offline => String::new(),
     });
-    let wanted: Vec<String> = baseline
+    // Each wanted crate with its cache entry, read once (none for a name that is not valid).
+    let wanted: Vec<(String, Option<CachedCrate>)> = baseline
         .crates
         .keys()
         .filter(|(name, source)| source == CRATES_IO && only.is_none_or(|only| only.contains(name)))
-        .map(|(name, _)| name.clone())
+        .map(|(name, _)| (name.clone(), is_valid_name(name).then(|| cache.load(name))))
         .collect();
-    // How many requests the cache leaves to make, for the progress bar.
-    let pending: usize = wanted
-        .iter()
-        .filter(|name| is_valid_name(name))
-        .map(|name| {
-            let cached = cache.load(name);
-            usize::from(due(cached.owners.as_ref(), now))
-                + usize::from(due(cached.versions.as_ref(), now))
-        })
-        .sum();
     let (pending, rate) = match &api {
-        ApiAccess::Online(client) => (pending, Some(client.requests_per_second())),
+        // How many requests the cache leaves to make, for the progress bar.
+        ApiAccess::Online(client) => (
+            wanted
+                .iter()
+                .filter_map(|(_, cached)| cached.as_ref())
+                .map(|cached| {
+                    usize::from(due(cached.owners.as_ref(), now))
+                        + usize::from(due(cached.versions.as_ref(), now))
+                })
+                .sum(),
+            Some(client.requests_per_second()),
+        ),
         ApiAccess::Offline => (0, None),
     };
     let progress = Progress::start(
@@ -352,13 +354,19 @@ pub fn fill_baseline(
         LONG_FROM,
         rate,
     );
-    for name in wanted {
+    // The names asked about so far, as the cache keys its entries (lower-cased): a name that
+    // differs from one of them only in case shares its entry, which the answer changed.
+    let mut asked: BTreeSet<String> = BTreeSet::new();
+    for (name, cached) in wanted {
         let key = (name.clone(), CRATES_IO.to_owned());
-        if !is_valid_name(&name) {
+        let Some(mut cached) = cached else {
             run.skip(&name, invalid_name(&name));
             continue;
+        };
+        let folded = name.to_ascii_lowercase();
+        if asked.contains(&folded) {
+            cached = cache.load(&name);
         }
-        let mut cached = cache.load(&name);
         let owners_due = due(cached.owners.as_ref(), now);
         let versions_due = baseline.crates.get(&key).is_some_and(|record| {
             !record.versions.is_empty() && versions_due(&cached, record.versions.keys(), now)
@@ -367,6 +375,7 @@ pub fn fill_baseline(
             && run.ask_about(&name, owners_due, versions_due, client, cache, &progress)?
         {
             cached = cache.load(&name);
+            asked.insert(folded);
         }
         let Some(record) = baseline.crates.get_mut(&key) else {
             continue;
