@@ -160,20 +160,19 @@ pub fn obtain(
             settings.sources.copy_of(&need.source),
             Some(Copy::Directory(_))
         );
-        let early = (!vendored)
-            .then_some(baseline)
-            .flatten()
-            .and_then(|baseline| from_baseline(need, baseline))
-            .map(|facts| (facts, Origin::Baseline))
-            .or_else(|| {
-                if vendored {
-                    return None;
-                }
-                let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
-                cached
-                    .covers(need.clarified.iter().map(String::as_str))
-                    .then_some((cached, Origin::Cache))
-            });
+        let early = if vendored {
+            None
+        } else {
+            baseline
+                .and_then(|baseline| from_baseline(need, baseline))
+                .map(|facts| (facts, Origin::Baseline))
+                .or_else(|| {
+                    let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
+                    cached
+                        .covers(need.clarified.iter().map(String::as_str))
+                        .then_some((cached, Origin::Cache))
+                })
+        };
         if early.is_none() {
             rest.push(index);
         }
