@@ -154,12 +154,10 @@ pub fn obtain(
     let mut rest = Vec::new();
     for (index, need) in needs.iter().enumerate() {
         let key = key_of(need);
+        let copy = settings.sources.copy_of(&need.source);
         // A vendored copy can differ from the published crate and keep its checksum: it is
         // read in place, as cargo reads it, before anything recorded of the published crate.
-        let vendored = matches!(
-            settings.sources.copy_of(&need.source),
-            Some(Copy::Directory(_))
-        );
+        let vendored = matches!(copy, Some(Copy::Directory(_)));
         let early = if vendored {
             None
         } else {
@@ -174,7 +172,7 @@ pub fn obtain(
                 })
         };
         if early.is_none() {
-            rest.push(index);
+            rest.push((index, copy));
         }
         found.push(early);
     }
@@ -199,14 +197,22 @@ pub fn obtain(
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     while !stop.load(Ordering::Relaxed) {
-                        let Some(&index) = rest.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        let Some((index, copy)) = rest.get(next.fetch_add(1, Ordering::Relaxed))
+                        else {
                             break;
                         };
+                        let index = *index;
                         if crate::interrupt::requested() {
                             stop.store(true, Ordering::Relaxed);
                             break;
                         }
-                        let outcome = from_copies(&needs[index], settings, &vendored, &downloader);
+                        let outcome = from_copies(
+                            &needs[index],
+                            copy.as_ref(),
+                            settings,
+                            &vendored,
+                            &downloader,
+                        );
                         progress.tick();
                         if outcome.is_err() {
                             stop.store(true, Ordering::Relaxed);
@@ -266,9 +272,11 @@ fn key_of(need: &Need) -> Option<CrateKey> {
     })
 }
 
-/// The facts of a need from the copy cargo reads, or a download; with the bytes downloaded.
+/// The facts of a need from the copy cargo reads (`copy`, what the source configuration says
+/// of its source), or a download; with the bytes downloaded.
 fn from_copies(
     need: &Need,
+    copy: Option<&Copy>,
     settings: &Settings,
     vendored: &Vendored,
     downloader: &OnceLock<Downloader>,
@@ -290,15 +298,15 @@ fn from_copies(
         let archive = Archive::read(bytes, &need.name, &need.version).map_err(unsure)?;
         read_facts(&archive, &need.name, &need.version, &wanted).map_err(unsure)
     };
-    let (facts, origin, bytes) = match settings.sources.copy_of(&need.source) {
+    let (facts, origin, bytes) = match copy {
         None => {
             return Err(Missing::Unavailable(format!(
                 "{what} is not from a registry"
             )));
         }
-        Some(Copy::Unsupported(why)) => return Err(Missing::Unavailable(why)),
+        Some(Copy::Unsupported(why)) => return Err(Missing::Unavailable(why.clone())),
         Some(Copy::Directory(dir)) => {
-            let Some(crate_dir) = vendored.find(&dir, &key) else {
+            let Some(crate_dir) = vendored.find(dir, &key) else {
                 return Err(Missing::Unavailable(format!(
                     "{what} with the lock file's checksum is not in the vendored directory {}",
                     dir.display()
@@ -310,7 +318,7 @@ fn from_copies(
             return Ok((facts, Origin::Vendored, 0));
         }
         Some(Copy::LocalRegistry(dir)) => {
-            let Some(bytes) = local::in_local_registry(&dir, &key) else {
+            let Some(bytes) = local::in_local_registry(dir, &key) else {
                 return Err(Missing::Unavailable(format!(
                     "{what} with the lock file's checksum is not in the local registry {}",
                     dir.display()
@@ -339,7 +347,7 @@ fn from_copies(
                 None => {
                     let downloader = downloader
                         .get_or_init(|| Downloader::new(HttpClient::new(), settings.index.clone()));
-                    let bytes = match downloader.download(&registry, &key) {
+                    let bytes = match downloader.download(registry, &key) {
                         Ok(bytes) => bytes,
                         Err(DownloadError::Unsupported(why)) => {
                             return Err(Missing::Unavailable(format!("{what}: {why}")));
