@@ -158,6 +158,7 @@ pub fn obtain(
         // A vendored copy can differ from the published crate and keep its checksum: it is
         // read in place, as cargo reads it, before anything recorded of the published crate.
         let vendored = matches!(copy, Some(Copy::Directory(_)));
+        let mut uncovered = None;
         let early = if vendored {
             None
         } else {
@@ -166,13 +167,17 @@ pub fn obtain(
                 .map(|facts| (facts, Origin::Baseline))
                 .or_else(|| {
                     let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
-                    cached
-                        .covers(need.clarified.iter().map(String::as_str))
-                        .then_some((cached, Origin::Cache))
+                    if cached.covers(need.clarified.iter().map(String::as_str)) {
+                        Some((cached, Origin::Cache))
+                    } else {
+                        // Its file hashes are kept when what a copy gives is stored.
+                        uncovered = Some(cached);
+                        None
+                    }
                 })
         };
         if early.is_none() {
-            rest.push((index, copy));
+            rest.push((index, copy, uncovered));
         }
         found.push(early);
     }
@@ -197,7 +202,8 @@ pub fn obtain(
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     while !stop.load(Ordering::Relaxed) {
-                        let Some((index, copy)) = rest.get(next.fetch_add(1, Ordering::Relaxed))
+                        let Some((index, copy, previous)) =
+                            rest.get(next.fetch_add(1, Ordering::Relaxed))
                         else {
                             break;
                         };
@@ -209,6 +215,7 @@ pub fn obtain(
                         let outcome = from_copies(
                             &needs[index],
                             copy.as_ref(),
+                            previous.as_ref(),
                             settings,
                             &vendored,
                             &downloader,
@@ -273,10 +280,12 @@ fn key_of(need: &Need) -> Option<CrateKey> {
 }
 
 /// The facts of a need from the copy cargo reads (`copy`, what the source configuration says
-/// of its source), or a download; with the bytes downloaded.
+/// of its source), or a download; with the bytes downloaded. `previous` is the need's
+/// fact-cache entry, read before and not enough: its file hashes are kept in what is stored.
 fn from_copies(
     need: &Need,
     copy: Option<&Copy>,
+    previous: Option<&CrateFacts>,
     settings: &Settings,
     vendored: &Vendored,
     downloader: &OnceLock<Downloader>,
@@ -362,9 +371,12 @@ fn from_copies(
     };
     if let Some(cache) = &settings.cache {
         let mut stored = facts.clone();
-        if let Some(previous) = cache.read(&key) {
-            for (path, hash) in previous.files {
-                stored.files.entry(path).or_insert(hash);
+        if let Some(previous) = previous {
+            for (path, hash) in &previous.files {
+                stored
+                    .files
+                    .entry(path.clone())
+                    .or_insert_with(|| hash.clone());
             }
         }
         cache.write(&key, &stored).map_err(Missing::Cache)?;
