@@ -178,12 +178,18 @@ impl Default for RetryPolicy {
     }
 }
 
-/// The health of one host: failed requests in a row, and whether it is considered down.
+/// The health of one host: failed requests in a row (`FAILURES_BEFORE_DOWN` of them and it is
+/// considered down), and the last failure.
 #[derive(Debug, Default)]
 struct HostState {
     failures: u32,
-    down: bool,
     last: String,
+}
+
+impl HostState {
+    fn down(&self) -> bool {
+        self.failures >= FAILURES_BEFORE_DOWN
+    }
 }
 
 /// Per-host failure counts, shared by every clone of a client (the circuit breaker).
@@ -194,7 +200,7 @@ impl Hosts {
     fn check(&self, host: &str) -> Result<(), HttpError> {
         let hosts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match hosts.get(host) {
-            Some(state) if state.down => Err(HttpError::HostDown {
+            Some(state) if state.down() => Err(HttpError::HostDown {
                 host: host.to_owned(),
                 failures: state.failures,
                 last: state.last.clone(),
@@ -206,7 +212,7 @@ impl Hosts {
     fn record(&self, host: &str, outcome: &Result<Response, HttpError>) {
         let mut hosts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let state = hosts.entry(host.to_owned()).or_default();
-        if state.down {
+        if state.down() {
             return;
         }
         match outcome {
@@ -214,7 +220,6 @@ impl Hosts {
             Err(error) if error.counts_against_host() => {
                 state.failures += 1;
                 state.last = error.to_string();
-                state.down = state.failures >= FAILURES_BEFORE_DOWN;
             }
             Err(_) => {}
         }
@@ -224,14 +229,18 @@ impl Hosts {
 /// `scheme://authority` of a URL, lower-cased: what the circuit breaker counts by.
 fn host_of(url: &str) -> String {
     match url.parse::<ureq::http::Uri>() {
-        Ok(uri) => format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or(""),
-            uri.authority().map_or("", |authority| authority.as_str())
-        )
-        .to_ascii_lowercase(),
+        Ok(uri) => host_key(&uri).to_ascii_lowercase(),
         Err(_) => url.to_ascii_lowercase(),
     }
+}
+
+/// `scheme://authority` of a URI, as written (empty parts for missing ones).
+fn host_key(uri: &ureq::http::Uri) -> String {
+    format!(
+        "{}://{}",
+        uri.scheme_str().unwrap_or(""),
+        uri.authority().map_or("", |authority| authority.as_str())
+    )
 }
 
 /// How one attempt ended, short of an error.
@@ -301,11 +310,6 @@ impl HttpClient {
     pub fn with_timeout(mut self, timeout: Duration) -> HttpClient {
         self.timeout = timeout;
         self
-    }
-
-    /// The time one attempt may take.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// GETs a URL with extra headers, reading at most `max_body` bytes of body (a longer body
@@ -474,11 +478,7 @@ impl Resolver for SharedResolver {
         config: &ureq::config::Config,
         timeout: ureq::unversioned::transport::NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let key = format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or(""),
-            uri.authority().map_or("", |authority| authority.as_str())
-        );
+        let key = host_key(uri);
         let mut resolved = self.resolved.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(addresses) = resolved.get(&key) {
             return Ok(addresses.clone());

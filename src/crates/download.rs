@@ -15,7 +15,7 @@ use super::local::MAX_CRATE_FILE;
 use super::sha256_hex;
 use super::sources::Registry;
 use crate::http::{HttpClient, join_url};
-use crate::index::IndexConfig;
+use crate::index::{IndexConfig, prefix};
 
 /// The largest `config.json` read.
 const MAX_CONFIG: u64 = crate::files::MIB;
@@ -62,16 +62,6 @@ pub struct Downloader {
     client: HttpClient,
     index: IndexConfig,
     templates: Mutex<HashMap<String, Result<String, DownloadError>>>,
-}
-
-/// The `{prefix}` of a crate name in download templates: `1`, `2`, `3/a`, `ab/cd`.
-pub fn prefix(name: &str) -> String {
-    match name.len() {
-        1 => "1".to_owned(),
-        2 => "2".to_owned(),
-        3 => format!("3/{}", &name[..1]),
-        _ => format!("{}/{}", &name[..2], &name[2..4]),
-    }
 }
 
 /// The download URL of a crate version from a `dl` value.

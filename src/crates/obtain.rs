@@ -154,28 +154,30 @@ pub fn obtain(
     let mut rest = Vec::new();
     for (index, need) in needs.iter().enumerate() {
         let key = key_of(need);
+        let copy = settings.sources.copy_of(&need.source);
         // A vendored copy can differ from the published crate and keep its checksum: it is
         // read in place, as cargo reads it, before anything recorded of the published crate.
-        let vendored = matches!(
-            settings.sources.copy_of(&need.source),
-            Some(Copy::Directory(_))
-        );
-        let early = (!vendored)
-            .then_some(baseline)
-            .flatten()
-            .and_then(|baseline| from_baseline(need, baseline))
-            .map(|facts| (facts, Origin::Baseline))
-            .or_else(|| {
-                if vendored {
-                    return None;
-                }
-                let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
-                cached
-                    .covers(need.clarified.iter().map(String::as_str))
-                    .then_some((cached, Origin::Cache))
-            });
+        let vendored = matches!(copy, Some(Copy::Directory(_)));
+        let mut uncovered = None;
+        let early = if vendored {
+            None
+        } else {
+            baseline
+                .and_then(|baseline| from_baseline(need, baseline))
+                .map(|facts| (facts, Origin::Baseline))
+                .or_else(|| {
+                    let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
+                    if cached.covers(need.clarified.iter().map(String::as_str)) {
+                        Some((cached, Origin::Cache))
+                    } else {
+                        // Its file hashes are kept when what a copy gives is stored.
+                        uncovered = Some(cached);
+                        None
+                    }
+                })
+        };
         if early.is_none() {
-            rest.push(index);
+            rest.push((index, copy, uncovered));
         }
         found.push(early);
     }
@@ -200,14 +202,24 @@ pub fn obtain(
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     while !stop.load(Ordering::Relaxed) {
-                        let Some(&index) = rest.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        let Some((index, copy, previous)) =
+                            rest.get(next.fetch_add(1, Ordering::Relaxed))
+                        else {
                             break;
                         };
+                        let index = *index;
                         if crate::interrupt::requested() {
                             stop.store(true, Ordering::Relaxed);
                             break;
                         }
-                        let outcome = from_copies(&needs[index], settings, &vendored, &downloader);
+                        let outcome = from_copies(
+                            &needs[index],
+                            copy.as_ref(),
+                            previous.as_ref(),
+                            settings,
+                            &vendored,
+                            &downloader,
+                        );
                         progress.tick();
                         if outcome.is_err() {
                             stop.store(true, Ordering::Relaxed);
@@ -267,9 +279,13 @@ fn key_of(need: &Need) -> Option<CrateKey> {
     })
 }
 
-/// The facts of a need from the copy cargo reads, or a download; with the bytes downloaded.
+/// The facts of a need from the copy cargo reads (`copy`, what the source configuration says
+/// of its source), or a download; with the bytes downloaded. `previous` is the need's
+/// fact-cache entry, read before and not enough: its file hashes are kept in what is stored.
 fn from_copies(
     need: &Need,
+    copy: Option<&Copy>,
+    previous: Option<&CrateFacts>,
     settings: &Settings,
     vendored: &Vendored,
     downloader: &OnceLock<Downloader>,
@@ -291,15 +307,15 @@ fn from_copies(
         let archive = Archive::read(bytes, &need.name, &need.version).map_err(unsure)?;
         read_facts(&archive, &need.name, &need.version, &wanted).map_err(unsure)
     };
-    let (facts, origin, bytes) = match settings.sources.copy_of(&need.source) {
+    let (facts, origin, bytes) = match copy {
         None => {
             return Err(Missing::Unavailable(format!(
                 "{what} is not from a registry"
             )));
         }
-        Some(Copy::Unsupported(why)) => return Err(Missing::Unavailable(why)),
+        Some(Copy::Unsupported(why)) => return Err(Missing::Unavailable(why.clone())),
         Some(Copy::Directory(dir)) => {
-            let Some(crate_dir) = vendored.find(&dir, &key) else {
+            let Some(crate_dir) = vendored.find(dir, &key) else {
                 return Err(Missing::Unavailable(format!(
                     "{what} with the lock file's checksum is not in the vendored directory {}",
                     dir.display()
@@ -311,7 +327,7 @@ fn from_copies(
             return Ok((facts, Origin::Vendored, 0));
         }
         Some(Copy::LocalRegistry(dir)) => {
-            let Some(bytes) = local::in_local_registry(&dir, &key) else {
+            let Some(bytes) = local::in_local_registry(dir, &key) else {
                 return Err(Missing::Unavailable(format!(
                     "{what} with the lock file's checksum is not in the local registry {}",
                     dir.display()
@@ -340,7 +356,7 @@ fn from_copies(
                 None => {
                     let downloader = downloader
                         .get_or_init(|| Downloader::new(HttpClient::new(), settings.index.clone()));
-                    let bytes = match downloader.download(&registry, &key) {
+                    let bytes = match downloader.download(registry, &key) {
                         Ok(bytes) => bytes,
                         Err(DownloadError::Unsupported(why)) => {
                             return Err(Missing::Unavailable(format!("{what}: {why}")));
@@ -355,9 +371,12 @@ fn from_copies(
     };
     if let Some(cache) = &settings.cache {
         let mut stored = facts.clone();
-        if let Some(previous) = cache.read(&key) {
-            for (path, hash) in previous.files {
-                stored.files.entry(path).or_insert(hash);
+        if let Some(previous) = previous {
+            for (path, hash) in &previous.files {
+                stored
+                    .files
+                    .entry(path.clone())
+                    .or_insert_with(|| hash.clone());
             }
         }
         cache.write(&key, &stored).map_err(Missing::Cache)?;

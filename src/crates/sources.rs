@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::graph::{CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, SourceKind, is_crates_io_index};
+use crate::graph::{SourceKind, is_crates_io_index};
 
 /// Where cargo reads the crates of one source from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -275,8 +275,7 @@ fn registry_copy(url: &str) -> Copy {
         Some(index) => (index, true),
         None => (url.strip_prefix("registry+").unwrap_or(url), false),
     };
-    let crates_io = index.trim_end_matches('/') == CRATES_IO_GIT_INDEX
-        || index.trim_end_matches('/') == CRATES_IO_SPARSE_INDEX.trim_end_matches('/');
+    let crates_io = is_crates_io_index(index);
     Copy::Registry(Registry {
         index: index.to_owned(),
         sparse: sparse || crates_io,

@@ -151,10 +151,19 @@ pub fn crate_path(name: &str) -> String {
     let name = name.to_ascii_lowercase();
     match name.len() {
         0 => String::new(),
-        1 => format!("1/{name}"),
-        2 => format!("2/{name}"),
-        3 => format!("3/{}/{name}", &name[..1]),
-        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+        _ => format!("{}/{name}", prefix(&name)),
+    }
+}
+
+/// The directory of a crate name in a sparse index, also the `{prefix}` of download
+/// templates: `1`, `2`, `3/a`, `ab/cd`, from the name as given (not lower-cased). The name
+/// must not be empty.
+pub fn prefix(name: &str) -> String {
+    match name.len() {
+        1 => "1".to_owned(),
+        2 => "2".to_owned(),
+        3 => format!("3/{}", &name[..1]),
+        _ => format!("{}/{}", &name[..2], &name[2..4]),
     }
 }
 

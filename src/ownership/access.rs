@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::api::{ApiClient, ApiError, api_url_from_env};
-use super::cache::{CachedCrate, FactSource, OwnershipCache, Stamped};
+use super::cache::{CachedCrate, OwnershipCache};
 use super::check::{ApiAccess, OwnershipFacts, crates_io_packages};
 use super::dump::{self, DumpError, DumpImport};
 use super::refresh::{self, RefreshReport};
 use super::{OwnerRecord, VersionInfo};
 use crate::baseline::{Baseline, CRATES_IO};
-use crate::cache::{CacheDir, CacheError, unix_now};
+use crate::cache::{CacheDir, CacheError};
 use crate::graph::DependencyGraph;
 use crate::http::HttpClient;
 use crate::network::Network;
@@ -193,14 +193,9 @@ impl Asker<'_> {
         let client = self.client().ok()?;
         match client.owners(name) {
             Ok(owners) => {
-                let _ = self.cache.record_owners(
-                    name,
-                    Stamped {
-                        fetched_at: unix_now(),
-                        source: FactSource::Api,
-                        value: owners.clone(),
-                    },
-                );
+                let _ = self
+                    .cache
+                    .record_owners(name, refresh::stamped(owners.clone()));
                 Some(owners)
             }
             Err(error) => {
@@ -231,14 +226,7 @@ impl Asker<'_> {
         match client.versions(name) {
             Ok(versions) => {
                 let found = versions.get(version).cloned();
-                let _ = self.cache.record_versions(
-                    name,
-                    Stamped {
-                        fetched_at: unix_now(),
-                        source: FactSource::Api,
-                        value: versions,
-                    },
-                );
+                let _ = self.cache.record_versions(name, refresh::stamped(versions));
                 found.ok_or_else(|| "the registry does not list this version".to_owned())
             }
             Err(error) => Err(format!("who published this version {}", self.failed(error))),

@@ -20,7 +20,7 @@ use crate::cache::{CacheError, unix_now};
 use crate::http::HttpError;
 use crate::index::is_valid_name;
 use crate::progress::{Progress, ProgressMode};
-use crate::text::sanitize_terminal;
+use crate::text::{name_list, sanitize_terminal};
 
 /// From how many requests on (seconds, at one per second) a refresh counts as long.
 const LONG_FROM: usize = 5;
@@ -67,7 +67,8 @@ impl RefreshReport {
     }
 }
 
-fn stamped<T>(value: T) -> Stamped<T> {
+/// A fact the API answered just now.
+pub(super) fn stamped<T>(value: T) -> Stamped<T> {
     Stamped {
         fetched_at: unix_now(),
         source: FactSource::Api,
@@ -137,6 +138,47 @@ impl Run {
                     .push((name.to_owned(), Problem::Api(error)));
             }
         }
+    }
+
+    /// Asks the API about one crate: its owners when `owners_due`, its versions when
+    /// `versions_due` (not after the owners went unanswered), counting each request and
+    /// ticking `progress`, then settles how it ended. Once the run stopped (or was
+    /// interrupted), a crate with something due is not asked. Returns whether anything was
+    /// asked, that is whether the crate's cache entry may have changed.
+    fn ask_about(
+        &mut self,
+        name: &str,
+        owners_due: bool,
+        versions_due: bool,
+        client: &ApiClient,
+        cache: &OwnershipCache,
+        progress: &Progress,
+    ) -> Result<bool, CacheError> {
+        if !owners_due && !versions_due {
+            return Ok(false);
+        }
+        if self.stopped || crate::interrupt::requested() {
+            self.skip(name, Problem::NotAsked);
+            return Ok(false);
+        }
+        let mut asked = None;
+        if owners_due {
+            self.report.requests += 1;
+            progress.tick();
+            asked = Some(ask(client.owners(name), |owners| {
+                cache.record_owners(name, owners)
+            })?);
+        }
+        // A crate the API does not know, or failed on, is not asked for its versions too.
+        if versions_due && matches!(asked, None | Some(Asked::Cached)) {
+            self.report.requests += 1;
+            progress.tick();
+            asked = Some(ask(client.versions(name), |versions| {
+                cache.record_versions(name, versions)
+            })?);
+        }
+        self.settle(name, asked);
+        Ok(true)
     }
 
     /// A crate refused before asking (its name), or not asked because the API was given up.
@@ -257,27 +299,7 @@ pub fn refresh(
         Some(client.requests_per_second()),
     );
     for (name, owners_due, versions_due) in todo {
-        if run.stopped || crate::interrupt::requested() {
-            run.skip(name, Problem::NotAsked);
-            continue;
-        }
-        let mut asked = None;
-        if owners_due {
-            run.report.requests += 1;
-            progress.tick();
-            asked = Some(ask(client.owners(name), |owners| {
-                cache.record_owners(name, owners)
-            })?);
-        }
-        // A crate the API does not know, or failed on, is not asked for its versions too.
-        if versions_due && matches!(asked, None | Some(Asked::Cached)) {
-            run.report.requests += 1;
-            progress.tick();
-            asked = Some(ask(client.versions(name), |versions| {
-                cache.record_versions(name, versions)
-            })?);
-        }
-        run.settle(name, asked);
+        run.ask_about(name, owners_due, versions_due, client, cache, &progress)?;
     }
     let report = run.finish();
     if !report.is_incomplete() {
@@ -302,24 +324,26 @@ pub fn fill_baseline(
         ApiAccess::Online(client) => client.base().to_owned(),
         ApiAccess::Offline => String::new(),
     });
-    let wanted: Vec<String> = baseline
+    // Each wanted crate with its cache entry, read once (none for a name that is not valid).
+    let wanted: Vec<(String, Option<CachedCrate>)> = baseline
         .crates
         .keys()
         .filter(|(name, source)| source == CRATES_IO && only.is_none_or(|only| only.contains(name)))
-        .map(|(name, _)| name.clone())
+        .map(|(name, _)| (name.clone(), is_valid_name(name).then(|| cache.load(name))))
         .collect();
-    // How many requests the cache leaves to make, for the progress bar.
-    let pending: usize = wanted
-        .iter()
-        .filter(|name| is_valid_name(name))
-        .map(|name| {
-            let cached = cache.load(name);
-            usize::from(due(cached.owners.as_ref(), now))
-                + usize::from(due(cached.versions.as_ref(), now))
-        })
-        .sum();
     let (pending, rate) = match &api {
-        ApiAccess::Online(client) => (pending, Some(client.requests_per_second())),
+        // How many requests the cache leaves to make, for the progress bar.
+        ApiAccess::Online(client) => (
+            wanted
+                .iter()
+                .filter_map(|(_, cached)| cached.as_ref())
+                .map(|cached| {
+                    usize::from(due(cached.owners.as_ref(), now))
+                        + usize::from(due(cached.versions.as_ref(), now))
+                })
+                .sum(),
+            Some(client.requests_per_second()),
+        ),
         ApiAccess::Offline => (0, None),
     };
     let progress = Progress::start(
@@ -330,41 +354,28 @@ pub fn fill_baseline(
         LONG_FROM,
         rate,
     );
-    for name in wanted {
+    // The names asked about so far, as the cache keys its entries (lower-cased): a name that
+    // differs from one of them only in case shares its entry, which the answer changed.
+    let mut asked: BTreeSet<String> = BTreeSet::new();
+    for (name, cached) in wanted {
         let key = (name.clone(), CRATES_IO.to_owned());
-        if !is_valid_name(&name) {
+        let Some(mut cached) = cached else {
             run.skip(&name, invalid_name(&name));
             continue;
+        };
+        let folded = name.to_ascii_lowercase();
+        if asked.contains(&folded) {
+            cached = cache.load(&name);
         }
-        let mut cached = cache.load(&name);
         let owners_due = due(cached.owners.as_ref(), now);
         let versions_due = baseline.crates.get(&key).is_some_and(|record| {
             !record.versions.is_empty() && versions_due(&cached, record.versions.keys(), now)
         });
-        if let ApiAccess::Online(client) = &api {
-            if run.stopped || crate::interrupt::requested() {
-                if owners_due || versions_due {
-                    run.skip(&name, Problem::NotAsked);
-                }
-            } else {
-                let mut asked = None;
-                if owners_due {
-                    run.report.requests += 1;
-                    progress.tick();
-                    asked = Some(ask(client.owners(&name), |owners| {
-                        cache.record_owners(&name, owners)
-                    })?);
-                }
-                if versions_due && matches!(asked, None | Some(Asked::Cached)) {
-                    run.report.requests += 1;
-                    progress.tick();
-                    asked = Some(ask(client.versions(&name), |versions| {
-                        cache.record_versions(&name, versions)
-                    })?);
-                }
-                run.settle(&name, asked);
-                cached = cache.load(&name);
-            }
+        if let ApiAccess::Online(client) = &api
+            && run.ask_about(&name, owners_due, versions_due, client, cache, &progress)?
+        {
+            cached = cache.load(&name);
+            asked.insert(folded);
         }
         let Some(record) = baseline.crates.get_mut(&key) else {
             continue;
@@ -459,21 +470,14 @@ fn cause(report: &RefreshReport, problem: &Problem) -> (String, String) {
     }
 }
 
-/// Crate names for a line: all of a few, or the first ones "and N more".
-fn list_names<'a>(names: impl ExactSizeIterator<Item = &'a String>) -> String {
-    let total = names.len();
-    let shown: Vec<String> = names
-        .take(NAMES_LISTED)
-        .map(|name| sanitize_terminal(name))
-        .collect();
-    if total > shown.len() {
-        format!(
-            "first: {} and {} more",
-            shown.join(", "),
-            total - shown.len()
-        )
+/// Crate names for a line: all of a few, or "first: " the first ones "and N more".
+fn list_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<String> = names.map(|name| sanitize_terminal(name)).collect();
+    let list = name_list(&names, NAMES_LISTED);
+    if names.len() > NAMES_LISTED {
+        format!("first: {list}")
     } else {
-        shown.join(", ")
+        list
     }
 }
 
