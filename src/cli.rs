@@ -22,7 +22,6 @@ use crate::date::Date;
 use crate::error::{Error, UsageError};
 use crate::exit;
 use crate::graph::GraphOptions;
-use crate::network::Network;
 use crate::pipeline::RunOptions;
 use crate::report::CheckFormat;
 use crate::terminal::{self, ColorChoice, Terminal, Verbosity};
@@ -222,6 +221,7 @@ impl GlobalArgs {
     /// The run these options ask for.
     pub fn run_options(&self, terminal: &Terminal) -> RunOptions {
         let progress = crate::progress::ProgressMode::for_stderr(terminal.verbosity);
+        let now = crate::date::now();
         RunOptions {
             workspace: WorkspaceOptions {
                 manifest_path: self.manifest_path.clone(),
@@ -233,14 +233,8 @@ impl GlobalArgs {
                 progress,
             },
             advisory_db: self.advisory_db.clone(),
-            network: if self.offline {
-                Network::Offline
-            } else {
-                Network::Online
-            },
-            today: Date::today(),
-            now: crate::date::now(),
-            progress,
+            today: Date::from_unix_seconds(now),
+            now,
         }
     }
 

@@ -69,8 +69,8 @@ pub fn run(request: &BaselineRequest, terminal: &Terminal) -> Result<Outcome, Er
         &mut updated,
         only.as_ref(),
         workspace.policy.ownership.requests_per_second,
-        request.run.network,
-        request.run.progress,
+        request.run.network(),
+        request.run.progress(),
     )?;
     let text = baseline::render(&updated);
     if existing_text.as_deref() != Some(text.as_str()) {

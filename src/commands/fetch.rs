@@ -24,7 +24,7 @@ pub struct FetchRequest {
 
 /// Runs `fetch` and prints what each step did on stderr.
 pub fn run(request: &FetchRequest, terminal: &Terminal) -> Result<Outcome, Error> {
-    if request.run.network == Network::Offline {
+    if request.run.network() == Network::Offline {
         return Err(UsageError::NotApplicable {
             command: "fetch",
             option: "--offline",

@@ -67,8 +67,8 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
         &mut baseline,
         None,
         Policy::default().ownership.requests_per_second,
-        request.run.network,
-        request.run.progress,
+        request.run.network(),
+        request.run.progress(),
     )?;
     write_file(&policy_path, &policy)?;
     write_file(&baseline_path, &baseline::render(&baseline))?;

@@ -180,7 +180,7 @@ pub fn obtain(
         workspace,
         options.refresh(),
         early.index,
-        options.progress,
+        options.progress(),
     ))?;
     notes.extend(index.notes);
 
@@ -196,8 +196,8 @@ pub fn obtain(
         Some(OwnershipAccess::open(
             &CacheDir::from_env()?,
             policy.ownership.requests_per_second,
-            options.network,
-            options.progress,
+            options.network(),
+            options.progress(),
         )?)
     } else {
         None
@@ -489,7 +489,7 @@ fn refresh_index(
     refreshed: &mut Refreshed,
 ) -> Result<(), Error> {
     let started = Instant::now();
-    let load = obtain_index(workspace, Refresh::Always, None, options.progress)?;
+    let load = obtain_index(workspace, Refresh::Always, None, options.progress())?;
     if !load.facts.is_enabled() {
         refreshed.steps.push(
             "index entries: none fetched (the policy allows yanked versions: advisories.yanked = \"allow\")"
@@ -558,8 +558,8 @@ fn refresh_ownership(
     let access = OwnershipAccess::open(
         &CacheDir::from_env()?,
         workspace.policy.ownership.requests_per_second,
-        options.network,
-        options.progress,
+        options.network(),
+        options.progress(),
     )?;
     if let Some(path) = db_dump {
         let wanted: BTreeSet<String> = crates.keys().cloned().collect();

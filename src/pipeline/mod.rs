@@ -41,20 +41,30 @@ pub struct RunOptions {
     pub workspace: WorkspaceOptions,
     /// `--advisory-db`: a local database directory (nothing is fetched for it).
     pub advisory_db: Option<PathBuf>,
-    /// Whether the network may be used.
-    pub network: Network,
-    /// The date exemptions are judged against.
+    /// The date exemptions are judged against (the UTC date of `now`).
     pub today: Date,
     /// The time publish times are compared with (Unix seconds).
     pub now: i64,
-    /// How long network steps show their progress.
-    pub progress: crate::progress::ProgressMode,
 }
 
 impl RunOptions {
+    /// Whether the network may be used (not with `--offline`).
+    pub fn network(&self) -> Network {
+        if self.workspace.offline {
+            Network::Offline
+        } else {
+            Network::Online
+        }
+    }
+
+    /// How network steps show their progress.
+    pub fn progress(&self) -> crate::progress::ProgressMode {
+        self.workspace.progress
+    }
+
     /// How cached data is treated: the cache only offline, else refreshed when stale.
     pub fn refresh(&self) -> Refresh {
-        match self.network {
+        match self.network() {
             Network::Offline => Refresh::Offline,
             Network::Online => Refresh::IfStale(FRESH_FOR),
         }
@@ -189,7 +199,7 @@ fn trace(
                 .last_updated
                 .map(|date| format!(", updated {date}"))
                 .unwrap_or_default(),
-            match options.network {
+            match options.network() {
                 Network::Offline => "offline: cached data only",
                 Network::Online => "online",
             }
