@@ -19,8 +19,9 @@ pub struct RegistryNames {
 
 impl RegistryNames {
     /// Reads `[registries.NAME] index = "..."` from the cargo configuration files that apply to
-    /// `workspace_root` (its ancestors' `.cargo/config.toml`, then `$CARGO_HOME/config.toml`)
-    /// and from `CARGO_REGISTRIES_<NAME>_INDEX` variables. The nearest definition wins.
+    /// `workspace_root` (`crate::crates::sources::config_files`: its ancestors', then
+    /// `$CARGO_HOME`'s) and from `CARGO_REGISTRIES_<NAME>_INDEX` variables. The nearest
+    /// definition wins.
     pub fn discover(workspace_root: &Path) -> RegistryNames {
         let mut names = RegistryNames::default();
         for (key, value) in std::env::vars() {
@@ -34,20 +35,7 @@ impl RegistryNames {
                 );
             }
         }
-        let mut files = Vec::new();
-        for dir in workspace_root.ancestors() {
-            files.push(dir.join(".cargo/config.toml"));
-            files.push(dir.join(".cargo/config"));
-        }
-        if let Some(home) = std::env::var_os("CARGO_HOME")
-            .map(std::path::PathBuf::from)
-            .or_else(|| {
-                std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cargo"))
-            })
-        {
-            files.push(home.join("config.toml"));
-            files.push(home.join("config"));
-        }
+        let files = crate::crates::sources::config_files(workspace_root);
         for file in files {
             let Ok(text) = crate::files::read_text(&file, 16 * crate::files::MIB) else {
                 continue;

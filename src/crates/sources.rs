@@ -92,8 +92,9 @@ pub fn cargo_home() -> Option<PathBuf> {
         })
 }
 
-/// The configuration files cargo reads from `cwd`: `.cargo/config.toml` (or `.cargo/config`)
-/// in `cwd` and each ancestor, then in `$CARGO_HOME`; nearest first.
+/// The configuration files cargo reads from `cwd`: `.cargo/config` or `.cargo/config.toml` in
+/// `cwd` and each ancestor, then in `$CARGO_HOME`; nearest first. Where a directory has both,
+/// cargo reads `config` (and warns), so that is the one read.
 pub fn config_files(cwd: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = cwd.ancestors().map(|dir| dir.join(".cargo")).collect();
     if let Some(home) = cargo_home()
@@ -103,7 +104,7 @@ pub fn config_files(cwd: &Path) -> Vec<PathBuf> {
     }
     dirs.into_iter()
         .filter_map(|dir| {
-            ["config.toml", "config"]
+            ["config", "config.toml"]
                 .into_iter()
                 .map(|name| dir.join(name))
                 .find(|file| file.is_file())
@@ -300,6 +301,20 @@ mod tests {
     use super::*;
 
     const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    #[test]
+    fn a_directory_with_both_config_files_is_read_as_cargo_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cargo_dir = dir.path().join(".cargo");
+        std::fs::create_dir_all(&cargo_dir).unwrap();
+        std::fs::write(cargo_dir.join("config.toml"), "").unwrap();
+        let files = config_files(dir.path());
+        assert_eq!(files.first(), Some(&cargo_dir.join("config.toml")));
+        std::fs::write(cargo_dir.join("config"), "").unwrap();
+        let files = config_files(dir.path());
+        assert_eq!(files.first(), Some(&cargo_dir.join("config")));
+        assert!(!files.contains(&cargo_dir.join("config.toml")));
+    }
 
     fn config(text: &str, base: &Path) -> SourceConfig {
         let mut config = SourceConfig::default();
