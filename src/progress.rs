@@ -96,10 +96,9 @@ impl Progress {
             let pace = rate
                 .map(|rate| {
                     format!(
-                        ", about {} at {} request{}/s",
+                        ", about {} at {}",
                         describe_duration((total as f64 / rate).ceil() as u64),
-                        rate,
-                        if rate == 1.0 { "" } else { "s" }
+                        pace(rate)
                     )
                 })
                 .unwrap_or_default();
@@ -147,10 +146,9 @@ impl Progress {
         let left = self.total.saturating_sub(done);
         match self.rate {
             Some(rate) => format!(
-                "{} left at {} request{}/s",
+                "{} left at {}",
                 describe_duration((left as f64 / rate).ceil() as u64),
-                rate,
-                if rate == 1.0 { "" } else { "s" }
+                pace(rate)
             ),
             None => {
                 let per_unit = self.started.elapsed().as_secs_f64() / done.max(1) as f64;
@@ -169,6 +167,11 @@ impl Drop for Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// A request rate as the progress lines give it: `1 request/s`, `0.5 requests/s`.
+fn pace(rate: f64) -> String {
+    format!("{rate} request{}/s", if rate == 1.0 { "" } else { "s" })
 }
 
 #[cfg(test)]
