@@ -182,11 +182,7 @@ impl Clone {
         let git = Git::in_dir(&self.repo);
         let record = FetchRecord {
             fetched_at: unix_now(),
-            commit_time: git
-                .text(&["log", "-1", "--format=%ct"])
-                .ok()
-                .and_then(|text| text.parse().ok())
-                .unwrap_or(0),
+            commit_time: super::git_commit_time(&self.repo).unwrap_or(0),
             commit: git.text(&["rev-parse", "HEAD"]).unwrap_or_default(),
         };
         let json = serde_json::to_vec_pretty(&record).unwrap_or_default();

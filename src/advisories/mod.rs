@@ -238,12 +238,16 @@ fn git_commit_date(root: &Path) -> Option<Date> {
     if !root.join(".git").exists() {
         return None;
     }
-    let seconds: i64 = crate::git::Git::in_dir(root)
+    git_commit_time(root).map(Date::from_unix_seconds)
+}
+
+/// The commit time (Unix seconds) of the git repository at `root`'s `HEAD`.
+pub(crate) fn git_commit_time(root: &Path) -> Option<i64> {
+    crate::git::Git::in_dir(root)
         .text(&["log", "-1", "--format=%ct"])
         .ok()?
         .parse()
-        .ok()?;
-    Some(Date::from_unix_seconds(seconds))
+        .ok()
 }
 
 /// The newest `date` of any advisory, read from the front matter without a full parse.
