@@ -18,14 +18,14 @@ use crate::commands::explain::{ExplainFormat, ExplainRequest};
 use crate::commands::fetch::FetchRequest;
 use crate::commands::init::InitRequest;
 use crate::commands::{self, Outcome};
-use crate::date::Date;
 use crate::error::{Error, UsageError};
 use crate::exit;
-use crate::graph::GraphOptions;
+use crate::load::graph::GraphOptions;
+use crate::load::workspace::WorkspaceOptions;
 use crate::pipeline::RunOptions;
 use crate::report::CheckFormat;
-use crate::terminal::{self, ColorChoice, Terminal, Verbosity};
-use crate::workspace::WorkspaceOptions;
+use crate::support::date::Date;
+use crate::support::terminal::{self, ColorChoice, Terminal, Verbosity};
 
 /// Supply-chain policy for Rust workspaces: advisories, yanked releases, licenses, ownership.
 #[derive(Debug, Parser)]
@@ -220,8 +220,8 @@ impl GraphArgs {
 impl GlobalArgs {
     /// The run these options ask for.
     pub fn run_options(&self, terminal: &Terminal) -> RunOptions {
-        let progress = crate::progress::ProgressMode::for_stderr(terminal.verbosity);
-        let now = crate::date::now();
+        let progress = crate::support::progress::ProgressMode::for_stderr(terminal.verbosity);
+        let now = crate::support::date::now();
         RunOptions {
             workspace: WorkspaceOptions {
                 manifest_path: self.manifest_path.clone(),
@@ -279,7 +279,7 @@ impl Command {
 
 /// Runs the command line and returns the process exit status.
 pub fn main() -> ExitCode {
-    crate::interrupt::install();
+    crate::support::interrupt::install();
     let mut args: Vec<OsString> = std::env::args_os().collect();
     // Cargo runs `cargo-trustcheck trustcheck ...`.
     if args.get(1).is_some_and(|arg| arg == "trustcheck") {
@@ -320,8 +320,8 @@ fn describe(error: &Error) -> String {
 }
 
 fn run(cli: Cli) -> Result<Outcome, Error> {
-    crate::network::validate_environment()?;
-    crate::workspace::lockfile_first::Mode::validate_environment()?;
+    crate::support::network::validate_environment()?;
+    crate::load::workspace::lockfile_first::Mode::validate_environment()?;
     let global = cli.global;
     let terminal = global.terminal();
     let run = global.run_options(&terminal);

@@ -3,15 +3,15 @@
 
 use std::path::PathBuf;
 
-use crate::advisories::AdvisoryError;
-use crate::baseline::{AcceptError, BaselineError};
-use crate::cache::CacheError;
-use crate::graph::GraphError;
-use crate::index::IndexError;
-use crate::lockfile::LockfileError;
-use crate::ownership::dump::DumpError;
+use crate::facts::advisories::AdvisoryError;
+use crate::facts::index::IndexError;
+use crate::facts::ownership::dump::DumpError;
+use crate::load::baseline::{AcceptError, BaselineError};
+use crate::load::graph::GraphError;
+use crate::load::lockfile::LockfileError;
+use crate::load::workspace::revision::RevisionError;
 use crate::policy::PolicyError;
-use crate::workspace::revision::RevisionError;
+use crate::support::cache::CacheError;
 
 /// Why a command could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ pub enum Error {
     /// A `.crate` file could not be downloaded, or its registry served another file than the
     /// lock file names.
     #[error(transparent)]
-    Download(#[from] crate::crates::download::DownloadError),
+    Download(#[from] crate::facts::crates::download::DownloadError),
     /// An output file could not be written.
     #[error("could not write {}: {source}", path.display())]
     Write {

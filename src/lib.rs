@@ -16,39 +16,16 @@
 //! calls the stages; nothing points back up.
 #![warn(missing_docs)]
 
-pub mod advisories;
-pub mod arrivals;
-pub mod bans;
-pub mod baseline;
-pub mod cache;
 pub mod checks;
 pub mod cli;
 pub mod commands;
-pub mod crates;
-pub mod date;
-pub mod diagnostic;
 pub mod diff;
 pub mod error;
 pub mod exit;
-pub mod files;
+pub mod facts;
 pub mod finding;
-pub mod git;
-pub mod graph;
-pub mod http;
-pub mod index;
-pub mod interrupt;
-pub mod licenses;
-pub mod lockfile;
-pub mod lookalike;
-pub mod network;
-pub mod ownership;
+pub mod load;
 pub mod pipeline;
 pub mod policy;
-pub mod progress;
-pub mod releases;
 pub mod report;
-pub mod sources;
-pub mod terminal;
-pub mod text;
-pub mod workspace;
-pub mod yanked;
+pub mod support;

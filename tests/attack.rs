@@ -173,7 +173,7 @@ impl Replay {
         );
         let registry = Arc::new(Mutex::new(Registry {
             attacked: false,
-            now: cargo_trustcheck::date::now(),
+            now: cargo_trustcheck::support::date::now(),
         }));
         let answering = registry.clone();
         let server = Server::start(move |request| answering.lock().unwrap().answer(request));
@@ -403,7 +403,7 @@ fn a_baseline_for_libm_beside_libc_is_not_a_lookalike() {
         vec![member("app", "[dependencies]\nlibc = \"0.2\"\n")],
         vec![krate("libc", "0.2.150"), krate("libm", "0.2.8")],
     );
-    let now = cargo_trustcheck::date::now();
+    let now = cargo_trustcheck::support::date::now();
     let files: std::collections::BTreeMap<String, String> = [
         ("libc", "0.2.150", now - 900 * DAY),
         ("libm", "0.2.8", now - 400 * DAY),

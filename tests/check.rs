@@ -551,7 +551,7 @@ fn a_stale_database_is_reported_on_stderr_for_machine_formats() {
     std::fs::write(
         db.path().join("crates/nothing-here/RUSTSEC-2000-0001.md"),
         text.replace(
-            &cargo_trustcheck::date::Date::today()
+            &cargo_trustcheck::support::date::Date::today()
                 .add_days(-1)
                 .to_string(),
             "2020-01-01",

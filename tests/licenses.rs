@@ -5,9 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use cargo_trustcheck::baseline::{self, CRATES_IO};
-use cargo_trustcheck::date::Date;
+use cargo_trustcheck::load::baseline::{self, CRATES_IO};
 use cargo_trustcheck::policy::parse_policy;
+use cargo_trustcheck::support::date::Date;
 use common::*;
 
 /// Runs the binary in the fixture's root and returns (exit code, stdout, stderr).
@@ -315,7 +315,7 @@ fn unlicensed_crates_are_findings_unless_a_clarification_matches_their_license_f
         vec!["bare", "weird"]
     );
     let license_file = fixture.root().join("vendor/weird-1.0.0/LICENSE");
-    let hash = cargo_trustcheck::licenses::sha256_file(&license_file).unwrap();
+    let hash = cargo_trustcheck::checks::licenses::sha256_file(&license_file).unwrap();
     assert!(unlicensed[1].2.contains(&hash), "{}", unlicensed[1].2);
 
     let clarify = format!(

@@ -267,7 +267,7 @@ fn init_records_owners_and_publishers_and_check_detects_owner_and_publisher_chan
     assert!(world.server.requests().is_empty());
 
     // An exemption for the publisher change, with reason and expiry, turns it into exit 0.
-    let future = cargo_trustcheck::date::Date::today().add_days(30);
+    let future = cargo_trustcheck::support::date::Date::today().add_days(30);
     world.fixture.write_file(
         "trustcheck.toml",
         &format!("{TEST_POLICY}\n[[exemption]]\ncrate = \"beta\"\nkind = \"publisher-change\"\nreason = \"mallory joined the team\"\nexpires = \"{future}\"\n"),

@@ -5,8 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use cargo_trustcheck::date::Date;
 use cargo_trustcheck::policy::{Policy, parse_policy};
+use cargo_trustcheck::support::date::Date;
 use common::*;
 
 fn today() -> Date {

@@ -134,7 +134,7 @@ fn markdown_never_exceeds_the_limit_of_a_github_comment_and_annotations_are_capp
 
 /// The human report with what changes from run to run (dates, temporary paths) replaced.
 fn stable(text: &str, fixture: &Fixture) -> String {
-    let today = cargo_trustcheck::date::Date::today();
+    let today = cargo_trustcheck::support::date::Date::today();
     text.replace(&fixture.root().display().to_string(), "<workspace>")
         .replace(&today.add_days(-1).to_string(), "<yesterday>")
         .replace(&today.to_string(), "<today>")

@@ -109,7 +109,7 @@ fn sarif_output_is_valid_and_points_at_cargo_lock_and_policy_lines() {
         "",
         "chrono issue",
     );
-    let future = cargo_trustcheck::date::Date::today().add_days(100);
+    let future = cargo_trustcheck::support::date::Date::today().add_days(100);
     fixture.write_file(
         "trustcheck.toml",
         &format!(

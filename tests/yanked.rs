@@ -349,7 +349,7 @@ fn an_exemption_of_kind_yanked_covers_the_yanked_version() {
     let cache = tempfile::tempdir().unwrap();
     let index = std::sync::Arc::new(Index::new());
     let server = start(&index);
-    let expires = cargo_trustcheck::date::Date::today()
+    let expires = cargo_trustcheck::support::date::Date::today()
         .add_days(100)
         .to_string();
     let exemption = |version: &str| {

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{Outcome, print, write_file};
-use crate::baseline::{self, BASELINE_FILE, Baseline, Change};
 use crate::error::{Error, UsageError};
+use crate::load::baseline::{self, BASELINE_FILE, Baseline, Change};
+use crate::load::workspace::{Reads, files};
 use crate::pipeline::{self, RunOptions};
-use crate::terminal::Terminal;
-use crate::text::{counted, sanitize_terminal as clean};
-use crate::workspace::{Reads, files};
+use crate::support::terminal::Terminal;
+use crate::support::text::{counted, sanitize_terminal as clean};
 
 /// Above this many changes, the summary gives counts only.
 const LISTED_CHANGES: usize = 50;

@@ -2,10 +2,10 @@
 
 use super::{Outcome, print};
 use crate::error::Error;
+use crate::load::workspace::revision::Repository;
 use crate::pipeline::{self, AdvisoryScope, RunOptions};
 use crate::report::CheckFormat;
-use crate::terminal::Terminal;
-use crate::workspace::revision::Repository;
+use crate::support::terminal::Terminal;
 
 /// What `check` is asked to do.
 #[derive(Clone, Debug)]

@@ -5,14 +5,14 @@
 use std::collections::BTreeSet;
 
 use super::{Outcome, print};
+use crate::checks::sources::RegistryNames;
 use crate::diff::{self, Diff, FindingDiff, Side, render};
 use crate::error::Error;
+use crate::load::workspace::files::{FileOptions, FileSource, RootFiles};
+use crate::load::workspace::guess_root;
+use crate::load::workspace::revision::{Repository, Revision};
 use crate::pipeline::{self, RunOptions};
-use crate::sources::RegistryNames;
-use crate::terminal::Terminal;
-use crate::workspace::files::{FileOptions, FileSource, RootFiles};
-use crate::workspace::guess_root;
-use crate::workspace::revision::{Repository, Revision};
+use crate::support::terminal::Terminal;
 
 /// The formats `diff` renders in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -44,7 +44,7 @@ fn load_side(
     repository: &Repository,
     revision: &Revision,
     options: &FileOptions,
-) -> Result<(Side, crate::baseline::Baseline), Error> {
+) -> Result<(Side, crate::load::baseline::Baseline), Error> {
     let source = match revision {
         Revision::WorkingTree => FileSource::WorkingTree {
             root: &repository.workspace_dir,
@@ -78,7 +78,7 @@ fn narrow(
     if side.lockfile.packages.is_empty() {
         return Ok(());
     }
-    let graph = crate::workspace::graph_at(repository, revision, &options.workspace)?;
+    let graph = crate::load::workspace::graph_at(repository, revision, &options.workspace)?;
     let kept: BTreeSet<(&str, &semver::Version, Option<&str>)> = graph
         .packages()
         .iter()

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use super::Outcome;
 use crate::error::{Error, FetchError, UsageError};
-use crate::network::Network;
+use crate::load::workspace::Reads;
 use crate::pipeline::{self, RunOptions};
-use crate::terminal::Terminal;
-use crate::workspace::Reads;
+use crate::support::network::Network;
+use crate::support::terminal::Terminal;
 
 /// What `fetch` is asked to do.
 #[derive(Clone, Debug)]

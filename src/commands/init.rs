@@ -8,14 +8,14 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{Outcome, print, write_file};
-use crate::baseline::{self, BASELINE_FILE, Baseline};
+use crate::checks::licenses::{self, Usage};
 use crate::error::{Error, UsageError};
-use crate::licenses::{self, Usage};
+use crate::load::baseline::{self, BASELINE_FILE, Baseline};
+use crate::load::workspace::Reads;
 use crate::pipeline::{self, RunOptions};
 use crate::policy::{DEFAULT_ALLOWED_LICENSES, DEFAULT_POLICY_FILE, Policy};
-use crate::terminal::Terminal;
-use crate::text::{counted, sanitize_terminal as clean};
-use crate::workspace::Reads;
+use crate::support::terminal::Terminal;
+use crate::support::text::{counted, sanitize_terminal as clean};
 
 /// The documented defaults the generated policy starts from.
 const EXAMPLE_POLICY: &str = include_str!("../../policy.example.toml");
@@ -148,7 +148,7 @@ fn split_usage(usage: &Usage) -> (Vec<String>, Vec<String>) {
 
 fn name_list(crates: &BTreeSet<String>) -> String {
     let names: Vec<&String> = crates.iter().collect();
-    crate::text::name_list(&names, NAMED_CRATES)
+    crate::support::text::name_list(&names, NAMED_CRATES)
 }
 
 /// Where the `[licenses] allow = [...]` list of the example policy is: (start, end) byte
@@ -255,7 +255,7 @@ pub fn policy_text(usage: &Usage) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::date::Date;
+    use crate::support::date::Date;
     use std::path::Path;
 
     fn usage(entries: &[(&str, &[&str])], not_allowed: &[&str]) -> Usage {

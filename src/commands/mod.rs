@@ -10,9 +10,9 @@ pub mod init;
 
 use std::path::{Path, PathBuf};
 
-use crate::cache::{CacheError, write_atomic};
 use crate::error::Error;
-use crate::terminal::Terminal;
+use crate::support::cache::{CacheError, write_atomic};
+use crate::support::terminal::Terminal;
 
 pub use crate::exit::Outcome;
 

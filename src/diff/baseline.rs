@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::baseline::{Baseline, CrateRecord, Owner, Publisher, VersionRecord};
-use crate::graph::BuildCode;
-use crate::licenses::expression::same_license;
+use crate::load::baseline::{Baseline, CrateRecord, Owner, Publisher, VersionRecord};
+use crate::load::graph::BuildCode;
+use crate::policy::expression::same_license;
 
 /// A crate version recorded on one side only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -255,7 +255,7 @@ pub fn diff_baselines(base: &Baseline, head: &Baseline) -> BaselineDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::baseline::{CRATES_IO, OwnerKind, Publisher};
+    use crate::load::baseline::{CRATES_IO, OwnerKind, Publisher};
 
     fn owner(id: u64, login: &str) -> Owner {
         Owner {

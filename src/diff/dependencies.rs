@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::Arrival;
-use crate::baseline::Baseline;
-use crate::graph::{DependencyGraph, Package};
-use crate::lockfile::Lockfile;
+use crate::load::baseline::Baseline;
+use crate::load::graph::{DependencyGraph, Package};
+use crate::load::lockfile::Lockfile;
 
 /// A dependency present on one side only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -76,7 +76,7 @@ pub fn unrecorded(baseline: &Baseline, lock: &Lockfile) -> Vec<DependencyEntry> 
             locked.source.as_deref(),
         );
         if package.source_kind.is_registry()
-            && crate::arrivals::is_new(&package, baseline)
+            && crate::checks::arrivals::is_new(&package, baseline)
             && seen.insert(locked.name.clone())
         {
             entries.push(DependencyEntry {
@@ -115,18 +115,23 @@ pub fn arrivals(
             locked.version.clone(),
             locked.source.as_deref(),
         );
-        if !package.source_kind.is_registry() || !crate::arrivals::is_new(&package, base_baseline) {
+        if !package.source_kind.is_registry()
+            || !crate::checks::arrivals::is_new(&package, base_baseline)
+        {
             continue;
         }
         arrivals.push(Arrival {
             crate_name: locked.name.clone(),
             version: locked.version.to_string(),
             source: locked.source.clone(),
-            accepted: !crate::arrivals::is_new(&package, head_baseline),
-            lookalike_of: crate::lookalike::lookalikes_of(&locked.name, trusted.iter().copied())
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+            accepted: !crate::checks::arrivals::is_new(&package, head_baseline),
+            lookalike_of: crate::checks::lookalike::lookalikes_of(
+                &locked.name,
+                trusted.iter().copied(),
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         });
     }
     arrivals.sort_by(|a, b| (&a.crate_name, &a.version).cmp(&(&b.crate_name, &b.version)));
@@ -198,7 +203,7 @@ pub fn diff_dependencies(base: &Lockfile, head: &Lockfile) -> DependencyDiff {
 /// The dependency graph a lock file describes: its packages and their dependency lists.
 /// Local packages (no source) stand for the workspace members.
 pub fn lock_graph(lockfile: &Lockfile, workspace_root: &Path) -> DependencyGraph {
-    let id = |package: &crate::lockfile::LockedPackage| {
+    let id = |package: &crate::load::lockfile::LockedPackage| {
         Package::id_for(&package.name, &package.version, package.source.as_deref())
     };
     let packages: Vec<Package> = lockfile

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::finding::{FindingKind, Verdict};
-use crate::lockfile::Lockfile;
+use crate::load::lockfile::Lockfile;
 use crate::policy::Policy;
 
 /// The files of one side of the diff.
@@ -136,7 +136,9 @@ impl Diff {
         decisions
             .into_iter()
             .filter(|(number, _, _)| *number > 0)
-            .map(|(number, what, rest)| format!("{}{rest}", crate::text::counted(number, what)))
+            .map(|(number, what, rest)| {
+                format!("{}{rest}", crate::support::text::counted(number, what))
+            })
             .collect()
     }
 }

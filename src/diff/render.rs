@@ -9,7 +9,7 @@ use super::baseline::{BaselineChange, BaselineEntry};
 use super::{Diff, ExemptionEntry};
 use crate::finding::Verdict;
 use crate::report::json::JsonFinding;
-use crate::text::sanitize_terminal as clean;
+use crate::support::text::sanitize_terminal as clean;
 
 mod markdown;
 pub use markdown::markdown;

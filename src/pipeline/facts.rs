@@ -3,30 +3,30 @@
 //! is stale. It runs only after the workspace (policy and baseline included) loaded and
 //! validated. The load stage reaches the network too, for the graph: `cargo metadata` (which
 //! may download crates) or, for the lockfile-first graph, cargo's verdict on the lock file and
-//! the `.crate` files whose facts no cache holds (`crate::crates`); nothing else does.
+//! the `.crate` files whose facts no cache holds (`crate::facts::crates`); nothing else does.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;
 
 use super::RunOptions;
-use crate::advisories::{self, OpenedDatabase};
-use crate::arrivals::{Introduction, Introductions};
-use crate::baseline::Baseline;
-use crate::cache::{CacheDir, Refresh};
+use crate::checks::arrivals::{Introduction, Introductions};
 use crate::error::Error;
+use crate::facts::advisories::{self, OpenedDatabase};
+use crate::facts::index::cache::IndexCache;
+use crate::facts::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
+use crate::facts::index::{IndexConfig, IndexFacts};
+use crate::facts::ownership::OwnershipFacts;
+use crate::facts::ownership::access::OwnershipAccess;
 use crate::finding::Level;
-use crate::http::HttpClient;
-use crate::index::cache::IndexCache;
-use crate::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
-use crate::index::{IndexConfig, IndexFacts};
-use crate::network::Network;
-use crate::ownership::access::OwnershipAccess;
-use crate::ownership::check::OwnershipFacts;
+use crate::load::baseline::Baseline;
+use crate::load::workspace::{Loading, Workspace};
 use crate::policy::Policy;
-use crate::progress::ProgressMode;
 use crate::report::DatabaseInfo;
-use crate::workspace::{Loading, Workspace};
+use crate::support::cache::{CacheDir, Refresh};
+use crate::support::http::HttpClient;
+use crate::support::network::Network;
+use crate::support::progress::ProgressMode;
 
 /// Which advisories to read from the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,7 +257,7 @@ fn fill_publish_times(
         return;
     }
     let base = index.config().crates_io().to_owned();
-    let times = crate::ownership::access::api_publish_times(access, wanted)
+    let times = crate::facts::ownership::access::api_publish_times(access, wanted)
         .into_iter()
         .map(|((name, version), seconds)| ((base.clone(), name, version), seconds))
         .collect();
@@ -276,13 +276,13 @@ fn introductions(workspace: &Workspace, baseline: &Baseline, index: &IndexFacts)
     for package in graph
         .packages()
         .iter()
-        .filter(|package| crate::arrivals::is_new(package, baseline))
+        .filter(|package| crate::checks::arrivals::is_new(package, baseline))
     {
         let list = graph
             .dependents_of(package)
             .into_iter()
             .map(|parent| {
-                let accepted = crate::baseline::source_key(parent)
+                let accepted = crate::load::baseline::source_key(parent)
                     .and_then(|source| baseline.crate_record(&parent.name, &source))
                     .filter(|record| !record.versions.contains_key(&parent.version))
                     .and_then(|record| record.accepted_for(&parent.version))
@@ -437,7 +437,7 @@ pub fn refresh_all(
 /// `result`, unless the user pressed Ctrl-C while it was obtained: then what was obtained is
 /// partial (the steps stop at the next request) and the run ends saying so.
 fn unless_interrupted<T>(result: Result<T, Error>) -> Result<T, Error> {
-    if crate::interrupt::requested() {
+    if crate::support::interrupt::requested() {
         return Err(Error::Interrupted);
     }
     result
@@ -525,8 +525,8 @@ fn refresh_index(
         for (why, names) in by_reason {
             refreshed.warnings.push(format!(
                 "index entries of {} could not be obtained ({why}): {}; `check` will report them as unchecked",
-                crate::text::counted(names.len(), "crate"),
-                crate::text::name_list(&names, 8)
+                crate::support::text::counted(names.len(), "crate"),
+                crate::support::text::name_list(&names, 8)
             ));
         }
     }
@@ -579,7 +579,7 @@ fn refresh_ownership(
             refreshed.warnings.push(format!(
                 "{} crates are not in the database dump: {}",
                 import.missing.len(),
-                crate::text::name_list(&names, 8)
+                crate::support::text::name_list(&names, 8)
             ));
         }
         return Ok(());
@@ -594,11 +594,11 @@ fn refresh_ownership(
     refreshed.steps.push(format!(
         "ownership: {} crates.io crates, {}, {} already refreshed by an interrupted fetch ({:.1}s)",
         crates.len(),
-        crate::text::counted(report.requests, "request"),
+        crate::support::text::counted(report.requests, "request"),
         report.skipped,
         started.elapsed().as_secs_f64()
     ));
-    let problems = crate::ownership::refresh::fetch_problems(&report);
+    let problems = crate::facts::ownership::refresh::fetch_problems(&report);
     refreshed.failures.extend(problems.failures);
     refreshed.warnings.extend(problems.warnings);
     Ok(())
@@ -631,12 +631,12 @@ pub fn refresh_crate_facts(
     options: &RunOptions,
     refreshed: &mut Refreshed,
 ) -> Result<(), Error> {
-    let (crate::graph::lockfile::GraphSource::Lockfile { .. }, Some(lockfile)) =
+    let (crate::load::graph::lockfile::GraphSource::Lockfile { .. }, Some(lockfile)) =
         (&workspace.graph_source, &workspace.lockfile)
     else {
         return Ok(());
     };
-    match crate::workspace::lockfile_first::fill_fact_cache(
+    match crate::load::workspace::lockfile_first::fill_fact_cache(
         &options.workspace,
         lockfile,
         &workspace.policy.licenses.clarify,

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! load   (workspace: Cargo.lock or cargo metadata -> graph; policy, Cargo.lock, baseline)
-//!                  the crates' own files only, as cargo would download them (`crate::crates`)
+//!                  the crates' own files only, as cargo would download them (`crate::facts::crates`)
 //!   -> facts  (advisory database, index entries, ownership data)              the network
 //!   -> checks (advisories, yanked, licenses, ownership, sources)              pure functions
 //!   -> policy (levels, then exemptions: `policy::evaluate`, the one place)
@@ -19,19 +19,19 @@ pub mod facts;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::advisories::{AdvisoryDatabase, TargetFilter};
-use crate::cache::{FRESH_FOR, Refresh};
+use crate::checks::sources::RegistryNames;
 use crate::checks::{self, CheckInputs};
-use crate::date::Date;
 use crate::error::Error;
+use crate::facts::advisories::{AdvisoryDatabase, TargetFilter};
 use crate::finding::Verdict;
-use crate::graph::DependencyGraph;
-use crate::graph::lockfile::GraphSource;
-use crate::network::Network;
+use crate::load::graph::DependencyGraph;
+use crate::load::graph::lockfile::GraphSource;
+use crate::load::workspace::{Loading, Reads, Workspace, WorkspaceOptions};
 use crate::policy::{self, Policy};
 use crate::report::Report;
-use crate::sources::RegistryNames;
-use crate::workspace::{Loading, Reads, Workspace, WorkspaceOptions};
+use crate::support::cache::{FRESH_FOR, Refresh};
+use crate::support::date::Date;
+use crate::support::network::Network;
 pub use facts::{AdvisoryScope, Facts};
 
 /// What a run is asked to do: which workspace, how to read it, and with what network.
@@ -58,7 +58,7 @@ impl RunOptions {
     }
 
     /// How network steps show their progress.
-    pub fn progress(&self) -> crate::progress::ProgressMode {
+    pub fn progress(&self) -> crate::support::progress::ProgressMode {
         self.workspace.progress
     }
 
@@ -243,7 +243,7 @@ fn compare_graphs(
         match (metadata_lines.next(), lockfile_lines.next()) {
             (a, b) if a == b && a.is_some() => line += 1,
             (a, b) => {
-                return Err(crate::graph::GraphError::PathsDisagree {
+                return Err(crate::load::graph::GraphError::PathsDisagree {
                     line,
                     metadata: a.unwrap_or("(end of report)").trim().to_owned(),
                     lockfile: b.unwrap_or("(end of report)").trim().to_owned(),

@@ -2,8 +2,8 @@
 //! exemptions are applied; it also reports exemptions that expired, expire soon, or went unused.
 
 use super::{Exemption, Policy};
-use crate::date::Date;
 use crate::finding::{AdvisoryRef, AppliedExemption, Finding, FindingKind, Level, Verdict};
+use crate::support::date::Date;
 
 /// Gives every finding its level, applies the exemptions, and adds findings about the
 /// exemptions themselves. Findings at level `allow` are dropped. The result is in report order.

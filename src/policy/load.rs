@@ -15,8 +15,8 @@ use super::{
     AdvisoryPolicy, Ban, BaselinePolicy, Clarification, ClarifiedFile, Exemption, LicensePolicy,
     OwnershipPolicy, Policy, PolicyError, ReleasePolicy, SourcePolicy,
 };
-use crate::date::{Date, Days};
 use crate::finding::{FindingKind, Level};
+use crate::support::date::{Date, Days};
 
 /// The policy's file name at the workspace root.
 pub const DEFAULT_POLICY_FILE: &str = "trustcheck.toml";
@@ -202,7 +202,7 @@ impl Validator<'_> {
 
     fn license_id(&self, value: &Spanned<String>, key: &str) -> Result<String, PolicyError> {
         let text = value.get_ref().trim();
-        match spdx::Licensee::parse_mode(text, crate::licenses::expression::ALLOW_ENTRY_MODE) {
+        match spdx::Licensee::parse_mode(text, crate::policy::expression::ALLOW_ENTRY_MODE) {
             Ok(_) => Ok(text.to_owned()),
             Err(error) => Err(self.error(
                 value.span(),
@@ -258,7 +258,7 @@ impl Validator<'_> {
         value: &Spanned<String>,
         key: &str,
     ) -> Result<jiff::SignedDuration, PolicyError> {
-        crate::date::parse_duration(value.get_ref()).ok_or_else(|| {
+        crate::support::date::parse_duration(value.get_ref()).ok_or_else(|| {
             self.error(
                 value.span(),
                 key,
@@ -674,13 +674,13 @@ fn clarification(
                     "must not be empty",
                 ));
             }
-            if let Some(what) = crate::licenses::escapes_crate_dir(path.get_ref()) {
+            if let Some(what) = crate::checks::licenses::escapes_crate_dir(path.get_ref()) {
                 return Err(check.error(
                     path.span(),
                     "licenses.clarify.license-files.path",
                     format!(
                         "\"{}\" is {what}: license files are named relative to the crate's root and must stay inside it",
-                        crate::text::sanitize_terminal(path.get_ref())
+                        crate::support::text::sanitize_terminal(path.get_ref())
                     ),
                 ));
             }

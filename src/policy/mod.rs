@@ -2,16 +2,17 @@
 //! sources and the exemptions. `load` reads it with spans; `evaluate` applies it to findings.
 
 mod evaluate;
+pub mod expression;
 mod load;
 
-pub use crate::diagnostic::PolicyError;
+pub use crate::support::diagnostic::PolicyError;
 pub use evaluate::evaluate;
 pub use load::{DEFAULT_POLICY_FILE, parse_policy};
 
 use std::path::{Path, PathBuf};
 
-use crate::date::{Date, Days};
 use crate::finding::{Finding, FindingKind, Level};
+use crate::support::date::{Date, Days};
 
 /// The licenses allowed when the policy names none: a common permissive set.
 pub const DEFAULT_ALLOWED_LICENSES: [&str; 13] = [
@@ -31,7 +32,7 @@ pub const DEFAULT_ALLOWED_LICENSES: [&str; 13] = [
 ];
 
 /// The largest policy file read (16 MiB).
-pub const MAX_POLICY_FILE: u64 = 16 * crate::files::MIB;
+pub const MAX_POLICY_FILE: u64 = 16 * crate::support::files::MIB;
 
 /// The official RustSec advisory database.
 pub const DEFAULT_ADVISORY_DB_URL: &str = "https://github.com/rustsec/advisory-db";
@@ -333,7 +334,7 @@ impl Policy {
     /// `required` is false. Only a regular UTF-8 file of at most `MAX_POLICY_FILE` bytes is
     /// read (a symbolic link to a device or a FIFO is an error, not a hang).
     pub fn load(path: &Path, required: bool, today: Date) -> Result<Policy, PolicyError> {
-        match crate::files::read_text(path, MAX_POLICY_FILE) {
+        match crate::support::files::read_text(path, MAX_POLICY_FILE) {
             Ok(text) => parse_policy(&text, path, today),
             Err(error) if error.is_not_found() && !required => Ok(Policy::default()),
             Err(error) => Err(PolicyError::of_file(error)),
@@ -411,7 +412,7 @@ mod tests {
         let zero = dir.path().join("zero.toml");
         std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
         let fifo = dir.path().join("fifo.toml");
-        crate::files::make_fifo(&fifo);
+        crate::support::files::make_fifo(&fifo);
         for path in [zero, fifo] {
             let (send, receive) = std::sync::mpsc::channel();
             let file = path.clone();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::Report;
 use crate::finding::{Level, Verdict};
-use crate::text::sanitize_terminal;
+use crate::support::text::sanitize_terminal;
 
 /// Escapes a workflow command's message (`%`, CR, LF).
 fn escape_data(text: &str) -> String {
@@ -149,7 +149,7 @@ pub fn render(report: &Report, github_workspace: Option<&Path>) -> String {
                 let message = format!(
                     "{}\n{}",
                     group.sentence(),
-                    crate::text::name_list(&group.crates(), 20)
+                    crate::support::text::name_list(&group.crates(), 20)
                 );
                 let file = repository_path(report, Path::new("Cargo.lock"), github_workspace);
                 if let Some(line) = workflow_command(group.level, &file, 1, &title, &message) {
@@ -199,7 +199,7 @@ mod tests {
         };
         let mut report = Report::new(vec![verdict], PathBuf::from("/repo/ws"));
         report.lockfile = Some(
-            crate::lockfile::Lockfile::parse(
+            crate::load::lockfile::Lockfile::parse(
                 "version = 4\n\n[[package]]\nname = \"time\"\nversion = \"0.1.45\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
             )
             .unwrap(),

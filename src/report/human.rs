@@ -8,7 +8,7 @@ use owo_colors::OwoColorize;
 
 use super::{CauseGroup, Entry, Report};
 use crate::finding::{FindingKind, Level, Verdict};
-use crate::text::sanitize_terminal as clean;
+use crate::support::text::sanitize_terminal as clean;
 
 /// How many dependency paths are shown per finding.
 const SHOWN_PATHS: usize = 3;
@@ -111,7 +111,7 @@ pub fn render(report: &Report, color: bool) -> String {
     let verdict_line = format!(
         "{} denied, {}, {} exempted",
         summary.deny,
-        crate::text::counted(summary.warn, "warning"),
+        crate::support::text::counted(summary.warn, "warning"),
         summary.exempted
     );
     let verdict_line = if !color {
@@ -148,7 +148,7 @@ fn render_group(out: &mut String, style: &Style, group: &CauseGroup<'_>) {
     let _ = writeln!(
         out,
         "          {}",
-        style.dim(&clean(&crate::text::name_list(
+        style.dim(&clean(&crate::support::text::name_list(
             &group.crates(),
             NAMED_CRATES
         )))
@@ -249,7 +249,7 @@ fn render_licenses(out: &mut String, style: &Style, verdicts: &[&Verdict]) {
             out,
             "  {} ({})",
             style.name(&clean(&license)),
-            crate::text::counted(verdicts.len(), "crate")
+            crate::support::text::counted(verdicts.len(), "crate")
         );
         for verdict in verdicts {
             let finding = &verdict.finding;

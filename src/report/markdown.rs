@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use super::Report;
 use crate::finding::{Level, Verdict};
-use crate::text::{escape_markdown as esc, markdown_code as code};
+use crate::support::text::{escape_markdown as esc, markdown_code as code};
 
 /// The marker of a verdict's level in tables.
 pub fn level_marker(verdict: &Verdict) -> &'static str {
@@ -31,7 +31,7 @@ pub fn summary_line(report: &Report) -> String {
     format!(
         "{icon} **cargo-trustcheck**: {} denied, {}, {} exempted ({} packages)",
         summary.deny,
-        crate::text::counted(summary.warn, "warning"),
+        crate::support::text::counted(summary.warn, "warning"),
         summary.exempted,
         report.package_count
     )

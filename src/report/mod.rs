@@ -9,9 +9,9 @@ pub mod sarif;
 
 use std::path::PathBuf;
 
-use crate::date::Date;
 use crate::finding::{Level, NotChecked, Summary, Verdict};
-use crate::lockfile::Lockfile;
+use crate::load::lockfile::Lockfile;
+use crate::support::date::Date;
 
 /// The formats `check` renders a report in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

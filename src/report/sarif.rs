@@ -11,7 +11,7 @@ use url::Url;
 
 use super::Report;
 use crate::finding::{AdvisoryRef, FindingKind, Level, Verdict};
-use crate::text::sanitize_terminal as clean;
+use crate::support::text::sanitize_terminal as clean;
 
 /// The SARIF schema URI written in `$schema`.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

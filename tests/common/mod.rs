@@ -365,7 +365,7 @@ impl AdvisoryDb {
             None => (extra, ""),
         };
         // Dated yesterday, so that the database never looks stale to the tests.
-        let date = cargo_trustcheck::date::Date::today().add_days(-1);
+        let date = cargo_trustcheck::support::date::Date::today().add_days(-1);
         let text = format!(
             "```toml\n[advisory]\nid = \"{id}\"\npackage = \"{krate}\"\ndate = \"{date}\"\n{advisory_extra}\n{tables}\n[versions]\npatched = [{}]\n```\n\n# {title}\n\nDetails of {id}.\n",
             patched.join(", ")
@@ -545,7 +545,7 @@ pub fn index_path(name: &str) -> String {
 /// An index file as a registry serves it: one JSON object per version, with the fields
 /// crates.io writes, published a year ago (`pubtime`).
 pub fn index_file(name: &str, versions: &[(&str, bool)]) -> String {
-    let a_year_ago = cargo_trustcheck::date::now() - 365 * 86_400;
+    let a_year_ago = cargo_trustcheck::support::date::now() - 365 * 86_400;
     let published: Vec<(&str, bool, i64)> = versions
         .iter()
         .map(|(version, yanked)| (*version, *yanked, a_year_ago))

@@ -113,7 +113,7 @@ fn index_line(package: &serde_json::Value, checksum: &str) -> String {
 /// Writes the local registry of every registry package of `metadata` under `root/registry` and
 /// replaces crates.io with it in `root/.cargo/config.toml`.
 pub fn local_registry(name: &str, metadata: &serde_json::Value, root: &Path) {
-    let lockfile = cargo_trustcheck::lockfile::Lockfile::parse(
+    let lockfile = cargo_trustcheck::load::lockfile::Lockfile::parse(
         &std::fs::read_to_string(root.join("Cargo.lock")).unwrap(),
     )
     .unwrap();

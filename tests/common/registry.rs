@@ -57,7 +57,7 @@ pub fn pack(name: &str, version: &str, files: &[(String, String)]) -> Vec<u8> {
 
 /// The lower-case hex SHA-256 of bytes.
 pub fn sha256(bytes: &[u8]) -> String {
-    cargo_trustcheck::licenses::sha256_hex(bytes)
+    cargo_trustcheck::checks::licenses::sha256_hex(bytes)
 }
 
 /// The dependencies of a manifest as an index line lists them.
@@ -209,7 +209,7 @@ impl Registry {
             "yanked": false,
             "links": null,
             "v": 2,
-            "pubtime": super::pubtime(cargo_trustcheck::date::now() - 365 * 86_400),
+            "pubtime": super::pubtime(cargo_trustcheck::support::date::now() - 365 * 86_400),
         });
         let mut state = self.state.lock().unwrap();
         let list = state.crates.entry(krate.name.clone()).or_default();

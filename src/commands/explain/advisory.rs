@@ -7,16 +7,16 @@ use rustsec::Advisory;
 use serde_json::json;
 
 use super::{ExplainFormat, ExplainRequest};
-use crate::advisories::{self, TargetFilter, advisory_ref, kind_of};
 use crate::error::{Error, UsageError};
+use crate::facts::advisories::{self, TargetFilter, advisory_ref, kind_of};
 use crate::finding::Verdict;
-use crate::graph::Package;
+use crate::load::graph::Package;
+use crate::load::workspace;
 use crate::pipeline::{self, AdvisoryScope};
 use crate::policy::{DEFAULT_ADVISORY_DB_URL, Policy};
 use crate::report::json::JsonFinding;
-use crate::terminal::Terminal;
-use crate::text::sanitize_terminal as clean;
-use crate::workspace;
+use crate::support::terminal::Terminal;
+use crate::support::text::sanitize_terminal as clean;
 
 /// How one package of the graph stands with an advisory.
 #[derive(Clone, Debug, PartialEq, Eq)]

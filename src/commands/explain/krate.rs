@@ -7,17 +7,17 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{ExplainFormat, ExplainRequest};
-use crate::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
+use crate::checks::releases::age;
 use crate::diff::exemptions::ExemptionEntry;
 use crate::error::{Error, UsageError};
 use crate::finding::Verdict;
-use crate::graph::{BuildCode, DependencyGraph, Package};
+use crate::load::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
+use crate::load::graph::{BuildCode, DependencyGraph, Package};
 use crate::pipeline::{self, AdvisoryScope};
 use crate::policy::Exemption;
-use crate::releases::age;
 use crate::report::json::JsonFinding;
-use crate::terminal::Terminal;
-use crate::text::sanitize_terminal as clean;
+use crate::support::terminal::Terminal;
+use crate::support::text::sanitize_terminal as clean;
 
 /// The explanation of a crate, in the format asked for.
 pub(super) fn explain_crate(
@@ -102,8 +102,8 @@ pub(super) fn explain_crate(
                     "workspace-member": package.is_member,
                     "paths": graph.paths_to(&package.id),
                     "dependencies": dependency_names(graph, package),
-                    "published": releases.published.map(crate::date::rfc3339),
-                    "first-published": releases.first_published.map(crate::date::rfc3339),
+                    "published": releases.published.map(crate::support::date::rfc3339),
+                    "first-published": releases.first_published.map(crate::support::date::rfc3339),
                     "build": package.build_code.map(BuildCode::parts),
                     "lookalikes": releases.lookalikes,
                     "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
@@ -210,8 +210,8 @@ struct ReleaseFacts {
 fn release_facts(checked: &pipeline::Checked, package: &Package) -> ReleaseFacts {
     let entry = checked.facts.index.entry_of(package).ok().flatten();
     let lookalikes = match &checked.workspace.baseline {
-        Some(baseline) if crate::arrivals::is_new(package, baseline) => {
-            crate::lookalike::lookalikes_of(
+        Some(baseline) if crate::checks::arrivals::is_new(package, baseline) => {
+            crate::checks::lookalike::lookalikes_of(
                 &package.name,
                 baseline.crates.keys().map(|(name, _)| name.as_str()),
             )

@@ -11,7 +11,7 @@ mod krate;
 use super::{Outcome, print};
 use crate::error::Error;
 use crate::pipeline::RunOptions;
-use crate::terminal::Terminal;
+use crate::support::terminal::Terminal;
 use advisory::explain_advisory;
 use krate::explain_crate;
 

@@ -7,7 +7,7 @@ use super::{baseline_change_text, summary_text, value_text};
 use crate::diff::{Diff, ExemptionEntry};
 use crate::finding::Verdict;
 use crate::report::markdown::verdict_table;
-use crate::text::{escape_markdown as esc, markdown_code as code};
+use crate::support::text::{escape_markdown as esc, markdown_code as code};
 
 /// The Markdown report of a diff.
 pub fn markdown(diff: &Diff) -> String {

@@ -1,0 +1,361 @@
+//! The license check: every package's SPDX expression must be satisfiable by `[licenses] allow`
+//! (`license`), a package must declare a license (`unlicensed`), and a registry crate's license
+//! must be the one the baseline accepted (`license-change`).
+//!
+//! A `[[licenses.clarify]]` entry states the license of a crate whose manifest does not say it
+//! usably; it applies only while the crate's license files have the SHA-256 it gives. License
+//! files are read only inside the crate's directory (after following symbolic links), only if
+//! they are regular files of at most `MAX_LICENSE_FILE` bytes: a path that leaves the crate is
+//! never read, and the hash of a file outside the crate is never printed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::finding::{Finding, FindingKind};
+use crate::load::baseline::{self, Baseline};
+use crate::load::graph::{DependencyGraph, Package};
+use crate::policy::expression::{self, AllowList, canonical, same_license};
+use crate::policy::{Clarification, LicensePolicy};
+
+/// The license a package declares, as the check sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Declared<'a> {
+    /// An expression to evaluate: the manifest's, or a clarification's.
+    Expression {
+        /// The expression's text.
+        text: &'a str,
+        /// The policy line of the clarification that stated it, if one did.
+        clarified_at: Option<usize>,
+    },
+    /// No license the policy can evaluate; why, in a sentence.
+    Unlicensed(String),
+}
+
+/// Whether the license check looks at a package: every package except workspace members with
+/// `publish = false`, unless `include-unpublished` is set.
+pub fn is_checked(package: &Package, policy: &LicensePolicy) -> bool {
+    policy.include_unpublished || !package.is_member || package.publishable
+}
+
+/// The largest license file read (1 MiB).
+pub const MAX_LICENSE_FILE: u64 = crate::support::files::MIB;
+
+/// The lower-case hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The lower-case hex SHA-256 of a file's content (a regular file of at most
+/// `MAX_LICENSE_FILE` bytes).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let bytes =
+        crate::support::files::read_bounded(path, MAX_LICENSE_FILE).map_err(
+            |error| match error {
+                crate::support::files::FileError::Io { source, .. } => source,
+                other => std::io::Error::other(other.reason()),
+            },
+        )?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// Why a path names no file inside a crate directory, before looking at the disk: an absolute
+/// path, or one with a `..` component (`/` and `\` both separate components).
+pub fn escapes_crate_dir(relative: &str) -> Option<&'static str> {
+    let path = Path::new(relative);
+    if relative.starts_with(['/', '\\']) || path.has_root() || path.is_absolute() {
+        return Some("an absolute path");
+    }
+    if relative.split(['/', '\\']).any(|part| part == "..") {
+        return Some("a path with `..`");
+    }
+    // `C:LICENSE` or `C:/...`: a Windows drive, wherever the policy is read.
+    if relative
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
+        && relative.get(1..2) == Some(":")
+    {
+        return Some("an absolute path");
+    }
+    None
+}
+
+/// The SHA-256 of `relative` inside a package: from the hashes recorded for it (a graph read
+/// from `Cargo.lock`), else from its directory (`hash_in_crate`).
+fn hash_of(package: &Package, relative: &str) -> Result<String, String> {
+    let Some(recorded) = &package.file_hashes else {
+        return hash_in_crate(
+            package.manifest_path.parent().unwrap_or(Path::new("")),
+            relative,
+        );
+    };
+    if let Some(what) = escapes_crate_dir(relative) {
+        return Err(format!(
+            "is {what}; license files are read only inside the crate's directory"
+        ));
+    }
+    recorded
+        .get(relative)
+        .cloned()
+        .ok_or_else(|| "cannot be read: it is not a regular file of the crate".to_owned())
+}
+
+/// The SHA-256 of `relative` inside the crate directory `dir`: only a regular file of at most
+/// `MAX_LICENSE_FILE` bytes that is still inside `dir` once symbolic links are followed.
+/// The error says why, without anything read from outside the crate.
+pub fn hash_in_crate(dir: &Path, relative: &str) -> Result<String, String> {
+    if let Some(what) = escapes_crate_dir(relative) {
+        return Err(format!(
+            "is {what}; license files are read only inside the crate's directory"
+        ));
+    }
+    let root = dir
+        .canonicalize()
+        .map_err(|error| format!("cannot be read: the crate directory: {error}"))?;
+    let file = dir
+        .join(relative)
+        .canonicalize()
+        .map_err(|error| format!("cannot be read: {error}"))?;
+    if !file.starts_with(&root) {
+        return Err(
+            "leads outside the crate's directory (through a symbolic link); it is not read"
+                .to_owned(),
+        );
+    }
+    let bytes = crate::support::files::read_bounded(&file, MAX_LICENSE_FILE)
+        .map_err(|error| format!("cannot be read: {}", error.reason()))?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// Why a clarification does not apply to a package, when it names the package.
+fn clarification_mismatch(package: &Package, clarification: &Clarification) -> Option<String> {
+    for file in &clarification.license_files {
+        match hash_of(package, &file.path) {
+            Ok(hash) if hash == file.sha256 => {}
+            Ok(hash) => {
+                return Some(format!(
+                    "{} has SHA-256 {hash}, not the {} the entry gives",
+                    file.path, file.sha256
+                ));
+            }
+            Err(why) => return Some(format!("{} {why}", file.path)),
+        }
+    }
+    None
+}
+
+/// A package's `license-file` as a path inside its directory, as reports name it.
+pub fn license_file_relative(package: &Package) -> Option<String> {
+    let dir = package.manifest_path.parent().unwrap_or(Path::new(""));
+    let file = package.license_file.as_ref()?;
+    Some(file.strip_prefix(dir).unwrap_or(file).display().to_string())
+}
+
+/// The files that the policy's clarifications for this crate version name: the license check
+/// needs their SHA-256.
+pub fn clarified_files<'a>(
+    name: &'a str,
+    version: &'a semver::Version,
+    clarifications: &'a [Clarification],
+) -> impl Iterator<Item = &'a str> + 'a {
+    clarifications
+        .iter()
+        .filter(move |clarification| clarification.applies_to(name, version))
+        .flat_map(|clarification| clarification.license_files.iter())
+        .map(|file| file.path.as_str())
+}
+
+/// The license a package declares, with the policy's clarifications applied.
+pub fn declared<'a>(package: &'a Package, clarifications: &'a [Clarification]) -> Declared<'a> {
+    let mut mismatches = Vec::new();
+    for clarification in clarifications
+        .iter()
+        .filter(|clarification| clarification.applies_to(&package.name, &package.version))
+    {
+        match clarification_mismatch(package, clarification) {
+            None => {
+                return Declared::Expression {
+                    text: &clarification.expression,
+                    clarified_at: Some(clarification.line),
+                };
+            }
+            Some(why) => mismatches.push(format!(
+                "the [[licenses.clarify]] entry at line {} does not apply: {why}",
+                clarification.line
+            )),
+        }
+    }
+    if let Some(license) = package
+        .license
+        .as_deref()
+        .filter(|text| !text.trim().is_empty())
+    {
+        return Declared::Expression {
+            text: license,
+            clarified_at: None,
+        };
+    }
+    let mut reason = match license_file_relative(package) {
+        Some(relative) => {
+            let mut reason = format!(
+                "declares only a license file ({relative}), whose license no [[licenses.clarify]] entry states"
+            );
+            if mismatches.is_empty()
+                && let Ok(hash) = hash_of(package, &relative)
+            {
+                reason.push_str(&format!(
+                    "; to accept it, add [[licenses.clarify]] with crate = \"{}\", expression = \"<its SPDX expression>\" and license-files = [{{ path = \"{relative}\", sha256 = \"{hash}\" }}]",
+                    package.name
+                ));
+            }
+            reason
+        }
+        None => "declares no license (neither `license` nor `license-file`)".to_owned(),
+    };
+    for mismatch in mismatches {
+        reason.push_str("; ");
+        reason.push_str(&mismatch);
+    }
+    Declared::Unlicensed(reason)
+}
+
+/// The license check over the graph: `license`, `unlicensed` and, with a baseline,
+/// `license-change` findings.
+pub fn check(
+    graph: &DependencyGraph,
+    policy: &LicensePolicy,
+    baseline: Option<&Baseline>,
+) -> Vec<Finding> {
+    let allow = AllowList::new(&policy.allow);
+    let mut findings = Vec::new();
+    for package in graph.packages() {
+        if is_checked(package, policy) {
+            findings.extend(check_allowed(package, policy, &allow));
+        }
+        if let Some(baseline) = baseline {
+            findings.extend(check_change(package, baseline));
+        }
+    }
+    findings
+}
+
+fn check_allowed(package: &Package, policy: &LicensePolicy, allow: &AllowList) -> Option<Finding> {
+    let (text, clarified_at) = match declared(package, &policy.clarify) {
+        Declared::Expression { text, clarified_at } => (text.trim(), clarified_at),
+        Declared::Unlicensed(reason) => {
+            return Some(Finding::for_package(
+                FindingKind::Unlicensed,
+                package.to_ref(),
+                reason,
+            ));
+        }
+    };
+    let stated = match clarified_at {
+        Some(line) => format!(" (stated by the [[licenses.clarify]] entry at line {line})"),
+        None => String::new(),
+    };
+    let message = match expression::parse(text) {
+        Err(error) => format!(
+            "license \"{text}\"{stated} is not a valid SPDX expression: {}",
+            error.reason
+        ),
+        Ok(parsed) => match allow.evaluate(&parsed) {
+            Ok(()) => return None,
+            Err(_) if parsed.requirements().count() == 1 => {
+                format!("license \"{text}\"{stated} is not in licenses.allow")
+            }
+            Err(refused) => format!(
+                "license \"{text}\"{stated} is not satisfied by licenses.allow (not allowed: {})",
+                refused.join(", ")
+            ),
+        },
+    };
+    let mut finding = Finding::for_package(FindingKind::License, package.to_ref(), message);
+    finding.license = Some(canonical(text));
+    Some(finding)
+}
+
+fn check_change(package: &Package, baseline: &Baseline) -> Option<Finding> {
+    let source = baseline::source_key(package)?;
+    let accepted = baseline
+        .crate_record(&package.name, &source)?
+        .accepted_for(&package.version)?;
+    let before = accepted.record.license.as_deref();
+    let after = package.license.as_deref();
+    if same_license(before, after) {
+        return None;
+    }
+    let describe = |license: Option<&str>| match license {
+        Some(text) => format!("\"{}\"", text.trim()),
+        None => "no license".to_owned(),
+    };
+    let mut finding = Finding::for_package(
+        FindingKind::LicenseChange,
+        package.to_ref(),
+        format!(
+            "license changed from {} (accepted for {}) to {}; once reviewed, accept it with `cargo trustcheck baseline --accept {}`",
+            describe(before),
+            accepted.version,
+            describe(after),
+            package.name
+        ),
+    );
+    finding.license = after.map(canonical);
+    Some(finding)
+}
+
+/// Which licenses the checked packages of a graph use, for writing a first allow list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Crate names by `allow` entry (an SPDX id, optionally `WITH` an exception).
+    pub by_license: BTreeMap<String, BTreeSet<String>>,
+    /// Crates that declare no license the policy can evaluate.
+    pub unlicensed: BTreeSet<String>,
+    /// Crates whose license is not a valid SPDX expression.
+    pub invalid: BTreeSet<String>,
+    /// Crates whose (valid) license the policy's allow list does not satisfy.
+    pub not_allowed: BTreeSet<String>,
+}
+
+/// The licenses the packages checked under `policy` use.
+pub fn usage(graph: &DependencyGraph, policy: &LicensePolicy) -> Usage {
+    let allow = AllowList::new(&policy.allow);
+    let mut usage = Usage::default();
+    for package in graph
+        .packages()
+        .iter()
+        .filter(|package| is_checked(package, policy))
+    {
+        match declared(package, &policy.clarify) {
+            Declared::Unlicensed(_) => {
+                usage.unlicensed.insert(package.name.clone());
+            }
+            Declared::Expression { text, .. } => match expression::parse(text) {
+                Ok(parsed) => {
+                    if allow.evaluate(&parsed).is_err() {
+                        usage.not_allowed.insert(package.name.clone());
+                    }
+                    for entry in expression::allow_entries(&parsed) {
+                        usage
+                            .by_license
+                            .entry(entry)
+                            .or_default()
+                            .insert(package.name.clone());
+                    }
+                }
+                Err(_) => {
+                    usage.invalid.insert(package.name.clone());
+                }
+            },
+        }
+    }
+    usage
+}
+
+#[cfg(test)]
+mod tests;

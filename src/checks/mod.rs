@@ -1,0 +1,152 @@
+//! Running the checks: each is a function from loaded facts to findings; this module runs them
+//! all over the same facts and attaches the dependency paths, in one place.
+
+pub mod arrivals;
+pub mod bans;
+pub mod licenses;
+pub mod lookalike;
+pub mod ownership;
+pub mod releases;
+pub mod sources;
+pub mod yanked;
+
+use crate::facts::advisories::{self, AdvisoryDatabase, TargetFilter};
+use crate::facts::index::IndexFacts;
+use crate::facts::ownership::OwnershipFacts;
+use crate::finding::Finding;
+use crate::load::baseline::Baseline;
+use crate::load::graph::DependencyGraph;
+use crate::policy::Policy;
+use arrivals::Introductions;
+use sources::RegistryNames;
+
+/// Everything the checks read: the graph, the policy, and the fetched facts.
+pub struct CheckInputs<'a> {
+    /// The dependency graph.
+    pub graph: &'a DependencyGraph,
+    /// The policy (checks read their configuration from it, never levels).
+    pub policy: &'a Policy,
+    /// The advisory database, with the graph's crates loaded.
+    pub advisories: &'a AdvisoryDatabase,
+    /// Targets that restrict advisories with `os`/`arch`.
+    pub targets: &'a TargetFilter,
+    /// Registry names from cargo's configuration.
+    pub registries: &'a RegistryNames,
+    /// The baseline, `trustcheck.lock`, when the workspace has one.
+    pub baseline: Option<&'a Baseline>,
+    /// Registry index entries (yanked status), fetched and cached.
+    pub index: &'a IndexFacts,
+    /// Owners and publishers, fetched and cached.
+    pub ownership: &'a OwnershipFacts,
+    /// How crates new to the baseline came into the graph.
+    pub introductions: &'a Introductions,
+    /// The time publish times are compared with (Unix seconds).
+    pub now: i64,
+}
+
+/// Runs every check and attaches the dependency paths of each finding.
+pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
+    let policy = facts.policy;
+    let mut findings = graph_findings(
+        facts.graph,
+        policy,
+        facts.advisories,
+        facts.targets,
+        facts.registries,
+    );
+    findings.extend(licenses::check(
+        facts.graph,
+        &facts.policy.licenses,
+        facts.baseline,
+    ));
+    findings.extend(yanked::check(
+        facts.graph,
+        facts.index,
+        &policy.releases,
+        facts.now,
+    ));
+    findings.extend(crate::checks::releases::check(
+        facts.graph,
+        facts.index,
+        &policy.releases,
+        facts.now,
+    ));
+    findings.extend(arrivals::check(
+        facts.graph,
+        facts.baseline,
+        facts.index,
+        facts.ownership,
+        facts.introductions,
+        facts.now,
+    ));
+    findings.extend(crate::checks::lookalike::check(
+        facts.graph,
+        facts.baseline,
+        facts.index,
+        &policy.baseline,
+        facts.now,
+    ));
+    findings.extend(ownership::check(
+        facts.graph,
+        facts.baseline,
+        facts.ownership,
+    ));
+    attach_paths(&mut findings, facts.graph);
+    findings
+}
+
+/// The checks a graph read from a lock file at some revision supports (no licenses, index or
+/// ownership data, every platform): bans, advisories and sources, with the dependency paths
+/// attached.
+pub fn run_lock_checks(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    advisories: &AdvisoryDatabase,
+    registries: &RegistryNames,
+) -> Vec<Finding> {
+    let mut findings = graph_findings(
+        graph,
+        policy,
+        advisories,
+        &TargetFilter::new(&[]),
+        registries,
+    );
+    attach_paths(&mut findings, graph);
+    findings
+}
+
+/// The checks that read nothing but the graph, the policy, the advisory database and cargo's
+/// registry names: bans, advisories and sources.
+fn graph_findings(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    advisories: &AdvisoryDatabase,
+    targets: &TargetFilter,
+    registries: &RegistryNames,
+) -> Vec<Finding> {
+    let mut findings = crate::checks::bans::check(graph, &policy.bans, &policy.display_name());
+    findings.extend(advisories::check(graph, advisories, targets));
+    findings.extend(sources::check(graph, &policy.sources, registries));
+    findings
+}
+
+/// Fills in the shortest dependency paths of findings about packages in the graph.
+pub fn attach_paths(findings: &mut [Finding], graph: &DependencyGraph) {
+    for finding in findings.iter_mut() {
+        if !finding.paths.is_empty() {
+            continue;
+        }
+        let Some(package) = &finding.package else {
+            continue;
+        };
+        let id = graph
+            .packages_named(&package.name)
+            .find(|candidate| {
+                candidate.version == package.version && candidate.source == package.source
+            })
+            .map(|candidate| candidate.id.clone());
+        if let Some(id) = id {
+            finding.paths = graph.paths_to(&id);
+        }
+    }
+}

@@ -1,0 +1,503 @@
+//! The facts of every registry package of a lock file, each from the first source that has
+//! them, in this order:
+//!
+//! 1. the baseline, `trustcheck.lock`: the license and build code it accepted for that very
+//!    version (when it recorded build code, the license is not blank, and no clarification of
+//!    the policy needs the crate's files);
+//! 2. the fact cache, by source, name, version and the lock file's checksum;
+//! 3. the copy cargo reads, through its source configuration: a vendored directory, a local
+//!    registry, or the `.crate` in cargo's registry cache (with its unpacked directory);
+//! 4. a download of that one `.crate` from its registry (not `--offline`).
+//!
+//! A vendored directory source is the exception: its copy is read in place every time, as
+//! cargo reads it, before anything recorded of the published crate, because a vendored copy can
+//! be edited and keep its checksum. Facts read from any other copy are written to the fact
+//! cache. A package whose facts no source has makes the
+//! whole lockfile-first graph give way to `cargo metadata` (`Missing::Unavailable`); a
+//! registry that serves a file other than the lock file's, or cannot be reached, stops the
+//! run (`Missing::Download`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::cache::{CrateKey, FactCache};
+use super::download::{DownloadError, Downloader};
+use super::local::{self, Found, Vendored};
+use super::sources::{Copy, SourceConfig};
+use super::{CrateError, CrateFacts, Directory, archive::Archive, read_facts};
+use crate::facts::index::IndexConfig;
+use crate::load::baseline::Baseline;
+use crate::load::graph::Package;
+use crate::support::cache::CacheError;
+use crate::support::http::HttpClient;
+use crate::support::network::Network;
+use crate::support::progress::{Progress, ProgressMode};
+
+/// Downloads and copies read at once at most.
+pub const MAX_CONCURRENT: usize = 8;
+
+/// From how many crates on reading and downloading them counts as a long step.
+const LONG_FROM: usize = 20;
+
+/// One registry package whose facts are needed.
+#[derive(Clone, Debug)]
+pub struct Need {
+    /// Cargo's source string, as the lock file writes it.
+    pub source: String,
+    /// The crate name.
+    pub name: String,
+    /// The locked version.
+    pub version: semver::Version,
+    /// The lock file's checksum, if it has one.
+    pub checksum: Option<String>,
+    /// The files the policy's clarifications name for this version: their SHA-256 is needed.
+    pub clarified: Vec<String>,
+}
+
+/// Where a package's facts came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// The baseline.
+    Baseline,
+    /// The fact cache.
+    Cache,
+    /// A vendored directory source.
+    Vendored,
+    /// A local registry.
+    LocalRegistry,
+    /// Cargo's registry cache.
+    RegistryCache,
+    /// A download.
+    Download,
+}
+
+/// Why not every package's facts could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum Missing {
+    /// No source has a package's facts, or cannot be sure of them: `cargo metadata` decides.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A download failed or was refused.
+    #[error(transparent)]
+    Download(DownloadError),
+    /// The user pressed Ctrl-C: what was read stays in the fact cache.
+    #[error("interrupted")]
+    Interrupted,
+    /// The fact cache could not be written.
+    #[error(transparent)]
+    Cache(CacheError),
+}
+
+/// Where the sources are, and whether the network may be used.
+pub struct Settings {
+    /// Whether `.crate` files may be downloaded.
+    pub network: Network,
+    /// The fact cache (`None`: no cache directory).
+    pub cache: Option<FactCache>,
+    /// `$CARGO_HOME`, for cargo's registry cache.
+    pub cargo_home: Option<PathBuf>,
+    /// Cargo's source configuration.
+    pub sources: SourceConfig,
+    /// Where crates.io's index (and `config.json`) is.
+    pub index: IndexConfig,
+    /// How the reading and downloading of crates shows its progress.
+    pub progress: ProgressMode,
+}
+
+/// The facts obtained, in the order of the needs, and how many came from each source.
+#[derive(Debug, Default)]
+pub struct Obtained {
+    /// The facts of each need, with their origin.
+    pub facts: Vec<(CrateFacts, Origin)>,
+    /// Packages by origin.
+    pub counts: BTreeMap<Origin, usize>,
+    /// Bytes downloaded.
+    pub downloaded_bytes: u64,
+}
+
+/// The facts the baseline accepted for a need, when they are all the checks read of it.
+fn from_baseline(need: &Need, baseline: &Baseline) -> Option<CrateFacts> {
+    if !need.clarified.is_empty() {
+        return None;
+    }
+    let package = Package::new(&need.name, need.version.clone(), Some(&need.source));
+    let source = crate::load::baseline::source_key(&package)?;
+    let record = baseline
+        .crate_record(&need.name, &source)?
+        .versions
+        .get(&need.version)?;
+    let code = record.build_code?;
+    let license = record
+        .license
+        .as_ref()
+        .filter(|license| !license.trim().is_empty())?;
+    Some(CrateFacts {
+        license: Some(license.clone()),
+        license_file: None,
+        build_script: code.build_script,
+        proc_macro: code.proc_macro,
+        // The baseline was written from a graph in which the crate was a dependency.
+        has_lib: true,
+        files: BTreeMap::new(),
+    })
+}
+
+/// Obtains the facts of every need (see the module documentation for the order).
+pub fn obtain(
+    needs: &[Need],
+    baseline: Option<&Baseline>,
+    settings: &Settings,
+) -> Result<Obtained, Missing> {
+    let mut found: Vec<Option<(CrateFacts, Origin)>> = Vec::with_capacity(needs.len());
+    let mut rest = Vec::new();
+    for (index, need) in needs.iter().enumerate() {
+        let key = key_of(need);
+        let copy = settings.sources.copy_of(&need.source);
+        // A vendored copy can differ from the published crate and keep its checksum: it is
+        // read in place, as cargo reads it, before anything recorded of the published crate.
+        let vendored = matches!(copy, Some(Copy::Directory(_)));
+        let mut uncovered = None;
+        let early = if vendored {
+            None
+        } else {
+            baseline
+                .and_then(|baseline| from_baseline(need, baseline))
+                .map(|facts| (facts, Origin::Baseline))
+                .or_else(|| {
+                    let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
+                    if cached.covers(need.clarified.iter().map(String::as_str)) {
+                        Some((cached, Origin::Cache))
+                    } else {
+                        // Its file hashes are kept when what a copy gives is stored.
+                        uncovered = Some(cached);
+                        None
+                    }
+                })
+        };
+        if early.is_none() {
+            rest.push((index, copy, uncovered));
+        }
+        found.push(early);
+    }
+
+    let vendored = Vendored::default();
+    let downloader = OnceLock::new();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let workers = rest.len().min(MAX_CONCURRENT);
+    let progress = Progress::start(
+        settings.progress,
+        "crate facts",
+        "crates to read or download",
+        rest.len(),
+        LONG_FROM,
+        None,
+    );
+    let mut results: Vec<(usize, Result<Read, Missing>)> = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let Some((index, copy, previous)) =
+                            rest.get(next.fetch_add(1, Ordering::Relaxed))
+                        else {
+                            break;
+                        };
+                        let index = *index;
+                        if crate::support::interrupt::requested() {
+                            stop.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        let outcome = from_copies(
+                            &needs[index],
+                            copy.as_ref(),
+                            previous.as_ref(),
+                            settings,
+                            &vendored,
+                            &downloader,
+                        );
+                        progress.tick();
+                        if outcome.is_err() {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        done.push((index, outcome));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for handle in handles {
+            results.extend(handle.join().unwrap_or_default());
+        }
+    });
+    drop(progress);
+    if crate::support::interrupt::requested() {
+        return Err(Missing::Interrupted);
+    }
+    results.sort_by_key(|(index, _)| *index);
+    // A refused or failed download is reported before any crate that only gives way to cargo.
+    if let Some(position) = results
+        .iter()
+        .position(|(_, outcome)| matches!(outcome, Err(Missing::Download(_) | Missing::Cache(_))))
+        && let (_, Err(error)) = results.swap_remove(position)
+    {
+        return Err(error);
+    }
+    let mut obtained = Obtained::default();
+    for (index, outcome) in results {
+        let (facts, origin, bytes) = outcome?;
+        obtained.downloaded_bytes += bytes;
+        found[index] = Some((facts, origin));
+    }
+    for (need, facts) in needs.iter().zip(found) {
+        let facts = facts.ok_or_else(|| {
+            Missing::Unavailable(format!(
+                "the facts of {} {} were not obtained",
+                need.name, need.version
+            ))
+        })?;
+        *obtained.counts.entry(facts.1).or_default() += 1;
+        obtained.facts.push(facts);
+    }
+    Ok(obtained)
+}
+
+/// Facts read from a copy: with their origin and the bytes downloaded for them.
+type Read = (CrateFacts, Origin, u64);
+
+/// The cache key of a need, when the lock file gives a checksum.
+fn key_of(need: &Need) -> Option<CrateKey> {
+    Some(CrateKey {
+        source: need.source.clone(),
+        name: need.name.clone(),
+        version: need.version.clone(),
+        checksum: need.checksum.clone()?,
+    })
+}
+
+/// The facts of a need from the copy cargo reads (`copy`, what the source configuration says
+/// of its source), or a download; with the bytes downloaded. `previous` is the need's
+/// fact-cache entry, read before and not enough: its file hashes are kept in what is stored.
+fn from_copies(
+    need: &Need,
+    copy: Option<&Copy>,
+    previous: Option<&CrateFacts>,
+    settings: &Settings,
+    vendored: &Vendored,
+    downloader: &OnceLock<Downloader>,
+) -> Result<Read, Missing> {
+    let what = format!("{} {}", need.name, need.version);
+    if !crate::facts::index::is_valid_name(&need.name) {
+        return Err(Missing::Unavailable(format!(
+            "{what}: not a valid crate name, so no file of it is looked for"
+        )));
+    }
+    let Some(key) = key_of(need) else {
+        return Err(Missing::Unavailable(format!(
+            "Cargo.lock records no checksum for {what}, so no copy of it can be verified"
+        )));
+    };
+    let wanted: Vec<&str> = need.clarified.iter().map(String::as_str).collect();
+    let unsure = |error: CrateError| Missing::Unavailable(format!("{what}: {error}"));
+    let read_archive = |bytes: &[u8]| {
+        let archive = Archive::read(bytes, &need.name, &need.version).map_err(unsure)?;
+        read_facts(&archive, &need.name, &need.version, &wanted).map_err(unsure)
+    };
+    let (facts, origin, bytes) = match copy {
+        None => {
+            return Err(Missing::Unavailable(format!(
+                "{what} is not from a registry"
+            )));
+        }
+        Some(Copy::Unsupported(why)) => return Err(Missing::Unavailable(why.clone())),
+        Some(Copy::Directory(dir)) => {
+            let Some(crate_dir) = vendored.find(dir, &key) else {
+                return Err(Missing::Unavailable(format!(
+                    "{what} with the lock file's checksum is not in the vendored directory {}",
+                    dir.display()
+                )));
+            };
+            let facts = read_facts(&Directory(&crate_dir), &need.name, &need.version, &wanted)
+                .map_err(unsure)?;
+            // Read in place each time, as cargo reads it: nothing to cache.
+            return Ok((facts, Origin::Vendored, 0));
+        }
+        Some(Copy::LocalRegistry(dir)) => {
+            let Some(bytes) = local::in_local_registry(dir, &key) else {
+                return Err(Missing::Unavailable(format!(
+                    "{what} with the lock file's checksum is not in the local registry {}",
+                    dir.display()
+                )));
+            };
+            (read_archive(&bytes)?, Origin::LocalRegistry, 0)
+        }
+        Some(Copy::Registry(registry)) => {
+            let cached = settings
+                .cargo_home
+                .as_deref()
+                .and_then(|home| local::in_registry_cache(home, &registry.cache_hosts(), &key));
+            match cached {
+                Some(Found::Directory(dir)) => (
+                    read_facts(&Directory(&dir), &need.name, &need.version, &wanted)
+                        .map_err(unsure)?,
+                    Origin::RegistryCache,
+                    0,
+                ),
+                Some(Found::Archive(bytes)) => (read_archive(&bytes)?, Origin::RegistryCache, 0),
+                None if settings.network == Network::Offline => {
+                    return Err(Missing::Unavailable(format!(
+                        "the facts of {what} are neither in trustcheck.lock, the fact cache nor cargo's registry cache, and --offline forbids downloading it (`cargo trustcheck fetch` fills the fact cache)"
+                    )));
+                }
+                None => {
+                    let downloader = downloader
+                        .get_or_init(|| Downloader::new(HttpClient::new(), settings.index.clone()));
+                    let bytes = match downloader.download(registry, &key) {
+                        Ok(bytes) => bytes,
+                        Err(DownloadError::Unsupported(why)) => {
+                            return Err(Missing::Unavailable(format!("{what}: {why}")));
+                        }
+                        Err(error) => return Err(Missing::Download(error)),
+                    };
+                    let size = bytes.len() as u64;
+                    (read_archive(&bytes)?, Origin::Download, size)
+                }
+            }
+        }
+    };
+    if let Some(cache) = &settings.cache {
+        let mut stored = facts.clone();
+        if let Some(previous) = previous {
+            for (path, hash) in &previous.files {
+                stored
+                    .files
+                    .entry(path.clone())
+                    .or_insert_with(|| hash.clone());
+            }
+        }
+        cache.write(&key, &stored).map_err(Missing::Cache)?;
+    }
+    Ok((facts, origin, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::crates::{archive, sha256_hex};
+    use crate::load::baseline::{CrateRecord, VersionRecord};
+    use crate::load::graph::BuildCode;
+
+    const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    fn need(name: &str, checksum: &str, clarified: &[&str]) -> Need {
+        Need {
+            source: CRATES_IO.to_owned(),
+            name: name.to_owned(),
+            version: semver::Version::new(1, 0, 0),
+            checksum: Some(checksum.to_owned()),
+            clarified: clarified.iter().map(|path| (*path).to_owned()).collect(),
+        }
+    }
+
+    fn settings(cache: &std::path::Path, cargo_home: &std::path::Path) -> Settings {
+        Settings {
+            network: Network::Offline,
+            cache: Some(FactCache::at(cache)),
+            cargo_home: Some(cargo_home.to_path_buf()),
+            sources: SourceConfig::default(),
+            index: IndexConfig::with_crates_io("http://127.0.0.1:9/"),
+            progress: ProgressMode::Silent,
+        }
+    }
+
+    fn baseline_with(name: &str, license: Option<&str>, code: Option<BuildCode>) -> Baseline {
+        let mut baseline = Baseline::default();
+        let mut record = CrateRecord::default();
+        record.versions.insert(
+            semver::Version::new(1, 0, 0),
+            VersionRecord {
+                license: license.map(str::to_owned),
+                build_code: code,
+                published_by: None,
+            },
+        );
+        baseline.crates.insert(
+            (name.to_owned(), crate::load::baseline::CRATES_IO.to_owned()),
+            record,
+        );
+        baseline
+    }
+
+    #[test]
+    fn the_baseline_comes_first_then_the_cache_then_cargos_registry_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("cargo-home");
+        let bytes = archive::build(
+            "demo",
+            "1.0.0",
+            &[
+                (
+                    "Cargo.toml",
+                    b"[package]\nname = \"demo\"\nversion = \"1.0.0\"\nlicense = \"ISC\"\n",
+                ),
+                ("COPYING", b"terms"),
+            ],
+        );
+        let checksum = sha256_hex(&bytes);
+        let registry = home.join("registry/cache/index.crates.io-1949cf8c6b5b557f");
+        std::fs::create_dir_all(&registry).unwrap();
+        std::fs::write(registry.join("demo-1.0.0.crate"), &bytes).unwrap();
+        let settings = settings(&dir.path().join("facts"), &home);
+        let code = BuildCode::default();
+
+        let baseline = baseline_with("demo", Some("MIT"), Some(code));
+        let obtained = obtain(&[need("demo", &checksum, &[])], Some(&baseline), &settings).unwrap();
+        assert_eq!(obtained.facts[0].1, Origin::Baseline);
+        assert_eq!(obtained.facts[0].0.license.as_deref(), Some("MIT"));
+
+        // A clarification needs the crate's files, which the baseline does not have.
+        let obtained = obtain(
+            &[need("demo", &checksum, &["COPYING"])],
+            Some(&baseline),
+            &settings,
+        )
+        .unwrap();
+        assert_eq!(obtained.facts[0].1, Origin::RegistryCache);
+        assert_eq!(obtained.facts[0].0.license.as_deref(), Some("ISC"));
+        assert_eq!(obtained.facts[0].0.files["COPYING"], sha256_hex(b"terms"));
+
+        // Now cached; the registry cache is no longer read.
+        std::fs::remove_dir_all(home.join("registry")).unwrap();
+        let obtained = obtain(&[need("demo", &checksum, &["COPYING"])], None, &settings).unwrap();
+        assert_eq!(obtained.facts[0].1, Origin::Cache);
+
+        // A baseline that did not record build code, or no license, is not enough.
+        for baseline in [
+            baseline_with("demo", Some("MIT"), None),
+            baseline_with("demo", None, Some(code)),
+        ] {
+            let obtained =
+                obtain(&[need("demo", &checksum, &[])], Some(&baseline), &settings).unwrap();
+            assert_eq!(obtained.facts[0].1, Origin::Cache);
+        }
+    }
+
+    #[test]
+    fn offline_without_any_source_gives_way_to_cargo_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = settings(&dir.path().join("facts"), &dir.path().join("home"));
+        let error = obtain(&[need("demo", &"a".repeat(64), &[])], None, &settings).unwrap_err();
+        assert!(
+            matches!(&error, Missing::Unavailable(why) if why.contains("--offline")),
+            "{error}"
+        );
+        let mut unchecked = need("demo", "", &[]);
+        unchecked.checksum = None;
+        let error = obtain(&[unchecked], None, &settings).unwrap_err();
+        assert!(error.to_string().contains("no checksum"), "{error}");
+    }
+}

@@ -1,0 +1,340 @@
+//! Access to ownership data: the crates.io API client (at `TRUSTCHECK_API_URL`, at the policy's
+//! request rate), the ownership cache, and whether the network may be used. `check`, `fetch`,
+//! `init` and `baseline` all go through one `OwnershipAccess`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::api::{ApiClient, ApiError, api_url_from_env};
+use super::cache::{CachedCrate, OwnershipCache};
+use super::dump::{self, DumpError, DumpImport};
+use super::refresh::{self, RefreshReport};
+use super::{ApiAccess, OwnershipFacts, crates_io_packages};
+use super::{OwnerRecord, VersionInfo};
+use crate::load::baseline::{Baseline, CRATES_IO};
+use crate::load::graph::DependencyGraph;
+use crate::support::cache::{CacheDir, CacheError};
+use crate::support::http::HttpClient;
+use crate::support::network::Network;
+use crate::support::progress::ProgressMode;
+
+/// The API client, the cache, and whether the API may be asked.
+#[derive(Debug)]
+pub struct OwnershipAccess {
+    client: ApiClient,
+    cache: OwnershipCache,
+    network: Network,
+    progress: ProgressMode,
+}
+
+impl OwnershipAccess {
+    /// Access to the API at `TRUSTCHECK_API_URL` (limited to `requests_per_second`) and its
+    /// cache under `cache`.
+    pub fn open(
+        cache: &CacheDir,
+        requests_per_second: f64,
+        network: Network,
+        progress: ProgressMode,
+    ) -> Result<OwnershipAccess, CacheError> {
+        let client = ApiClient::new(&api_url_from_env(), HttpClient::new(), requests_per_second);
+        let cache = OwnershipCache::open(cache, client.base())?;
+        Ok(OwnershipAccess {
+            client,
+            cache,
+            network,
+            progress,
+        })
+    }
+
+    /// The API's base URL.
+    pub fn base(&self) -> &str {
+        self.client.base()
+    }
+
+    fn api(&self) -> ApiAccess<'_> {
+        match self.network {
+            Network::Online => ApiAccess::Online(&self.client),
+            Network::Offline => ApiAccess::Offline,
+        }
+    }
+
+    /// What the ownership check needs for `graph` against `baseline` (see `gather`).
+    pub fn gather(&self, graph: &DependencyGraph, baseline: Option<&Baseline>) -> OwnershipFacts {
+        gather(graph, baseline, &self.cache, self.api())
+    }
+
+    /// Fills the owners and publishers of the baseline's crates.io crates (only those in
+    /// `only`, when given) from the cache, asking the API for what the cache lacks. Returns
+    /// warnings about what could not be obtained.
+    pub fn fill_baseline(
+        &self,
+        baseline: &mut Baseline,
+        only: Option<&BTreeSet<String>>,
+    ) -> Result<Vec<String>, CacheError> {
+        let report =
+            refresh::fill_baseline(baseline, only, &self.cache, self.api(), self.progress)?;
+        Ok(refresh::describe_problems(&report))
+    }
+
+    /// Refreshes the owners of every crate in `crates` (name → locked versions) from the API.
+    pub fn refresh(
+        &self,
+        crates: &BTreeMap<String, BTreeSet<semver::Version>>,
+    ) -> Result<RefreshReport, CacheError> {
+        refresh::refresh(crates, &self.cache, &self.client, self.progress)
+    }
+
+    /// Reads the `wanted` crates' ownership data from a crates.io database dump into the cache.
+    pub fn import_dump(
+        &self,
+        path: &Path,
+        wanted: &BTreeSet<String>,
+    ) -> Result<DumpImport, DumpError> {
+        dump::import(path, wanted, &self.cache)
+    }
+}
+
+/// Gathers what the ownership check needs for `graph` against `baseline`: nothing without a
+/// baseline; owners from the cache only (`fetch` refreshes them); the API is asked only about
+/// locked versions the baseline does not hold yet (a bumped version) and about crates new to
+/// the baseline (their owners, for the reviewer), so a pull request that bumps two crates
+/// makes two requests, not hundreds.
+fn gather(
+    graph: &DependencyGraph,
+    baseline: Option<&Baseline>,
+    cache: &OwnershipCache,
+    api: ApiAccess<'_>,
+) -> OwnershipFacts {
+    let mut facts = OwnershipFacts::default();
+    let Some(baseline) = baseline else {
+        return facts;
+    };
+    let mut asker = Asker {
+        cache,
+        api,
+        down: None,
+    };
+    let mut owners_seen = BTreeSet::new();
+    for package in crates_io_packages(graph) {
+        let cached = cache.load(&package.name);
+        let Some(record) = baseline.crate_record(&package.name, CRATES_IO) else {
+            // New to the baseline: nothing accepted to compare with, but its owners are a fact
+            // the reviewer of a new dependency needs.
+            if owners_seen.insert(package.name.clone())
+                && let Some(owners) = asker.owners(&package.name, &cached)
+            {
+                facts.new_owners.insert(package.name.clone(), owners);
+            }
+            continue;
+        };
+        if record.owners.is_some() && owners_seen.insert(package.name.clone()) {
+            match &cached.owners {
+                Some(owners) => {
+                    facts.owners.insert(package.name.clone(), owners.value.clone());
+                }
+                None => facts.unavailable.push((
+                    package.to_ref(),
+                    "the crate's owners were never fetched on this machine; run `cargo trustcheck fetch`"
+                        .to_owned(),
+                )),
+            }
+        }
+        let knows_publishers = record
+            .versions
+            .values()
+            .any(|version| version.published_by.is_some());
+        if record.versions.contains_key(&package.version) || !knows_publishers {
+            continue;
+        }
+        let key = (package.name.clone(), package.version.clone());
+        match asker.version(&package.name, &package.version.to_string(), &cached) {
+            Ok(info) => {
+                facts.publishers.insert(key, info.published_by);
+            }
+            Err(cause) => facts.unavailable.push((package.to_ref(), cause)),
+        }
+    }
+    if let Some(reason) = asker.down {
+        facts.notes.push(format!("{reason}; publisher checks of new versions were skipped (run `cargo trustcheck fetch` when it is reachable)"));
+    }
+    facts
+}
+
+/// Asks the cache, then the API (online, until it proves unreachable), about one crate.
+struct Asker<'a> {
+    cache: &'a OwnershipCache,
+    api: ApiAccess<'a>,
+    down: Option<String>,
+}
+
+impl Asker<'_> {
+    fn client(&self) -> Result<&ApiClient, String> {
+        match (&self.api, &self.down) {
+            (ApiAccess::Online(client), None) => Ok(client),
+            (ApiAccess::Offline, _) => Err("not in the cache (--offline)".to_owned()),
+            (_, Some(reason)) => Err(format!("could not be asked: {reason}")),
+        }
+    }
+
+    fn failed(&mut self, error: ApiError) -> String {
+        if let ApiError::Unreachable(error) = &error {
+            let reason = format!("the crates.io API is unreachable ({error})");
+            self.down = Some(reason.clone());
+            return format!("could not be asked: {reason}");
+        }
+        format!("could not be asked: {error}")
+    }
+
+    /// A crate's owners, from the cache or the API; `None` when they cannot be known.
+    fn owners(&mut self, name: &str, cached: &CachedCrate) -> Option<Vec<OwnerRecord>> {
+        if let Some(owners) = &cached.owners {
+            return Some(owners.value.clone());
+        }
+        let client = self.client().ok()?;
+        match client.owners(name) {
+            Ok(owners) => {
+                let _ = self
+                    .cache
+                    .record_owners(name, refresh::stamped(owners.clone()));
+                Some(owners)
+            }
+            Err(error) => {
+                self.failed(error);
+                None
+            }
+        }
+    }
+
+    /// What the registry says of one version, from the cache or the API, or why it is not
+    /// known (in words that do not name the crate).
+    fn version(
+        &mut self,
+        name: &str,
+        version: &str,
+        cached: &CachedCrate,
+    ) -> Result<VersionInfo, String> {
+        if let Some(info) = cached
+            .versions
+            .as_ref()
+            .and_then(|versions| versions.value.get(version))
+        {
+            return Ok(info.clone());
+        }
+        let client = self
+            .client()
+            .map_err(|why| format!("who published this version is {why}"))?;
+        match client.versions(name) {
+            Ok(versions) => {
+                let found = versions.get(version).cloned();
+                let _ = self.cache.record_versions(name, refresh::stamped(versions));
+                found.ok_or_else(|| "the registry does not list this version".to_owned())
+            }
+            Err(error) => Err(format!("who published this version {}", self.failed(error))),
+        }
+    }
+}
+
+/// When versions were published, from the registry's API (cache, else API when online), for
+/// the crates.io crates whose index gives no `pubtime`: (name, version) → Unix seconds.
+pub fn api_publish_times(
+    access: &OwnershipAccess,
+    wanted: &BTreeSet<(String, String)>,
+) -> BTreeMap<(String, String), i64> {
+    let mut asker = Asker {
+        cache: &access.cache,
+        api: access.api(),
+        down: None,
+    };
+    let mut times = BTreeMap::new();
+    for (name, version) in wanted {
+        let cached = access.cache.load(name);
+        if let Ok(info) = asker.version(name, version, &cached)
+            && let Some(seconds) = info
+                .created_at
+                .as_deref()
+                .and_then(crate::support::date::unix_seconds)
+        {
+            times.insert((name.clone(), version.clone()), seconds);
+        }
+    }
+    times
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::ownership::{OwnerRecord, Publisher};
+    use crate::load::baseline::{CrateRecord, OwnerKind, VersionRecord};
+    use crate::load::graph::Package;
+    use std::path::PathBuf;
+
+    const CRATES_IO_SOURCE: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    fn package(name: &str, version: &str) -> Package {
+        Package::new(name, version.parse().unwrap(), Some(CRATES_IO_SOURCE))
+    }
+
+    fn baseline() -> Baseline {
+        let mut baseline = Baseline::default();
+        let owner = |id: u64, login: &str| OwnerRecord {
+            kind: OwnerKind::User,
+            id,
+            login: login.to_owned(),
+            name: None,
+        };
+        baseline.crates.insert(
+            ("serde".to_owned(), CRATES_IO.to_owned()),
+            CrateRecord {
+                owners: Some(vec![owner(1, "dtolnay").to_owner()]),
+                versions: [(
+                    "1.0.0".parse().unwrap(),
+                    VersionRecord {
+                        license: Some("MIT".to_owned()),
+                        build_code: None,
+                        published_by: Some(Publisher::Account {
+                            id: 1,
+                            login: "dtolnay".to_owned(),
+                        }),
+                    },
+                )]
+                .into_iter()
+                .collect(),
+            },
+        );
+        baseline
+    }
+
+    #[test]
+    fn without_a_baseline_nothing_is_gathered_or_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), "http://127.0.0.1:9/").unwrap();
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
+        let facts = gather(&graph, None, &cache, ApiAccess::Offline);
+        assert!(
+            facts.owners.is_empty() && facts.publishers.is_empty() && facts.unavailable.is_empty()
+        );
+        assert!(crate::checks::ownership::check(&graph, None, &facts).is_empty());
+    }
+
+    #[test]
+    fn offline_gathering_reports_what_the_cache_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OwnershipCache::open(&CacheDir::at(dir.path()), "http://127.0.0.1:9/").unwrap();
+        let graph =
+            DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
+        let facts = gather(&graph, Some(&baseline()), &cache, ApiAccess::Offline);
+        let reasons: Vec<&str> = facts
+            .unavailable
+            .iter()
+            .map(|(_, reason)| reason.as_str())
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("never fetched"));
+        assert!(reasons[1].contains("--offline"));
+        assert!(
+            reasons.iter().all(|reason| !reason.contains("serde")),
+            "causes that many crates can share: {reasons:?}"
+        );
+    }
+}
