@@ -320,8 +320,9 @@ fn describe(error: &Error) -> String {
 }
 
 fn run(cli: Cli) -> Result<Outcome, Error> {
-    crate::support::network::validate_environment()?;
-    crate::load::workspace::lockfile_first::Mode::validate_environment()?;
+    crate::support::network::validate_environment().map_err(UsageError::from)?;
+    crate::load::workspace::lockfile_first::Mode::validate_environment()
+        .map_err(UsageError::from)?;
     let global = cli.global;
     let terminal = global.terminal();
     let run = global.run_options(&terminal);

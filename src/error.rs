@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use crate::facts::advisories::AdvisoryError;
 use crate::facts::index::IndexError;
 use crate::facts::ownership::dump::DumpError;
+use crate::load::LoadError;
 use crate::load::baseline::{AcceptError, BaselineError};
 use crate::load::graph::GraphError;
 use crate::load::lockfile::LockfileError;
 use crate::load::workspace::revision::RevisionError;
 use crate::policy::PolicyError;
 use crate::support::cache::CacheError;
+use crate::support::network::EnvironmentError;
 
 /// Why a command could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,23 @@ pub enum Error {
     Interrupted,
 }
 
+impl From<LoadError> for Error {
+    fn from(error: LoadError) -> Error {
+        match error {
+            LoadError::Graph(error) => Error::Graph(error),
+            LoadError::Policy(error) => Error::Policy(error),
+            LoadError::Baseline(error) => Error::Baseline(error),
+            LoadError::Lockfile(error) => Error::Lockfile(error),
+            LoadError::Cache(error) => Error::Cache(error),
+            LoadError::Index(error) => Error::Index(error),
+            LoadError::Download(error) => Error::Download(error),
+            LoadError::Environment(error) => Error::Usage(UsageError::InvalidEnvironment(error)),
+            LoadError::Revision(error) => Error::Revision(error),
+            LoadError::Interrupted => Error::Interrupted,
+        }
+    }
+}
+
 impl Error {
     /// The exit status this error ends the run with.
     pub fn exit_code(&self) -> u8 {
@@ -82,15 +101,8 @@ impl Error {
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
     /// An environment variable of the tool has a value it does not understand.
-    #[error("{variable}={value:?} is not understood: expected {expected}")]
-    InvalidEnvironment {
-        /// The variable.
-        variable: &'static str,
-        /// Its value (sanitized when printed).
-        value: String,
-        /// What it may be.
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    InvalidEnvironment(#[from] EnvironmentError),
     /// An option that makes no sense for the command.
     #[error("`{command}` does not take {option}: {why}")]
     NotApplicable {

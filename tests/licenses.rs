@@ -315,7 +315,7 @@ fn unlicensed_crates_are_findings_unless_a_clarification_matches_their_license_f
         vec!["bare", "weird"]
     );
     let license_file = fixture.root().join("vendor/weird-1.0.0/LICENSE");
-    let hash = cargo_trustcheck::checks::licenses::sha256_file(&license_file).unwrap();
+    let hash = cargo_trustcheck::facts::crates::license_files::sha256_file(&license_file).unwrap();
     assert!(unlicensed[1].2.contains(&hash), "{}", unlicensed[1].2);
 
     let clarify = format!(

@@ -466,7 +466,7 @@ fn a_license_file_symlinked_out_of_the_crate_is_never_hashed() {
     let license = fixture.root().join("vendor/weird-1.0.0/LICENSE");
     std::fs::remove_file(&license).unwrap();
     std::os::unix::fs::symlink(&secret, &license).unwrap();
-    let secret_hash = cargo_trustcheck::checks::licenses::sha256_file(&secret).unwrap();
+    let secret_hash = cargo_trustcheck::facts::crates::license_files::sha256_file(&secret).unwrap();
     fixture.write_file("trustcheck.toml", QUIET_POLICY);
     let cache = tempfile::tempdir().unwrap();
     let (code, stdout, stderr, _) = run_within(

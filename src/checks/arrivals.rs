@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use semver::Version;
 
-use crate::checks::releases::age;
 use crate::facts::index::IndexFacts;
+use crate::facts::index::releases::age;
 use crate::facts::ownership::OwnershipFacts;
 use crate::finding::{Finding, FindingKind};
 use crate::load::baseline::{self, Baseline};
@@ -35,12 +35,6 @@ pub struct Introduction {
 
 /// The dependents of each package new to the baseline, by (name, version).
 pub type Introductions = BTreeMap<(String, Version), Vec<Introduction>>;
-
-/// Whether a registry package's crate is new to the baseline (no version of it accepted).
-pub fn is_new(package: &Package, baseline: &Baseline) -> bool {
-    baseline::source_key(package)
-        .is_some_and(|source| baseline.crate_record(&package.name, &source).is_none())
-}
 
 /// The `new-crate` and `build-code` checks.
 pub fn check(

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::checks::arrivals::is_new;
 use crate::facts::index::IndexFacts;
 use crate::finding::{Finding, FindingKind};
 use crate::load::baseline::Baseline;
@@ -105,7 +104,7 @@ pub fn check(
     let max_age = policy.lookalike_max_age.as_secs();
     let mut findings = Vec::new();
     for package in graph.packages() {
-        if !is_new(package, baseline) {
+        if !baseline.is_new(package) {
             continue;
         }
         let similar = lookalikes_of(&package.name, trusted.iter().copied());

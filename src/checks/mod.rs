@@ -11,6 +11,7 @@ pub mod sources;
 pub mod yanked;
 
 use crate::facts::advisories::{self, AdvisoryDatabase, TargetFilter};
+use crate::facts::crates::sources::RegistryNames;
 use crate::facts::index::IndexFacts;
 use crate::facts::ownership::OwnershipFacts;
 use crate::finding::Finding;
@@ -18,7 +19,6 @@ use crate::load::baseline::Baseline;
 use crate::load::graph::DependencyGraph;
 use crate::policy::Policy;
 use arrivals::Introductions;
-use sources::RegistryNames;
 
 /// Everything the checks read: the graph, the policy, and the fetched facts.
 pub struct CheckInputs<'a> {

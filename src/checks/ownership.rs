@@ -164,6 +164,8 @@ mod tests {
 
     const CRATES_IO_SOURCE: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
+    use crate::load::graph::Package;
+
     fn package(name: &str, version: &str) -> Package {
         Package::new(name, version.parse().unwrap(), Some(CRATES_IO_SOURCE))
     }

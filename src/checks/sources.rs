@@ -3,72 +3,10 @@
 //! Registries are allowed by name (`crates-io`, or a name from cargo's `[registries]` config)
 //! or by index URL. Local (path) packages are always allowed.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
+use crate::facts::crates::sources::{RegistryNames, strip_protocol};
 use crate::finding::{Finding, FindingKind};
 use crate::load::graph::{DependencyGraph, SourceKind, is_crates_io_index};
 use crate::policy::SourcePolicy;
-
-/// Registry names and their index URLs, from cargo's configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RegistryNames {
-    /// Index URL (without `sparse+`) by registry name.
-    pub by_name: BTreeMap<String, String>,
-}
-
-impl RegistryNames {
-    /// Reads `[registries.NAME] index = "..."` from the cargo configuration files that apply to
-    /// `workspace_root` (`crate::facts::crates::sources::config_files`: its ancestors', then
-    /// `$CARGO_HOME`'s) and from `CARGO_REGISTRIES_<NAME>_INDEX` variables. The nearest
-    /// definition wins.
-    pub fn discover(workspace_root: &Path) -> RegistryNames {
-        let mut names = RegistryNames::default();
-        for (key, value) in std::env::vars() {
-            if let Some(name) = key
-                .strip_prefix("CARGO_REGISTRIES_")
-                .and_then(|rest| rest.strip_suffix("_INDEX"))
-            {
-                names.by_name.insert(
-                    name.to_ascii_lowercase().replace('_', "-"),
-                    strip_protocol(&value),
-                );
-            }
-        }
-        let files = crate::facts::crates::sources::config_files(workspace_root);
-        for file in files {
-            let Ok(text) = crate::support::files::read_text(&file, 16 * crate::support::files::MIB)
-            else {
-                continue;
-            };
-            let Ok(value) = text.parse::<toml::Table>() else {
-                continue;
-            };
-            let Some(registries) = value.get("registries").and_then(|value| value.as_table())
-            else {
-                continue;
-            };
-            for (name, table) in registries {
-                if let Some(index) = table.get("index").and_then(|index| index.as_str()) {
-                    names
-                        .by_name
-                        .entry(name.clone())
-                        .or_insert_with(|| strip_protocol(index));
-                }
-            }
-        }
-        names
-    }
-}
-
-fn strip_protocol(index: &str) -> String {
-    index
-        .strip_prefix("sparse+")
-        .or_else(|| index.strip_prefix("registry+"))
-        .unwrap_or(index)
-        .trim_end_matches('/')
-        .to_owned()
-}
 
 /// Whether a registry index URL is allowed by the policy.
 pub fn registry_allowed(index: &str, policy: &SourcePolicy, names: &RegistryNames) -> bool {
@@ -136,6 +74,7 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::policy::Policy;
+    use std::collections::BTreeMap;
 
     #[test]
     fn allows_registries_by_name_or_url_and_git_by_prefix() {

@@ -7,12 +7,14 @@
 //! crate the index does not have (HTTP 404: deleted, or never published there), a version the
 //! entry does not list, and registries without a sparse index. None of them passes silently.
 
-use crate::checks::releases;
 use crate::facts::index::IndexFacts;
+use crate::facts::index::cache::Entry;
 use crate::facts::index::cache::VersionStatus;
+use crate::facts::index::releases::{Release, advice, age, releases, update_command};
 use crate::finding::{Finding, FindingKind};
 use crate::load::graph::{DependencyGraph, Package};
 use crate::policy::ReleasePolicy;
+use crate::support::date::describe_duration;
 
 /// The yanked check over the graph's packages and the index entries obtained for them. The
 /// advice of a yanked finding never names a release younger than `releases.min-age`.
@@ -48,7 +50,7 @@ pub fn check(
                 package.to_ref(),
                 format!(
                     "the locked version is yanked from {registry}; {}",
-                    releases::yanked_advice(graph, package, entry, policy.min_age.as_secs(), now)
+                    yanked_advice(graph, package, entry, policy.min_age.as_secs(), now)
                 ),
             )),
             VersionStatus::Absent => findings.push(unchecked(
@@ -67,6 +69,57 @@ fn unchecked(package: &Package, why: &str) -> Finding {
         "yanked status and publish time",
         why,
     )
+}
+
+/// What the `yanked` finding of `package` advises, given its crate's index entry: the
+/// release to move to, never one younger than `min-age` (seconds).
+pub fn yanked_advice(
+    graph: &DependencyGraph,
+    package: &Package,
+    entry: &Entry,
+    min_age: i64,
+    now: i64,
+) -> String {
+    let releases = releases(entry);
+    if releases.iter().all(|release| release.published.is_none()) {
+        return "update to one that is not yanked".to_owned();
+    }
+    let advice = advice(&releases, &package.version, now - min_age.max(0));
+    let min_age_words = describe_duration(u64::try_from(min_age.max(0)).unwrap_or(0));
+    let pin = |settled: &Release| {
+        format!(
+            "{} ({})",
+            settled.version,
+            update_command(graph, package, &settled.version)
+        )
+    };
+    match (&advice.settled, advice.too_young.last()) {
+        (Some(settled), _) if settled.version > package.version => format!(
+            "update to {}, the newest compatible release that is neither yanked nor younger than releases.min-age ({min_age_words})",
+            pin(settled)
+        ),
+        (settled, Some(young)) => {
+            let when = young
+                .published
+                .map(|at| format!("was published {}", age(at, now)))
+                .unwrap_or_else(|| "has no known publish time".to_owned());
+            let alternative = match settled {
+                Some(settled) => format!("wait, or pin {}", pin(settled)),
+                None => "wait until it is older, and review it".to_owned(),
+            };
+            format!(
+                "{} {when}, less than releases.min-age ({min_age_words}): a release that young is not advised (yanking old releases is how an attacker lures users to a new one); {alternative}",
+                young.version
+            )
+        }
+        (Some(settled), None) => format!(
+            "no newer compatible release is available; pin {}",
+            pin(settled)
+        ),
+        (None, None) => format!(
+            "no other compatible release is both not yanked and older than releases.min-age ({min_age_words})"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::{Outcome, print};
-use crate::checks::sources::RegistryNames;
 use crate::diff::{self, Diff, FindingDiff, Side, render};
 use crate::error::Error;
+use crate::facts::crates::sources::RegistryNames;
 use crate::load::workspace::files::{FileOptions, FileSource, RootFiles};
 use crate::load::workspace::guess_root;
 use crate::load::workspace::revision::{Repository, Revision};

@@ -76,7 +76,7 @@ pub fn unrecorded(baseline: &Baseline, lock: &Lockfile) -> Vec<DependencyEntry> 
             locked.source.as_deref(),
         );
         if package.source_kind.is_registry()
-            && crate::checks::arrivals::is_new(&package, baseline)
+            && baseline.is_new(&package)
             && seen.insert(locked.name.clone())
         {
             entries.push(DependencyEntry {
@@ -115,16 +115,14 @@ pub fn arrivals(
             locked.version.clone(),
             locked.source.as_deref(),
         );
-        if !package.source_kind.is_registry()
-            || !crate::checks::arrivals::is_new(&package, base_baseline)
-        {
+        if !package.source_kind.is_registry() || !base_baseline.is_new(&package) {
             continue;
         }
         arrivals.push(Arrival {
             crate_name: locked.name.clone(),
             version: locked.version.to_string(),
             source: locked.source.clone(),
-            accepted: !crate::checks::arrivals::is_new(&package, head_baseline),
+            accepted: !head_baseline.is_new(&package),
             lookalike_of: crate::checks::lookalike::lookalikes_of(
                 &locked.name,
                 trusted.iter().copied(),

@@ -276,7 +276,7 @@ fn introductions(workspace: &Workspace, baseline: &Baseline, index: &IndexFacts)
     for package in graph
         .packages()
         .iter()
-        .filter(|package| crate::checks::arrivals::is_new(package, baseline))
+        .filter(|package| baseline.is_new(package))
     {
         let list = graph
             .dependents_of(package)
@@ -631,7 +631,7 @@ pub fn refresh_crate_facts(
     options: &RunOptions,
     refreshed: &mut Refreshed,
 ) -> Result<(), Error> {
-    let (crate::load::graph::lockfile::GraphSource::Lockfile { .. }, Some(lockfile)) =
+    let (crate::load::workspace::lockfile_graph::GraphSource::Lockfile { .. }, Some(lockfile)) =
         (&workspace.graph_source, &workspace.lockfile)
     else {
         return Ok(());

@@ -19,13 +19,13 @@ pub mod facts;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::checks::sources::RegistryNames;
 use crate::checks::{self, CheckInputs};
 use crate::error::Error;
 use crate::facts::advisories::{AdvisoryDatabase, TargetFilter};
+use crate::facts::crates::sources::RegistryNames;
 use crate::finding::Verdict;
 use crate::load::graph::DependencyGraph;
-use crate::load::graph::lockfile::GraphSource;
+use crate::load::workspace::lockfile_graph::GraphSource;
 use crate::load::workspace::{Loading, Reads, Workspace, WorkspaceOptions};
 use crate::policy::{self, Policy};
 use crate::report::Report;
@@ -85,7 +85,7 @@ pub struct Checked {
 
 /// The load stage alone: the workspace and the root files in `reads` (no network).
 pub fn load(options: &RunOptions, reads: Reads) -> Result<Workspace, Error> {
-    Loading::start(&options.workspace, reads, options.today)?.finish()
+    Ok(Loading::start(&options.workspace, reads, options.today)?.finish()?)
 }
 
 /// Every stage: loads the workspace (reading cached facts while `cargo metadata` runs), obtains

@@ -674,7 +674,7 @@ fn clarification(
                     "must not be empty",
                 ));
             }
-            if let Some(what) = crate::checks::licenses::escapes_crate_dir(path.get_ref()) {
+            if let Some(what) = crate::support::files::escapes_crate_dir(path.get_ref()) {
                 return Err(check.error(
                     path.span(),
                     "licenses.clarify.license-files.path",

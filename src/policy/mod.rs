@@ -374,6 +374,20 @@ impl Policy {
     }
 }
 
+/// The files that the policy's clarifications for this crate version name: the license check
+/// needs their SHA-256.
+pub fn clarified_files<'a>(
+    name: &'a str,
+    version: &'a semver::Version,
+    clarifications: &'a [Clarification],
+) -> impl Iterator<Item = &'a str> + 'a {
+    clarifications
+        .iter()
+        .filter(move |clarification| clarification.applies_to(name, version))
+        .flat_map(|clarification| clarification.license_files.iter())
+        .map(|file| file.path.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -210,6 +210,28 @@ pub(crate) fn make_fifo(path: &Path) {
     assert!(made.success(), "mkfifo {}", path.display());
 }
 
+/// Why a path names no file inside a crate directory, before looking at the disk: an absolute
+/// path, or one with a `..` component (`/` and `\` both separate components).
+pub fn escapes_crate_dir(relative: &str) -> Option<&'static str> {
+    let path = Path::new(relative);
+    if relative.starts_with(['/', '\\']) || path.has_root() || path.is_absolute() {
+        return Some("an absolute path");
+    }
+    if relative.split(['/', '\\']).any(|part| part == "..") {
+        return Some("a path with `..`");
+    }
+    // `C:LICENSE` or `C:/...`: a Windows drive, wherever the policy is read.
+    if relative
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
+        && relative.get(1..2) == Some(":")
+    {
+        return Some("an absolute path");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,18 @@ pub enum Network {
     Offline,
 }
 
+/// An environment variable of the tool has a value it does not understand.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}={value:?} is not understood: expected {expected}")]
+pub struct EnvironmentError {
+    /// The variable.
+    pub variable: &'static str,
+    /// Its value (sanitized when printed).
+    pub value: String,
+    /// What it may be.
+    pub expected: &'static str,
+}
+
 /// The network timeout: `TRUSTCHECK_NETWORK_TIMEOUT` seconds (above 0, at most an hour,
 /// fractions allowed), else 30 seconds.
 pub fn timeout() -> Duration {
@@ -35,14 +47,14 @@ pub fn timeout() -> Duration {
 
 /// Refuses a `TRUSTCHECK_NETWORK_TIMEOUT` that is set but not a valid timeout (checked once,
 /// when the run starts, so that a typo is an error instead of the default).
-pub fn validate_environment() -> Result<(), crate::error::UsageError> {
+pub fn validate_environment() -> Result<(), EnvironmentError> {
     let Ok(value) = std::env::var(NETWORK_TIMEOUT_ENV) else {
         return Ok(());
     };
     if value.trim().is_empty() || parse_seconds(&value).is_some() {
         return Ok(());
     }
-    Err(crate::error::UsageError::InvalidEnvironment {
+    Err(EnvironmentError {
         variable: NETWORK_TIMEOUT_ENV,
         value,
         expected: "seconds above 0 and at most 3600 (fractions allowed)",

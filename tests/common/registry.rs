@@ -57,7 +57,7 @@ pub fn pack(name: &str, version: &str, files: &[(String, String)]) -> Vec<u8> {
 
 /// The lower-case hex SHA-256 of bytes.
 pub fn sha256(bytes: &[u8]) -> String {
-    cargo_trustcheck::checks::licenses::sha256_hex(bytes)
+    cargo_trustcheck::facts::crates::license_files::sha256_hex(bytes)
 }
 
 /// The dependencies of a manifest as an index line lists them.

@@ -11,13 +11,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
+use crate::facts::crates::license_files::hash_in_crate;
 use crate::finding::{Finding, FindingKind};
 use crate::load::baseline::{self, Baseline};
 use crate::load::graph::{DependencyGraph, Package};
 use crate::policy::expression::{self, AllowList, canonical, same_license};
 use crate::policy::{Clarification, LicensePolicy};
+use crate::support::files::escapes_crate_dir;
 
 /// The license a package declares, as the check sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,52 +39,6 @@ pub fn is_checked(package: &Package, policy: &LicensePolicy) -> bool {
     policy.include_unpublished || !package.is_member || package.publishable
 }
 
-/// The largest license file read (1 MiB).
-pub const MAX_LICENSE_FILE: u64 = crate::support::files::MIB;
-
-/// The lower-case hex SHA-256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-/// The lower-case hex SHA-256 of a file's content (a regular file of at most
-/// `MAX_LICENSE_FILE` bytes).
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let bytes =
-        crate::support::files::read_bounded(path, MAX_LICENSE_FILE).map_err(
-            |error| match error {
-                crate::support::files::FileError::Io { source, .. } => source,
-                other => std::io::Error::other(other.reason()),
-            },
-        )?;
-    Ok(sha256_hex(&bytes))
-}
-
-/// Why a path names no file inside a crate directory, before looking at the disk: an absolute
-/// path, or one with a `..` component (`/` and `\` both separate components).
-pub fn escapes_crate_dir(relative: &str) -> Option<&'static str> {
-    let path = Path::new(relative);
-    if relative.starts_with(['/', '\\']) || path.has_root() || path.is_absolute() {
-        return Some("an absolute path");
-    }
-    if relative.split(['/', '\\']).any(|part| part == "..") {
-        return Some("a path with `..`");
-    }
-    // `C:LICENSE` or `C:/...`: a Windows drive, wherever the policy is read.
-    if relative
-        .as_bytes()
-        .first()
-        .is_some_and(u8::is_ascii_alphabetic)
-        && relative.get(1..2) == Some(":")
-    {
-        return Some("an absolute path");
-    }
-    None
-}
-
 /// The SHA-256 of `relative` inside a package: from the hashes recorded for it (a graph read
 /// from `Cargo.lock`), else from its directory (`hash_in_crate`).
 fn hash_of(package: &Package, relative: &str) -> Result<String, String> {
@@ -103,33 +57,6 @@ fn hash_of(package: &Package, relative: &str) -> Result<String, String> {
         .get(relative)
         .cloned()
         .ok_or_else(|| "cannot be read: it is not a regular file of the crate".to_owned())
-}
-
-/// The SHA-256 of `relative` inside the crate directory `dir`: only a regular file of at most
-/// `MAX_LICENSE_FILE` bytes that is still inside `dir` once symbolic links are followed.
-/// The error says why, without anything read from outside the crate.
-pub fn hash_in_crate(dir: &Path, relative: &str) -> Result<String, String> {
-    if let Some(what) = escapes_crate_dir(relative) {
-        return Err(format!(
-            "is {what}; license files are read only inside the crate's directory"
-        ));
-    }
-    let root = dir
-        .canonicalize()
-        .map_err(|error| format!("cannot be read: the crate directory: {error}"))?;
-    let file = dir
-        .join(relative)
-        .canonicalize()
-        .map_err(|error| format!("cannot be read: {error}"))?;
-    if !file.starts_with(&root) {
-        return Err(
-            "leads outside the crate's directory (through a symbolic link); it is not read"
-                .to_owned(),
-        );
-    }
-    let bytes = crate::support::files::read_bounded(&file, MAX_LICENSE_FILE)
-        .map_err(|error| format!("cannot be read: {}", error.reason()))?;
-    Ok(sha256_hex(&bytes))
 }
 
 /// Why a clarification does not apply to a package, when it names the package.
@@ -154,20 +81,6 @@ pub fn license_file_relative(package: &Package) -> Option<String> {
     let dir = package.manifest_path.parent().unwrap_or(Path::new(""));
     let file = package.license_file.as_ref()?;
     Some(file.strip_prefix(dir).unwrap_or(file).display().to_string())
-}
-
-/// The files that the policy's clarifications for this crate version name: the license check
-/// needs their SHA-256.
-pub fn clarified_files<'a>(
-    name: &'a str,
-    version: &'a semver::Version,
-    clarifications: &'a [Clarification],
-) -> impl Iterator<Item = &'a str> + 'a {
-    clarifications
-        .iter()
-        .filter(move |clarification| clarification.applies_to(name, version))
-        .flat_map(|clarification| clarification.license_files.iter())
-        .map(|file| file.path.as_str())
 }
 
 /// The license a package declares, with the policy's clarifications applied.

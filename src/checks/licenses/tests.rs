@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::facts::crates::license_files::MAX_LICENSE_FILE;
+use crate::facts::crates::license_files::sha256_file;
 use crate::load::graph::SourceKind;
 use crate::policy::{ClarifiedFile, Policy};
 

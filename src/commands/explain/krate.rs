@@ -7,9 +7,9 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{ExplainFormat, ExplainRequest};
-use crate::checks::releases::age;
 use crate::diff::exemptions::ExemptionEntry;
 use crate::error::{Error, UsageError};
+use crate::facts::index::releases::age;
 use crate::finding::Verdict;
 use crate::load::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
 use crate::load::graph::{BuildCode, DependencyGraph, Package};
@@ -210,15 +210,13 @@ struct ReleaseFacts {
 fn release_facts(checked: &pipeline::Checked, package: &Package) -> ReleaseFacts {
     let entry = checked.facts.index.entry_of(package).ok().flatten();
     let lookalikes = match &checked.workspace.baseline {
-        Some(baseline) if crate::checks::arrivals::is_new(package, baseline) => {
-            crate::checks::lookalike::lookalikes_of(
-                &package.name,
-                baseline.crates.keys().map(|(name, _)| name.as_str()),
-            )
-            .into_iter()
-            .map(str::to_owned)
-            .collect()
-        }
+        Some(baseline) if baseline.is_new(package) => crate::checks::lookalike::lookalikes_of(
+            &package.name,
+            baseline.crates.keys().map(|(name, _)| name.as_str()),
+        )
+        .into_iter()
+        .map(str::to_owned)
+        .collect(),
         _ => Vec::new(),
     };
     ReleaseFacts {

@@ -2,7 +2,7 @@
 //! bounded: at most `MAX_UNPACKED` bytes decompressed (cargo's own limit), every entry under
 //! the `NAME-VERSION/` directory as cargo requires, `Cargo.toml` at most `MAX_MANIFEST` bytes.
 //!
-//! Files of at most `licenses::MAX_LICENSE_FILE` bytes are hashed as they stream by, so that
+//! Files of at most `license_files::MAX_LICENSE_FILE` bytes are hashed as they stream by, so that
 //! one pass answers every question the fact reader asks. A symbolic or hard link is recorded
 //! as such: what it points to on disk after cargo unpacks it is not known here, so a question
 //! about it (or about a path under it) is `CrateError::Unsupported`.
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use super::{Contents, CrateError, MAX_MANIFEST, PathFact, sha256_hex};
-use crate::checks::licenses::MAX_LICENSE_FILE;
+use crate::facts::crates::license_files::MAX_LICENSE_FILE;
 
 /// The most bytes a `.crate` may decompress to (cargo refuses more than 512 MiB too).
 pub const MAX_UNPACKED: u64 = 512 * crate::support::files::MIB;
@@ -168,7 +168,7 @@ impl Contents for Archive {
     }
 
     fn hash(&self, path: &str) -> Result<Option<String>, CrateError> {
-        if crate::checks::licenses::escapes_crate_dir(path).is_some() {
+        if crate::support::files::escapes_crate_dir(path).is_some() {
             return Ok(None);
         }
         if !super::is_plain_path(path) {

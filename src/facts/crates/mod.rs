@@ -20,6 +20,7 @@
 pub mod archive;
 pub mod cache;
 pub mod download;
+pub mod license_files;
 pub mod local;
 pub mod manifest;
 pub mod obtain;
@@ -69,7 +70,7 @@ pub struct CrateFacts {
     /// The SHA-256 of the files the license check may read, by path inside the crate: the
     /// license file, the files at the root whose names say they hold a license, and the files
     /// the policy's clarifications named when these facts were read. A path absent here either
-    /// was not looked at or is not a regular file of at most `licenses::MAX_LICENSE_FILE` bytes
+    /// was not looked at or is not a regular file of at most `license_files::MAX_LICENSE_FILE` bytes
     /// inside the crate.
     pub files: BTreeMap<String, String>,
 }
@@ -227,7 +228,7 @@ impl Contents for Directory<'_> {
     }
 
     fn hash(&self, path: &str) -> Result<Option<String>, CrateError> {
-        Ok(crate::checks::licenses::hash_in_crate(self.0, path).ok())
+        Ok(crate::facts::crates::license_files::hash_in_crate(self.0, path).ok())
     }
 
     fn root_names(&self) -> Vec<String> {
@@ -244,7 +245,7 @@ impl Contents for Directory<'_> {
 
 /// The lower-case hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::checks::licenses::sha256_hex(bytes)
+    crate::facts::crates::license_files::sha256_hex(bytes)
 }
 
 #[cfg(test)]

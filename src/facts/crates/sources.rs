@@ -297,6 +297,67 @@ fn same_url(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
+/// Registry names and their index URLs, from cargo's configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegistryNames {
+    /// Index URL (without `sparse+`) by registry name.
+    pub by_name: BTreeMap<String, String>,
+}
+
+impl RegistryNames {
+    /// Reads `[registries.NAME] index = "..."` from the cargo configuration files that apply to
+    /// `workspace_root` (`config_files`: its ancestors', then
+    /// `$CARGO_HOME`'s) and from `CARGO_REGISTRIES_<NAME>_INDEX` variables. The nearest
+    /// definition wins.
+    pub fn discover(workspace_root: &Path) -> RegistryNames {
+        let mut names = RegistryNames::default();
+        for (key, value) in std::env::vars() {
+            if let Some(name) = key
+                .strip_prefix("CARGO_REGISTRIES_")
+                .and_then(|rest| rest.strip_suffix("_INDEX"))
+            {
+                names.by_name.insert(
+                    name.to_ascii_lowercase().replace('_', "-"),
+                    strip_protocol(&value),
+                );
+            }
+        }
+        let files = config_files(workspace_root);
+        for file in files {
+            let Ok(text) = crate::support::files::read_text(&file, 16 * crate::support::files::MIB)
+            else {
+                continue;
+            };
+            let Ok(value) = text.parse::<toml::Table>() else {
+                continue;
+            };
+            let Some(registries) = value.get("registries").and_then(|value| value.as_table())
+            else {
+                continue;
+            };
+            for (name, table) in registries {
+                if let Some(index) = table.get("index").and_then(|index| index.as_str()) {
+                    names
+                        .by_name
+                        .entry(name.clone())
+                        .or_insert_with(|| strip_protocol(index));
+                }
+            }
+        }
+        names
+    }
+}
+
+/// A registry index URL without its `sparse+`/`registry+` protocol and trailing `/`.
+pub fn strip_protocol(index: &str) -> String {
+    index
+        .strip_prefix("sparse+")
+        .or_else(|| index.strip_prefix("registry+"))
+        .unwrap_or(index)
+        .trim_end_matches('/')
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

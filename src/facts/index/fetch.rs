@@ -18,9 +18,9 @@ use super::cache::{Entry, IndexCache};
 use super::{
     IndexConfig, IndexError, Location, Lookup, crate_path, is_valid_name, parse_index_file,
 };
-use crate::facts::advisories::fetch::Refresh;
 use crate::load::graph::{DependencyGraph, SourceKind};
 use crate::load::lockfile::Lockfile;
+use crate::support::cache::Refresh;
 use crate::support::cache::{CacheError, unix_now};
 use crate::support::http::{HttpClient, HttpError, join_url};
 use crate::support::progress::{Progress, ProgressMode};

@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod fetch;
+pub mod releases;
 
 use std::collections::BTreeMap;
 

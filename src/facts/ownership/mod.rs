@@ -13,8 +13,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::load::baseline::{OwnerKind, Publisher};
 use crate::finding::PackageRef;
+pub use crate::load::baseline::{OwnerKind, Publisher};
 use crate::load::graph::{DependencyGraph, Package};
 
 /// An owner of a crate. Identity is (kind, id); the login is for readers.

@@ -195,6 +195,12 @@ impl CrateRecord {
 }
 
 impl Baseline {
+    /// Whether a registry package's crate is new to the baseline (no version of it accepted).
+    pub fn is_new(&self, package: &Package) -> bool {
+        source_key(package)
+            .is_some_and(|source| self.crate_record(&package.name, &source).is_none())
+    }
+
     /// The record of a crate.
     pub fn crate_record(&self, name: &str, source: &str) -> Option<&CrateRecord> {
         self.crates.get(&(name.to_owned(), source.to_owned()))

@@ -8,12 +8,10 @@
 //! same graph from `Cargo.lock` instead, with the members from `members` (`cargo metadata
 //! --no-deps`), when `verified` (cargo's `--locked` verdict) says the lock file is up to date.
 
-pub mod lockfile;
 pub mod members;
 pub mod metadata;
 pub mod narrow;
 pub mod package;
-pub mod verified;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};

@@ -12,19 +12,20 @@ use std::path::PathBuf;
 
 use super::WorkspaceOptions;
 use super::files::RootFiles;
-use crate::error::Error;
 use crate::facts::crates::cache::FactCache;
 use crate::facts::crates::obtain::{self, Missing, Need, Origin, Settings};
 use crate::facts::crates::sources::{SourceConfig, cargo_home, read_config_files};
 use crate::facts::index::IndexConfig;
+use crate::load::LoadError as Error;
 use crate::load::baseline::Baseline;
-use crate::load::graph::lockfile::{Fallback, GraphSource, Plan, need_of};
 use crate::load::graph::members::Members;
-use crate::load::graph::verified::{self, Inputs, Verdict, Verdicts};
 use crate::load::graph::{DependencyGraph, SourceKind};
 use crate::load::lockfile::Lockfile;
+use crate::load::workspace::lockfile_graph::{Fallback, GraphSource, Plan, need_of};
+use crate::load::workspace::verified::{self, Inputs, Verdict, Verdicts};
 use crate::policy::Clarification;
 use crate::support::cache::CacheDir;
+use crate::support::network::EnvironmentError;
 use crate::support::network::Network;
 
 /// The environment variable that chooses how the graph is read.
@@ -58,13 +59,13 @@ impl Mode {
     }
 
     /// Refuses a `TRUSTCHECK_GRAPH` it does not know.
-    pub fn validate_environment() -> Result<(), crate::error::UsageError> {
+    pub fn validate_environment() -> Result<(), EnvironmentError> {
         let Ok(value) = std::env::var(GRAPH_ENV) else {
             return Ok(());
         };
         match Mode::parse(&value) {
             Some(_) => Ok(()),
-            None => Err(crate::error::UsageError::InvalidEnvironment {
+            None => Err(EnvironmentError {
                 variable: GRAPH_ENV,
                 value,
                 expected: "auto, metadata or compare",

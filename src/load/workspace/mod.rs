@@ -13,16 +13,18 @@
 
 pub mod files;
 pub mod lockfile_first;
+pub mod lockfile_graph;
 pub mod revision;
+pub mod verified;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::load::LoadError as Error;
 use crate::load::baseline::Baseline;
-use crate::load::graph::lockfile::{Fallback, GraphSource};
 use crate::load::graph::members::MembersJob;
 use crate::load::graph::{DependencyGraph, GraphOptions, MetadataJob, MetadataSource};
 use crate::load::lockfile::Lockfile;
+use crate::load::workspace::lockfile_graph::{Fallback, GraphSource};
 use crate::policy::Policy;
 use crate::support::date::Date;
 use files::{FileOptions, FileSource, RootFiles};

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::metadata::{cargo_command, collect, lock_file_in_error, spawn};
 use crate::facts::crates::sources::ConfigFile;
+use crate::load::graph::metadata::{cargo_command, collect, lock_file_in_error, spawn};
 use crate::support::cache::{CacheDir, write_atomic};
 
 /// Everything cargo's verdict on a lock file depends on.

@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{DependencyGraph, Package, SourceKind};
 use crate::facts::crates::obtain::{Need, Origin};
 use crate::facts::crates::{CrateFacts, virtual_dir};
+use crate::load::graph::{DependencyGraph, Package, SourceKind};
 use crate::load::lockfile::{LockedPackage, Lockfile};
 use crate::policy::Clarification;
 
@@ -101,13 +101,9 @@ pub fn need_of(package: &LockedPackage, clarifications: &[Clarification]) -> Nee
         name: package.name.clone(),
         version: package.version.clone(),
         checksum: package.checksum.clone(),
-        clarified: crate::checks::licenses::clarified_files(
-            &package.name,
-            &package.version,
-            clarifications,
-        )
-        .map(str::to_owned)
-        .collect(),
+        clarified: crate::policy::clarified_files(&package.name, &package.version, clarifications)
+            .map(str::to_owned)
+            .collect(),
     }
 }
 

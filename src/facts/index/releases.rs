@@ -1,0 +1,169 @@
+//! What an index entry says of a crate's releases: their publish times, and which release to
+//! move to when the locked one is yanked or too fresh (never one younger than `[releases]
+//! min-age`, so that "your version is yanked, update" cannot lure a workspace into an
+//! attacker's fresh release).
+
+use semver::{Version, VersionReq};
+
+use super::cache::Entry;
+use crate::load::graph::{DependencyGraph, Package};
+use crate::support::date::{describe_duration, format_utc};
+
+/// A release of a crate, as its index lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Release {
+    /// The version.
+    pub version: Version,
+    /// Whether it is yanked.
+    pub yanked: bool,
+    /// When it was published (Unix seconds), when known.
+    pub published: Option<i64>,
+}
+
+/// Where to go from a locked release, by publish time: the newest compatible release that is
+/// old enough, and the compatible ones newer than the locked one that are still too young.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Advice {
+    /// The newest release compatible with the locked one (caret), not yanked, published
+    /// before the cutoff, other than the locked one.
+    pub settled: Option<Release>,
+    /// Compatible releases newer than the locked one, not yanked, published after the cutoff
+    /// (or at an unknown time), oldest first.
+    pub too_young: Vec<Release>,
+}
+
+/// The releases an index entry lists, by version.
+pub fn releases(entry: &Entry) -> Vec<Release> {
+    let mut releases: Vec<Release> = entry
+        .releases()
+        .map(|(version, yanked, published)| Release {
+            version,
+            yanked,
+            published,
+        })
+        .collect();
+    releases.sort_by(|a, b| a.version.cmp(&b.version));
+    releases
+}
+
+/// What to move to from `locked`, given its crate's releases and the time before which a
+/// release counts as old enough (`cutoff`, Unix seconds).
+pub fn advice(releases: &[Release], locked: &Version, cutoff: i64) -> Advice {
+    // Semver-compatible with the locked version, older or newer: the same major version (or
+    // minor for 0.x, patch for 0.0.x).
+    let root = match (locked.major, locked.minor) {
+        (0, 0) => format!("0.0.{}", locked.patch),
+        (0, minor) => format!("0.{minor}"),
+        (major, _) => major.to_string(),
+    };
+    let compatible = VersionReq::parse(&format!("^{root}")).ok();
+    let candidates = releases.iter().filter(|release| {
+        !release.yanked
+            && &release.version != locked
+            && compatible
+                .as_ref()
+                .is_some_and(|requirement| requirement.matches(&release.version))
+    });
+    let mut advice = Advice::default();
+    for release in candidates {
+        match release.published {
+            Some(published) if published <= cutoff => advice.settled = Some(release.clone()),
+            _ if &release.version > locked => advice.too_young.push(release.clone()),
+            _ => {}
+        }
+    }
+    advice
+}
+
+/// The `cargo update` argument that names `package`: its name, or `name@version` when the
+/// graph holds more than one version of it.
+pub fn package_spec(graph: &DependencyGraph, package: &Package) -> String {
+    if graph.packages_named(&package.name).count() > 1 {
+        format!("{}@{}", package.name, package.version)
+    } else {
+        package.name.clone()
+    }
+}
+
+/// The command that moves `package` to `version`.
+pub fn update_command(graph: &DependencyGraph, package: &Package, version: &Version) -> String {
+    format!(
+        "`cargo update -p {} --precise {version}`",
+        package_spec(graph, package)
+    )
+}
+
+/// A release's age in words, from its publish time: "3 hours ago (2026-08-20 14:03 UTC)".
+pub fn age(published: i64, now: i64) -> String {
+    format!(
+        "{} ago ({})",
+        describe_duration(u64::try_from(now - published).unwrap_or(0)),
+        format_utc(published)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: i64 = 3_600;
+    const DAY: i64 = 24 * HOUR;
+
+    fn release(version: &str, yanked: bool, published: Option<i64>) -> Release {
+        Release {
+            version: version.parse().unwrap(),
+            yanked,
+            published,
+        }
+    }
+
+    #[test]
+    fn advice_never_names_a_release_younger_than_the_cutoff() {
+        let now = 1_000 * DAY;
+        let cutoff = now - 3 * DAY;
+        // The August 2026 attack: 0.3.5 to 0.3.9 yanked, 0.3.10 an hour old.
+        let mut releases = vec![release("0.3.4", false, Some(now - 400 * DAY))];
+        for patch in 5..=9 {
+            releases.push(release(
+                &format!("0.3.{patch}"),
+                true,
+                Some(now - 300 * DAY),
+            ));
+        }
+        releases.push(release("0.3.10", false, Some(now - HOUR)));
+        releases.push(release("0.4.0", false, Some(now - 200 * DAY)));
+        let lure = advice(&releases, &"0.3.9".parse().unwrap(), cutoff);
+        assert_eq!(lure.settled.unwrap().version.to_string(), "0.3.4");
+        assert_eq!(
+            lure.too_young
+                .iter()
+                .map(|release| release.version.to_string())
+                .collect::<Vec<_>>(),
+            ["0.3.10"],
+            "0.4.0 is not compatible"
+        );
+    }
+
+    #[test]
+    fn min_age_is_a_boundary_the_release_passes_at_that_second() {
+        let now = 1_000 * DAY;
+        let cutoff = now - 3 * DAY;
+        let releases = vec![
+            release("1.0.0", false, Some(cutoff)),
+            release("1.0.1", false, Some(cutoff + 1)),
+        ];
+        let newer = advice(&releases, &"1.0.2".parse().unwrap(), cutoff);
+        assert_eq!(newer.settled.unwrap().version.to_string(), "1.0.0");
+        assert!(newer.too_young.is_empty(), "older than the locked one");
+        let other = advice(&releases, &"0.9.0".parse().unwrap(), cutoff);
+        assert!(other.settled.is_none(), "1.x is not compatible with 0.9");
+    }
+
+    #[test]
+    fn an_unknown_publish_time_is_never_old_enough() {
+        let releases = vec![release("1.0.1", false, None)];
+        let unknown = advice(&releases, &"1.0.0".parse().unwrap(), 10);
+        assert!(unknown.settled.is_none());
+        assert_eq!(unknown.too_young.len(), 1);
+    }
+}
