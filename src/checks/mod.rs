@@ -1,6 +1,7 @@
 //! Running the checks: each is a function from loaded facts to findings; this module runs them
 //! all over the same facts and attaches the dependency paths, in one place.
 
+pub mod advisories;
 pub mod arrivals;
 pub mod bans;
 pub mod licenses;
@@ -10,7 +11,7 @@ pub mod releases;
 pub mod sources;
 pub mod yanked;
 
-use crate::facts::advisories::{self, AdvisoryDatabase, TargetFilter};
+use crate::facts::advisories::{AdvisoryDatabase, TargetFilter};
 use crate::facts::crates::sources::RegistryNames;
 use crate::facts::index::IndexFacts;
 use crate::facts::ownership::OwnershipFacts;

@@ -7,8 +7,9 @@ use rustsec::Advisory;
 use serde_json::json;
 
 use super::{ExplainFormat, ExplainRequest};
+use crate::checks::advisories::{self, advisory_ref, kind_of};
 use crate::error::{Error, UsageError};
-use crate::facts::advisories::{self, TargetFilter, advisory_ref, kind_of};
+use crate::facts::advisories::TargetFilter;
 use crate::finding::Verdict;
 use crate::load::graph::Package;
 use crate::load::workspace;

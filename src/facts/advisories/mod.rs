@@ -1,8 +1,6 @@
-//! RustSec advisories: the database on disk, and the check that matches it against the graph.
-//!
-//! Packages are matched by crate name and version, for crates.io packages through either index
-//! protocol (rustsec's own `Query::package` compares source URLs and misses `sparse+` sources).
-//! Withdrawn advisories are skipped; `os`/`arch` restrictions apply when targets are given.
+//! RustSec advisories: the database on disk (cloned and refreshed by `fetch`, or a local
+//! directory), read once per run with the graph's crates loaded, and the targets that
+//! `os`/`arch` restrictions are matched against.
 
 pub mod fetch;
 
@@ -10,10 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rustsec::Advisory;
-use rustsec::advisory::Informational;
 
-use crate::finding::{AdvisoryRef, Finding, FindingKind};
-use crate::load::graph::{DependencyGraph, Package};
 use crate::support::date::Date;
 
 /// The largest advisory file read (1 MiB; real ones are a few KiB).
@@ -387,96 +382,6 @@ impl TargetFilter {
             None => true,
         }
     }
-}
-
-/// Whether an advisory applies to a package: same crate, same registry, an affected version,
-/// not withdrawn, and allowed by the targets.
-pub fn affects(advisory: &Advisory, package: &Package, targets: &TargetFilter) -> bool {
-    if advisory.metadata.withdrawn.is_some() || advisory.metadata.package.as_str() != package.name {
-        return false;
-    }
-    let same_registry = match &advisory.metadata.source {
-        None => package.is_crates_io(),
-        Some(source) if source.is_default_registry() => package.is_crates_io(),
-        Some(source) => match &package.source_kind {
-            crate::load::graph::SourceKind::Registry { index, .. } => {
-                source.url().as_str().trim_end_matches('/') == index.trim_end_matches('/')
-            }
-            _ => false,
-        },
-    };
-    same_registry && advisory.versions.is_vulnerable(&package.version) && targets.allows(advisory)
-}
-
-/// The finding kind of an advisory.
-pub fn kind_of(advisory: &Advisory) -> FindingKind {
-    match &advisory.metadata.informational {
-        None => FindingKind::Vulnerability,
-        Some(Informational::Unmaintained) => FindingKind::Unmaintained,
-        Some(Informational::Unsound) => FindingKind::Unsound,
-        Some(Informational::Notice) | Some(Informational::Other(_)) => FindingKind::Notice,
-        Some(_) => FindingKind::Notice,
-    }
-}
-
-/// What a finding says about its advisory.
-pub fn advisory_ref(advisory: &Advisory) -> AdvisoryRef {
-    let metadata = &advisory.metadata;
-    AdvisoryRef {
-        id: metadata.id.as_str().to_owned(),
-        aliases: metadata
-            .aliases
-            .iter()
-            .map(|alias| alias.as_str().to_owned())
-            .collect(),
-        title: metadata.title.clone(),
-        severity: metadata
-            .cvss
-            .as_ref()
-            .map(|cvss| format!("{} ({:.1})", cvss.severity().as_str(), cvss.score())),
-        cvss: metadata.cvss.as_ref().map(|cvss| crate::finding::Cvss {
-            score: cvss.score(),
-            vector: cvss.to_string(),
-        }),
-        patched: advisory
-            .versions
-            .patched()
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
-        url: Some(
-            metadata
-                .url
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| {
-                    format!("https://rustsec.org/advisories/{}", metadata.id.as_str())
-                }),
-        ),
-        date: Some(metadata.date.as_str().to_owned()),
-    }
-}
-
-/// The advisories check: one finding per (package, advisory) that affects it.
-pub fn check(
-    graph: &DependencyGraph,
-    database: &AdvisoryDatabase,
-    targets: &TargetFilter,
-) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for package in graph.packages() {
-        for advisory in database.advisories_for(&package.name) {
-            if !affects(advisory, package, targets) {
-                continue;
-            }
-            let reference = advisory_ref(advisory);
-            let mut finding =
-                Finding::for_package(kind_of(advisory), package.to_ref(), reference.title.clone());
-            finding.advisory = Some(reference);
-            findings.push(finding);
-        }
-    }
-    findings
 }
 
 #[cfg(test)]

@@ -1,23 +1,8 @@
-//! Unit tests of `advisories`.
+//! Unit tests of `facts::advisories`.
 
 use super::*;
 
-fn advisory(front_matter: &str) -> Advisory {
-    format!("```toml\n{front_matter}\n```\n\n# Title of it\n\nDescription.\n")
-        .parse()
-        .unwrap()
-}
-
-fn package(name: &str, version: &str, source: Option<&str>) -> Package {
-    Package {
-        is_member: false,
-        ..Package::new(name, version.parse().unwrap(), source)
-    }
-}
-
-const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
-const SPARSE: &str = "sparse+https://index.crates.io/";
-
+/// A real advisory's front matter.
 const TIME: &str = r#"[advisory]
 id = "RUSTSEC-2020-0071"
 package = "time"
@@ -26,132 +11,6 @@ aliases = ["CVE-2020-26235", "GHSA-wcg3-cvx6-7396"]
 [versions]
 patched = [">= 0.2.23"]
 unaffected = ["= 0.2.0", "= 0.2.1", "= 0.2.2", "= 0.2.3", "= 0.2.4", "= 0.2.5", "= 0.2.6"]"#;
-
-#[test]
-fn matches_patched_and_unaffected_ranges() {
-    let time = advisory(TIME);
-    let any = TargetFilter::new(&[]);
-    assert!(affects(
-        &time,
-        &package("time", "0.1.45", Some(CRATES_IO)),
-        &any
-    ));
-    assert!(affects(
-        &time,
-        &package("time", "0.2.22", Some(CRATES_IO)),
-        &any
-    ));
-    assert!(!affects(
-        &time,
-        &package("time", "0.2.23", Some(CRATES_IO)),
-        &any
-    ));
-    assert!(!affects(
-        &time,
-        &package("time", "0.3.36", Some(CRATES_IO)),
-        &any
-    ));
-    assert!(
-        !affects(&time, &package("time", "0.2.3", Some(CRATES_IO)), &any),
-        "unaffected"
-    );
-}
-
-#[test]
-fn matches_sparse_sources_but_not_other_sources() {
-    let time = advisory(TIME);
-    let any = TargetFilter::new(&[]);
-    assert!(affects(
-        &time,
-        &package("time", "0.1.45", Some(SPARSE)),
-        &any
-    ));
-    assert!(
-        !affects(&time, &package("time", "0.1.45", None), &any),
-        "a path crate of the same name"
-    );
-    assert!(!affects(
-        &time,
-        &package("time", "0.1.45", Some("git+https://github.com/x/time#abc")),
-        &any
-    ));
-    assert!(!affects(
-        &time,
-        &package(
-            "time",
-            "0.1.45",
-            Some("sparse+https://other.registry/index/")
-        ),
-        &any
-    ));
-}
-
-#[test]
-fn skips_withdrawn_advisories() {
-    let withdrawn = advisory(&format!(
-        "{}\n",
-        TIME.replace("aliases", "withdrawn = \"2021-01-01\"\naliases")
-    ));
-    assert!(!affects(
-        &withdrawn,
-        &package("time", "0.1.45", Some(CRATES_IO)),
-        &TargetFilter::new(&[])
-    ));
-}
-
-#[test]
-fn honours_os_and_arch_only_when_targets_are_given() {
-    let windows_only = advisory(
-        r#"[advisory]
-id = "RUSTSEC-2099-0001"
-package = "winthing"
-date = "2099-01-01"
-[affected]
-os = ["windows"]
-[versions]
-patched = []"#,
-    );
-    let package = package("winthing", "1.0.0", Some(CRATES_IO));
-    assert!(affects(&windows_only, &package, &TargetFilter::new(&[])));
-    assert!(affects(
-        &windows_only,
-        &package,
-        &TargetFilter::new(&["x86_64-pc-windows-msvc".to_owned()])
-    ));
-    assert!(!affects(
-        &windows_only,
-        &package,
-        &TargetFilter::new(&["x86_64-unknown-linux-gnu".to_owned()])
-    ));
-    assert!(affects(
-        &windows_only,
-        &package,
-        &TargetFilter::new(&[
-            "x86_64-unknown-linux-gnu".to_owned(),
-            "aarch64-pc-windows-msvc".to_owned()
-        ])
-    ));
-}
-
-#[test]
-fn kinds_follow_informational() {
-    let base = "[advisory]\nid = \"RUSTSEC-2099-0002\"\npackage = \"x\"\ndate = \"2099-01-01\"\n";
-    let with =
-        |informational: &str| advisory(&format!("{base}{informational}[versions]\npatched = []"));
-    assert_eq!(kind_of(&with("")), FindingKind::Vulnerability);
-    assert_eq!(
-        kind_of(&with("informational = \"unmaintained\"\n")),
-        FindingKind::Unmaintained
-    );
-    assert_eq!(
-        kind_of(&with("informational = \"unsound\"\n")),
-        FindingKind::Unsound
-    );
-    assert_eq!(
-        kind_of(&with("informational = \"notice\"\n")),
-        FindingKind::Notice
-    );
-}
 
 /// Writes RUSTSEC-2020-0071 (`time`) into a database at `root`; returns the crate's directory.
 fn write_time_advisory(root: &Path) -> PathBuf {
