@@ -65,7 +65,7 @@ pub fn run(request: &BaselineRequest, terminal: &Terminal) -> Result<Outcome, Er
 
     let only: Option<BTreeSet<String>> =
         (!request.accept.is_empty()).then(|| request.accept.iter().cloned().collect());
-    let warnings = pipeline::facts::fill_baseline_ownership(
+    let warnings = pipeline::refresh::fill_baseline_ownership(
         &mut updated,
         only.as_ref(),
         workspace.policy.ownership.requests_per_second,

@@ -35,9 +35,10 @@ pub fn run(request: &FetchRequest, terminal: &Terminal) -> Result<Outcome, Error
     let workspace = pipeline::load(&request.run, Reads::ALL)?;
     // What `check --offline` will read the graph from: fetch says it as a step.
     terminal.status(&format!("graph: from {}", workspace.graph_source));
-    let mut refreshed = pipeline::facts::Refreshed::default();
-    pipeline::facts::refresh_crate_facts(&workspace, &request.run, &mut refreshed)?;
-    let rest = pipeline::facts::refresh_all(&workspace, &request.run, request.db_dump.as_deref())?;
+    let mut refreshed = pipeline::refresh::Refreshed::default();
+    pipeline::refresh::refresh_crate_facts(&workspace, &request.run, &mut refreshed)?;
+    let rest =
+        pipeline::refresh::refresh_all(&workspace, &request.run, request.db_dump.as_deref())?;
     refreshed.steps.extend(rest.steps);
     refreshed.warnings.extend(rest.warnings);
     refreshed.failures.extend(rest.failures);

@@ -63,7 +63,7 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
     let usage = licenses::usage(&workspace.graph, &Policy::default().licenses);
     let policy = policy_text(&usage);
     let mut baseline = Baseline::from_graph(&workspace.graph, None);
-    let warnings = pipeline::facts::fill_baseline_ownership(
+    let warnings = pipeline::refresh::fill_baseline_ownership(
         &mut baseline,
         None,
         Policy::default().ownership.requests_per_second,

@@ -15,6 +15,7 @@
 //! that takes it again.
 
 pub mod facts;
+pub mod refresh;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
