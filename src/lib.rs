@@ -3,17 +3,17 @@
 //! A run flows one way, through `pipeline`, which every command calls:
 //!
 //! ```text
-//! load   (workspace: Cargo.lock or cargo metadata -> graph; policy, Cargo.lock, baseline;
-//!         crates: the facts of registry crate versions for the graph read from Cargo.lock)
-//!   -> facts  (advisories: the RustSec database; index: registry index entries;
-//!              ownership: owners and publishers; fetched and cached)
-//!   -> checks (advisories, yanked, licenses, ownership, sources) -> Vec<Finding>
+//! load   (load: the workspace's files, Cargo.lock or cargo metadata -> graph; policy; baseline)
+//!   -> facts  (facts: the RustSec database; registry index entries; crate files;
+//!              owners and publishers; fetched and cached)
+//!   -> checks (checks: one module per check, none importing another) -> Vec<Finding>
 //!   -> policy (levels, then exemptions, applied in `policy::evaluate` only)
 //!   -> report (human, json, sarif, markdown, annotations)
 //! ```
 //!
 //! `cli` parses arguments into plain requests for `commands`, which call `pipeline`, which
-//! calls the stages; nothing points back up.
+//! calls the stages; `support` holds what every stage stands on. Nothing points back up
+//! (`tests/layout.rs` holds the shape).
 #![warn(missing_docs)]
 
 pub mod checks;

@@ -229,7 +229,7 @@ pub fn fill_baseline_ownership(
 }
 
 /// `fetch`'s step for the lockfile-first graph: the facts of every registry crate version of
-/// `Cargo.lock` in the fact cache (see `workspace::lockfile_first::fill_fact_cache`). Nothing
+/// `Cargo.lock` in the fact cache (see `load::workspace::lockfile_first::fill_fact_cache`). Nothing
 /// when the graph was read from `cargo metadata`, which has downloaded the crates itself.
 pub fn refresh_crate_facts(
     workspace: &Workspace,

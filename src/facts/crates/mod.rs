@@ -1,7 +1,7 @@
 //! The facts of a published crate version, which never change once it is published: its
 //! `license`, its `license-file` and the SHA-256 of its license files, its build code (build
 //! script, proc-macro), and whether it has a library. The lockfile-first graph
-//! (`graph::lockfile`) gives registry packages these facts without `cargo metadata`.
+//! (`load::workspace::lockfile_graph`) gives registry packages these facts without `cargo metadata`.
 //!
 //! They are read from the crate itself, as cargo reads it: from a directory (cargo's registry
 //! cache, a vendored directory) or from a `.crate` archive. Where cargo infers something from

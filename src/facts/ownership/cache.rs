@@ -5,7 +5,7 @@
 //! A stamp later than now (plus `CLOCK_SKEW_ALLOWANCE`) comes from a clock that was wrong: it
 //! is not trusted, so such an entry is replaced by any fact obtained now and is always due for
 //! a refresh (as the index cache's `Entry::is_fresh` treats entries from the future). Crate
-//! names are validated (`index::is_valid_name`) before they become a path.
+//! names are validated (`facts::index::is_valid_name`) before they become a path.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
