@@ -35,6 +35,18 @@ pub enum FindingKind {
     NewCrate,
     /// Code that runs at build time (build script, proc-macro) new to the baseline.
     BuildCode,
+    /// A build script or proc-macro that gained (or, in a crate new to the baseline, has)
+    /// network, download-and-run, credential or secret access, or an encoded payload.
+    BuildCapability,
+    /// Library code that gained network access together with secrets or credentials, or an
+    /// encoded payload.
+    LibraryCapability,
+    /// A version that ships native code or opaque blobs its accepted versions did not.
+    BinaryAdded,
+    /// A crate new to the baseline that ships native code or opaque blobs.
+    BinaryShipped,
+    /// What `trustcheck.lock` records of a locked version is not what the crate is.
+    BaselineMismatch,
     /// The crate's license expression is not satisfied by the allowed licenses.
     License,
     /// The crate declares no license (or only a license file that the policy does not clarify).
@@ -59,7 +71,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 20] = [
+    pub const ALL: [FindingKind; 25] = [
         FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
@@ -70,6 +82,11 @@ impl FindingKind {
         FindingKind::Lookalike,
         FindingKind::NewCrate,
         FindingKind::BuildCode,
+        FindingKind::BuildCapability,
+        FindingKind::LibraryCapability,
+        FindingKind::BinaryAdded,
+        FindingKind::BinaryShipped,
+        FindingKind::BaselineMismatch,
         FindingKind::License,
         FindingKind::Unlicensed,
         FindingKind::LicenseChange,
@@ -84,7 +101,7 @@ impl FindingKind {
 
     /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
     /// covers a ban).
-    pub const EXEMPTIBLE: [FindingKind; 16] = [
+    pub const EXEMPTIBLE: [FindingKind; 21] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
@@ -93,6 +110,11 @@ impl FindingKind {
         FindingKind::FreshRelease,
         FindingKind::NewCrate,
         FindingKind::BuildCode,
+        FindingKind::BuildCapability,
+        FindingKind::LibraryCapability,
+        FindingKind::BinaryAdded,
+        FindingKind::BinaryShipped,
+        FindingKind::BaselineMismatch,
         FindingKind::Lookalike,
         FindingKind::License,
         FindingKind::Unlicensed,
@@ -111,6 +133,11 @@ impl FindingKind {
             FindingKind::Lookalike => "lookalike",
             FindingKind::NewCrate => "new-crate",
             FindingKind::BuildCode => "build-code",
+            FindingKind::BuildCapability => "build-capability",
+            FindingKind::LibraryCapability => "library-capability",
+            FindingKind::BinaryAdded => "binary-added",
+            FindingKind::BinaryShipped => "binary-shipped",
+            FindingKind::BaselineMismatch => "baseline-mismatch",
             FindingKind::Vulnerability => "vulnerability",
             FindingKind::Unmaintained => "unmaintained",
             FindingKind::Unsound => "unsound",
@@ -142,6 +169,21 @@ impl FindingKind {
             FindingKind::NewCrate => "A registry crate the baseline has never accepted",
             FindingKind::BuildCode => {
                 "Code that runs at build time (a build script or a proc-macro) new to the baseline"
+            }
+            FindingKind::BuildCapability => {
+                "A build script or proc-macro gained network, download-and-run, credential or secret access, or an encoded payload"
+            }
+            FindingKind::LibraryCapability => {
+                "Library code gained network access with secrets or credentials, or an encoded payload"
+            }
+            FindingKind::BinaryAdded => {
+                "The locked version ships native code or opaque blobs its accepted versions did not"
+            }
+            FindingKind::BinaryShipped => {
+                "A crate new to the baseline ships native code or opaque blobs"
+            }
+            FindingKind::BaselineMismatch => {
+                "trustcheck.lock records something of the locked version that the crate is not"
             }
             FindingKind::Vulnerability => {
                 "A RustSec advisory reports a vulnerability in the locked version"
@@ -175,6 +217,11 @@ impl FindingKind {
             FindingKind::Lookalike => "Lookalike names",
             FindingKind::NewCrate => "Crates new to the baseline",
             FindingKind::BuildCode => "Build-time code new to the baseline",
+            FindingKind::BuildCapability => "What build-time code gained",
+            FindingKind::LibraryCapability => "What library code gained",
+            FindingKind::BinaryAdded => "Binaries added",
+            FindingKind::BinaryShipped => "Binaries in new crates",
+            FindingKind::BaselineMismatch => "Baseline records that are not the crate",
             FindingKind::Vulnerability => "Vulnerabilities",
             FindingKind::Unmaintained => "Unmaintained crates",
             FindingKind::Unsound => "Unsound code",

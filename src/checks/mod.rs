@@ -4,6 +4,7 @@
 pub mod advisories;
 pub mod arrivals;
 pub mod bans;
+pub mod code;
 pub mod licenses;
 pub mod lookalike;
 pub mod ownership;
@@ -91,6 +92,12 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
         facts.graph,
         facts.baseline,
         facts.ownership,
+    ));
+    findings.extend(code::check(
+        facts.graph,
+        facts.baseline,
+        &policy.code,
+        crate::support::date::Date::from_unix_seconds(facts.now),
     ));
     attach_paths(&mut findings, facts.graph);
     findings

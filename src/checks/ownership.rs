@@ -201,6 +201,7 @@ mod tests {
                         license: Some("MIT".to_owned()),
                         build_code: None,
                         published_by: Some(account(1, "dtolnay")),
+                        code: None,
                     },
                 )]
                 .into_iter()

@@ -276,6 +276,7 @@ mod tests {
                         VersionRecord {
                             license: Some((*license).to_owned()),
                             build_code: None,
+                            code: None,
                             published_by: publisher.map(|login| Publisher::Account {
                                 id: login.len() as u64 * 100 + u64::from(login.as_bytes()[0]),
                                 login: login.to_owned(),

@@ -14,12 +14,15 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    AdvisoryPolicy, Ban, BaselinePolicy, Clarification, ClarifiedFile, Exemption, LicensePolicy,
-    OwnershipPolicy, Policy, PolicyError, ReleasePolicy, SourcePolicy,
+    AdvisoryPolicy, Ban, BaselinePolicy, Clarification, ClarifiedFile, CodeAllowance, CodePolicy,
+    Exemption, LicensePolicy, OwnershipPolicy, Policy, PolicyError, ReleasePolicy, SourcePolicy,
 };
 use crate::finding::{FindingKind, Level};
 use crate::support::date::{Date, Days};
-use entries::{RawBan, RawClarification, RawExemption, ban, clarification, exemption};
+use entries::{
+    RawBan, RawClarification, RawCodeAllowance, RawExemption, ban, clarification, code_allowance,
+    exemption,
+};
 
 /// The policy's file name at the workspace root.
 pub const DEFAULT_POLICY_FILE: &str = "trustcheck.toml";
@@ -42,6 +45,8 @@ struct RawPolicy {
     releases: RawReleases,
     #[serde(default)]
     baseline: RawBaselineLevels,
+    #[serde(default)]
+    code: RawCode,
     #[serde(default, rename = "ban")]
     bans: Vec<Spanned<RawBan>>,
     #[serde(default, rename = "exemption")]
@@ -62,6 +67,18 @@ struct RawBaselineLevels {
     build_code: Option<Spanned<String>>,
     lookalike: Option<Spanned<String>>,
     lookalike_max_age: Option<Spanned<String>>,
+    mismatch: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCode {
+    build_capability: Option<Spanned<String>>,
+    library_capability: Option<Spanned<String>>,
+    binary_added: Option<Spanned<String>>,
+    binary_shipped: Option<Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<Spanned<RawCodeAllowance>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -426,10 +443,43 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             "baseline.lookalike",
             defaults.baseline.lookalike,
         )?,
+        mismatch: check.level(
+            &raw_baseline.mismatch,
+            "baseline.mismatch",
+            defaults.baseline.mismatch,
+        )?,
         lookalike_max_age: match &raw_baseline.lookalike_max_age {
             Some(age) => check.duration(age, "baseline.lookalike-max-age")?,
             None => defaults.baseline.lookalike_max_age,
         },
+    };
+    let raw_code = &raw.code;
+    let code = CodePolicy {
+        build_capability: check.level(
+            &raw_code.build_capability,
+            "code.build-capability",
+            defaults.code.build_capability,
+        )?,
+        library_capability: check.level(
+            &raw_code.library_capability,
+            "code.library-capability",
+            defaults.code.library_capability,
+        )?,
+        binary_added: check.level(
+            &raw_code.binary_added,
+            "code.binary-added",
+            defaults.code.binary_added,
+        )?,
+        binary_shipped: check.level(
+            &raw_code.binary_shipped,
+            "code.binary-shipped",
+            defaults.code.binary_shipped,
+        )?,
+        allow: raw_code
+            .allow
+            .iter()
+            .map(|entry| code_allowance(&check, entry))
+            .collect::<Result<Vec<_>, _>>()?,
     };
     let bans = raw
         .bans
@@ -472,6 +522,7 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
         sources,
         releases,
         baseline,
+        code,
         bans,
         exemptions,
     })

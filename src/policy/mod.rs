@@ -60,6 +60,8 @@ pub struct Policy {
     pub releases: ReleasePolicy,
     /// `[baseline]`.
     pub baseline: BaselinePolicy,
+    /// `[code]`: what a crate's code may do.
+    pub code: CodePolicy,
     /// `[[ban]]` entries, in file order.
     pub bans: Vec<Ban>,
     /// `[[exemption]]` entries, in file order.
@@ -84,8 +86,57 @@ pub struct BaselinePolicy {
     pub build_code: Level,
     /// Level of `lookalike` findings.
     pub lookalike: Level,
+    /// Level of `baseline-mismatch` findings.
+    pub mismatch: Level,
     /// A lookalike is reported when first published less than this long ago.
     pub lookalike_max_age: jiff::SignedDuration,
+}
+
+/// `[code]`: the levels of what code that arrives does, and the crates allowed to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodePolicy {
+    /// Level of `build-capability` findings.
+    pub build_capability: Level,
+    /// Level of `library-capability` findings.
+    pub library_capability: Level,
+    /// Level of `binary-added` findings.
+    pub binary_added: Level,
+    /// Level of `binary-shipped` findings.
+    pub binary_shipped: Level,
+    /// `[[code.allow]]`: crates known to need a capability or to ship binaries.
+    pub allow: Vec<CodeAllowance>,
+}
+
+/// A `[[code.allow]]` entry: a crate (some of its versions) allowed capabilities, or binaries,
+/// for a reason and until a date, as cargo-deny's `bypass`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeAllowance {
+    /// The crate.
+    pub crate_name: String,
+    /// The versions it covers (`None`: all).
+    pub version: Option<semver::VersionReq>,
+    /// The capabilities allowed (`facts::code::Capability` names).
+    pub capabilities: Vec<crate::facts::code::Capability>,
+    /// Whether it allows the crate's binaries.
+    pub binaries: bool,
+    /// Why.
+    pub reason: String,
+    /// The last day it applies (`None`: no end).
+    pub expires: Option<Date>,
+    /// Its line in the policy file.
+    pub line: usize,
+}
+
+impl CodeAllowance {
+    /// Whether it applies to this crate version today.
+    pub fn applies_to(&self, name: &str, version: &semver::Version, today: Date) -> bool {
+        self.crate_name == name
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|requirement| requirement.matches(version))
+            && self.expires.is_none_or(|expires| today <= expires)
+    }
 }
 
 /// A `[[ban]]`: a crate (some of its versions) that must never be in the graph.
@@ -321,7 +372,15 @@ impl Default for Policy {
                 new_crate: Level::Warn,
                 build_code: Level::Warn,
                 lookalike: Level::Warn,
+                mismatch: Level::Deny,
                 lookalike_max_age: jiff::SignedDuration::from_hours(90 * 24),
+            },
+            code: CodePolicy {
+                build_capability: Level::Deny,
+                library_capability: Level::Warn,
+                binary_added: Level::Deny,
+                binary_shipped: Level::Warn,
+                allow: Vec::new(),
             },
             bans: Vec::new(),
             exemptions: Vec::new(),
@@ -359,6 +418,11 @@ impl Policy {
             FindingKind::NewCrate => self.baseline.new_crate,
             FindingKind::BuildCode => self.baseline.build_code,
             FindingKind::Lookalike => self.baseline.lookalike,
+            FindingKind::BaselineMismatch => self.baseline.mismatch,
+            FindingKind::BuildCapability => self.code.build_capability,
+            FindingKind::LibraryCapability => self.code.library_capability,
+            FindingKind::BinaryAdded => self.code.binary_added,
+            FindingKind::BinaryShipped => self.code.binary_shipped,
             FindingKind::ExemptionExpired => Level::Deny,
             FindingKind::ExemptionExpiring | FindingKind::ExemptionUnused => Level::Warn,
             FindingKind::Unchecked => self.unchecked,

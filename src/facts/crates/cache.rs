@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::CrateFacts;
 use crate::support::cache::{CacheDir, CacheError, url_slug, write_atomic};
 
-/// The version of the file format; files of another version are ignored.
-const FORMAT: u32 = 1;
+/// The version of the file format; files of another version are ignored (2: the code facts,
+/// `facts::code`; bump it whenever the rules that read code change).
+const FORMAT: u32 = 2;
 
 /// The largest entry read.
 const MAX_ENTRY: u64 = crate::support::files::MIB;

@@ -13,10 +13,12 @@ pub const MAX_LICENSE_FILE: u64 = crate::support::files::MIB;
 
 /// The lower-case hex SHA-256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes in lower-case hex (a digest, as `sha256_hex` and the archive reader write it).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The lower-case hex SHA-256 of a file's content (a regular file of at most

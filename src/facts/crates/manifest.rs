@@ -47,6 +47,11 @@ pub struct ManifestFacts {
     pub build: BuildSetting,
     /// `[lib]` and `package.autolib`.
     pub lib: LibSetting,
+    /// The build script's path as cargo reads it: `package.build` when it is a path, else
+    /// `build.rs` (whether there is a build script at all is `build`).
+    pub build_path: String,
+    /// The library's root as cargo reads it: `[lib] path`, else `src/lib.rs`.
+    pub lib_path: String,
 }
 
 /// Parses a published manifest. Anything cargo would read differently than this does (a
@@ -95,19 +100,23 @@ pub fn parse(text: &str) -> Result<ManifestFacts, CrateError> {
             ));
         }
     };
-    let lib = match table.get("lib") {
-        Some(toml::Value::Table(lib)) => {
-            let flag = |key: &str| lib.get(key).and_then(toml::Value::as_bool) == Some(true);
-            let crate_types = lib
-                .get("crate-type")
-                .or_else(|| lib.get("crate_type"))
-                .and_then(toml::Value::as_array);
-            let only_proc_macro = crate_types
-                .is_some_and(|types| types.len() == 1 && types[0].as_str() == Some("proc-macro"));
-            LibSetting::Declared {
-                proc_macro: flag("proc-macro") || flag("proc_macro") || only_proc_macro,
-            }
+    let build_path = match package.get("build") {
+        Some(toml::Value::String(path)) => path.clone(),
+        _ => "build.rs".to_owned(),
+    };
+    let lib_path = match table.get("lib").and_then(|lib| lib.get("path")) {
+        None => "src/lib.rs".to_owned(),
+        Some(toml::Value::String(path)) => path.clone(),
+        Some(_) => {
+            return Err(CrateError::Unsupported(
+                "`lib.path` in Cargo.toml is not a string".to_owned(),
+            ));
         }
+    };
+    let lib = match table.get("lib") {
+        Some(toml::Value::Table(lib)) => LibSetting::Declared {
+            proc_macro: lib_is_proc_macro(lib)?,
+        },
         Some(_) => {
             return Err(CrateError::Unsupported(
                 "`lib` in Cargo.toml is not a table".to_owned(),
@@ -123,7 +132,59 @@ pub fn parse(text: &str) -> Result<ManifestFacts, CrateError> {
         license_file: string("license-file")?,
         build,
         lib,
+        build_path,
+        lib_path,
     })
+}
+
+/// Whether a `[lib]` table makes a proc-macro, as cargo decides it (CHANGED from the copy:
+/// `src/workspace/parser/targets.rs`, `to_lib_target`): `crate-type` (or `crate_type`) wins
+/// over `proc-macro` (or `proc_macro`); a `crate-type` listing `proc-macro` with anything else
+/// ("cannot mix `proc-macro` crate type with others") or both `dylib` and `cdylib` is refused by
+/// cargo, so `CrateError::Invalid`; a value of an unexpected type is `CrateError::Unsupported`.
+pub fn lib_is_proc_macro(lib: &toml::Table) -> Result<bool, CrateError> {
+    let unsupported = |key: &str| {
+        CrateError::Unsupported(format!("`lib.{key}` in Cargo.toml is not {}", {
+            if key.starts_with("crate") {
+                "a list of strings"
+            } else {
+                "a boolean"
+            }
+        }))
+    };
+    let key = ["crate-type", "crate_type"]
+        .into_iter()
+        .find(|key| lib.contains_key(*key));
+    if let Some(key) = key {
+        let types = lib[key]
+            .as_array()
+            .ok_or_else(|| unsupported(key))?
+            .iter()
+            .map(|kind| kind.as_str().ok_or_else(|| unsupported(key)))
+            .collect::<Result<Vec<&str>, _>>()?;
+        if types.contains(&"dylib") && types.contains(&"cdylib") {
+            return Err(CrateError::Invalid(
+                "Cargo.toml: the library cannot set the crate type of both `dylib` and `cdylib`"
+                    .to_owned(),
+            ));
+        }
+        if types.contains(&"proc-macro") {
+            if types.len() > 1 {
+                return Err(CrateError::Invalid(
+                    "Cargo.toml: cannot mix `proc-macro` crate type with others".to_owned(),
+                ));
+            }
+            return Ok(true);
+        }
+        return Ok(false);
+    }
+    let key = ["proc-macro", "proc_macro"]
+        .into_iter()
+        .find(|key| lib.contains_key(*key));
+    match key {
+        None => Ok(false),
+        Some(key) => lib[key].as_bool().ok_or_else(|| unsupported(key)),
+    }
 }
 
 #[cfg(test)]
@@ -193,5 +254,39 @@ proc-macro = true
             parse("[package]\nname = \"a\"\n"),
             Err(CrateError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn crate_types_decide_a_proc_macro_as_cargo_does() {
+        let lib = |text: &str| -> Result<bool, CrateError> {
+            lib_is_proc_macro(&text.parse::<toml::Table>().unwrap())
+        };
+        assert_eq!(lib("proc-macro = true"), Ok(true));
+        assert_eq!(lib("proc-macro = false\nproc_macro = true"), Ok(false));
+        assert_eq!(lib("crate-type = [\"proc-macro\"]"), Ok(true));
+        assert_eq!(lib("crate-type = [\"lib\"]\nproc-macro = true"), Ok(false));
+        assert_eq!(lib("crate_type = [\"rlib\"]"), Ok(false));
+        for text in [
+            "crate-type = [\"proc-macro\", \"lib\"]",
+            "crate-type = [\"proc-macro\", \"proc-macro\"]",
+            "crate-type = [\"dylib\", \"cdylib\"]",
+        ] {
+            assert!(matches!(lib(text), Err(CrateError::Invalid(_))), "{text}");
+        }
+        for text in [
+            "crate-type = \"proc-macro\"",
+            "crate-type = [1]",
+            "proc-macro = 1",
+        ] {
+            assert!(
+                matches!(lib(text), Err(CrateError::Unsupported(_))),
+                "{text}"
+            );
+        }
+        let error = parse(
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[lib]\ncrate-type = [\"proc-macro\", \"lib\"]\n",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("cannot mix"), "{error}");
     }
 }

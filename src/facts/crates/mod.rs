@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::facts::code::{self, CodeFacts, CrateFile, Targets};
 use crate::load::graph::BuildCode;
 use manifest::{BuildSetting, LibSetting};
 
@@ -73,6 +74,9 @@ pub struct CrateFacts {
     /// was not looked at or is not a regular file of at most `license_files::MAX_LICENSE_FILE` bytes
     /// inside the crate.
     pub files: BTreeMap<String, String>,
+    /// What its code can do, per role, and the binaries it ships (`facts::code`); `None`: not
+    /// read (the license and build code are the baseline's claim, no copy being at hand).
+    pub code: Option<CodeFacts>,
 }
 
 impl CrateFacts {
@@ -158,6 +162,9 @@ pub trait Contents {
     fn hash(&self, path: &str) -> Result<Option<String>, CrateError>;
     /// The names of the entries at the root.
     fn root_names(&self) -> Vec<String>;
+    /// Every regular file of the crate as cargo has it on disk, its bytes up to
+    /// `code::MAX_KEPT`: what the code facts are read from.
+    fn files(&self) -> Result<Vec<CrateFile>, CrateError>;
 }
 
 /// Reads the facts of a crate from its contents, hashing its license files and `wanted`.
@@ -199,6 +206,12 @@ pub fn read_facts(
             files.insert(path, hash);
         }
     }
+    let targets = Targets {
+        build_script: build_script.then(|| target_path(&manifest.build_path)),
+        lib: has_lib.then(|| target_path(&manifest.lib_path)),
+        proc_macro,
+    };
+    let code = code::read_code(&contents.files()?, &targets);
     Ok(CrateFacts {
         license: manifest.license,
         license_file: manifest.license_file,
@@ -206,7 +219,17 @@ pub fn read_facts(
         proc_macro,
         has_lib,
         files,
+        code: Some(code),
     })
+}
+
+/// A target's path from the manifest as a path inside the crate (`./build.rs` is `build.rs`).
+fn target_path(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    path.split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A crate directory on disk (cargo's registry cache, a vendored directory): read as cargo and
@@ -231,6 +254,56 @@ impl Contents for Directory<'_> {
         Ok(crate::facts::crates::license_files::hash_in_crate(self.0, path).ok())
     }
 
+    fn files(&self) -> Result<Vec<CrateFile>, CrateError> {
+        let root = self
+            .0
+            .canonicalize()
+            .map_err(|error| CrateError::Read(format!("the crate directory: {error}")))?;
+        let mut files = Vec::new();
+        let mut pending = vec![(root.clone(), String::new())];
+        let mut total = 0u64;
+        while let Some((dir, prefix)) = pending.pop() {
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|error| CrateError::Read(format!("{}: {error}", dir.display())))?;
+            for entry in entries {
+                let entry = entry.map_err(|error| CrateError::Read(error.to_string()))?;
+                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    return Err(CrateError::Unsupported(format!(
+                        "{prefix}: a file name that is not UTF-8"
+                    )));
+                };
+                let path = entry.path();
+                let relative = format!("{prefix}{name}");
+                // What cargo reads through a symbolic link is what it points to, and only
+                // what stays inside the crate is read here.
+                let Ok(real) = path.canonicalize() else {
+                    continue;
+                };
+                if !real.starts_with(&root) {
+                    continue;
+                }
+                if real.is_dir() {
+                    if path.is_symlink() {
+                        continue;
+                    }
+                    pending.push((path, format!("{relative}/")));
+                } else if real.is_file() {
+                    let file = read_kept(&real, &relative)?;
+                    total += file.size;
+                    if total > archive::MAX_UNPACKED {
+                        return Err(CrateError::Invalid(format!(
+                            "the crate holds more than {} bytes",
+                            archive::MAX_UNPACKED
+                        )));
+                    }
+                    files.push(file);
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
     fn root_names(&self) -> Vec<String> {
         std::fs::read_dir(self.0)
             .map(|entries| {
@@ -241,6 +314,27 @@ impl Contents for Directory<'_> {
             })
             .unwrap_or_default()
     }
+}
+
+/// A file of a crate directory, its bytes up to `code::MAX_KEPT`.
+fn read_kept(path: &Path, relative: &str) -> Result<CrateFile, CrateError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|error| CrateError::Read(format!("{relative}: {error}")))?;
+    let size = file
+        .metadata()
+        .map_err(|error| CrateError::Read(format!("{relative}: {error}")))?
+        .len();
+    let mut bytes = Vec::with_capacity(size.min(code::MAX_KEPT) as usize);
+    file.take(code::MAX_KEPT)
+        .read_to_end(&mut bytes)
+        .map_err(|error| CrateError::Read(format!("{relative}: {error}")))?;
+    Ok(CrateFile {
+        path: relative.to_owned(),
+        size,
+        truncated: size > bytes.len() as u64,
+        bytes,
+    })
 }
 
 /// The lower-case hex SHA-256 of bytes.

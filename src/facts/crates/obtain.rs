@@ -1,13 +1,17 @@
 //! The facts of every registry package of a lock file, each from the first source that has
 //! them, in this order:
 //!
-//! 1. the baseline, `trustcheck.lock`: the license and build code it accepted for that very
-//!    version (when it recorded build code, the license is not blank, and no clarification of
-//!    the policy needs the crate's files);
-//! 2. the fact cache, by source, name, version and the lock file's checksum;
-//! 3. the copy cargo reads, through its source configuration: a vendored directory, a local
+//! 1. the fact cache, by source, name, version and the lock file's checksum;
+//! 2. the copy cargo reads, through its source configuration: a vendored directory, a local
 //!    registry, or the `.crate` in cargo's registry cache (with its unpacked directory);
-//! 4. a download of that one `.crate` from its registry (not `--offline`).
+//! 3. a download of that one `.crate` from its registry (not `--offline`).
+//!
+//! The baseline, `trustcheck.lock`, is none of them: it records what was accepted, and a pull
+//! request can edit it, so the facts come from the crate (a baseline line that disagrees with
+//! them is a finding of its own). Only when no copy can be had (`--offline`, nothing cached)
+//! does the baseline's record of that very version stand in for the license and build code
+//! the graph needs, as a claim: its code is not read (`CrateFacts::code` is `None`), which the
+//! checks report as `unchecked`.
 //!
 //! A vendored directory source is the exception: its copy is read in place every time, as
 //! cargo reads it, before anything recorded of the published crate, because a vendored copy can
@@ -35,6 +39,10 @@ use crate::support::http::HttpClient;
 use crate::support::network::Network;
 use crate::support::progress::{Progress, ProgressMode};
 
+/// Why a crate's code was not read when no copy of it was at hand and `--offline` forbade
+/// downloading one (the same words on both graph paths, so that the cause is reported once).
+pub const NOT_READ_OFFLINE: &str = "not in the fact cache nor in cargo's registry cache, and --offline forbids downloading it (`cargo fetch` or `cargo trustcheck fetch` gets it)";
+
 /// Downloads and copies read at once at most.
 pub const MAX_CONCURRENT: usize = 8;
 
@@ -59,7 +67,7 @@ pub struct Need {
 /// Where a package's facts came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Origin {
-    /// The baseline.
+    /// The baseline's record, unverified: no copy could be had (`--offline`).
     Baseline,
     /// The fact cache.
     Cache,
@@ -88,6 +96,9 @@ pub enum Missing {
     /// The fact cache could not be written.
     #[error(transparent)]
     Cache(CacheError),
+    /// No copy is at hand and `--offline` forbids downloading one.
+    #[error("{0}")]
+    Offline(String),
 }
 
 /// Where the sources are, and whether the network may be used.
@@ -117,7 +128,8 @@ pub struct Obtained {
     pub downloaded_bytes: u64,
 }
 
-/// The facts the baseline accepted for a need, when they are all the checks read of it.
+/// What the baseline recorded of a need's very version, when it is all the graph reads of it:
+/// its code not read (`code: None`). Only for a need no copy of which can be had.
 fn from_baseline(need: &Need, baseline: &Baseline) -> Option<CrateFacts> {
     if !need.clarified.is_empty() {
         return None;
@@ -141,16 +153,73 @@ fn from_baseline(need: &Need, baseline: &Baseline) -> Option<CrateFacts> {
         // The baseline was written from a graph in which the crate was a dependency.
         has_lib: true,
         files: BTreeMap::new(),
+        code: None,
     })
 }
 
-/// Obtains the facts of every need (see the module documentation for the order).
+/// Obtains the facts of every need (see the module documentation for the order): all of them,
+/// or why the graph cannot be read from them.
 pub fn obtain(
     needs: &[Need],
     baseline: Option<&Baseline>,
     settings: &Settings,
 ) -> Result<Obtained, Missing> {
-    let mut found: Vec<Option<(CrateFacts, Origin)>> = Vec::with_capacity(needs.len());
+    let mut results = gather(needs, settings)?;
+    // A refused or failed download is reported before any crate that only gives way to cargo.
+    if let Some(position) = results
+        .iter()
+        .position(|outcome| matches!(outcome, Err(Missing::Download(_) | Missing::Cache(_))))
+    {
+        let Err(error) = results.swap_remove(position) else {
+            unreachable!("the position of an error");
+        };
+        return Err(error);
+    }
+    let mut obtained = Obtained::default();
+    for (need, outcome) in needs.iter().zip(results) {
+        let (facts, origin, bytes) = match outcome {
+            Err(Missing::Offline(why)) => {
+                let recorded = baseline.and_then(|baseline| from_baseline(need, baseline));
+                (
+                    recorded.ok_or(Missing::Unavailable(why))?,
+                    Origin::Baseline,
+                    0,
+                )
+            }
+            outcome => outcome?,
+        };
+        obtained.downloaded_bytes += bytes;
+        *obtained.counts.entry(origin).or_default() += 1;
+        obtained.facts.push((facts, origin));
+    }
+    Ok(obtained)
+}
+
+/// The facts of each need on its own, for a graph that has every other fact already (the one
+/// `cargo metadata` gives): a need no source has is `Err(why)` and the others are still read;
+/// a download that fails or is refused, or a fact cache that cannot be written, ends the run.
+pub fn read_each(
+    needs: &[Need],
+    settings: &Settings,
+) -> Result<Vec<Result<CrateFacts, String>>, Missing> {
+    let results = gather(needs, settings)?;
+    let mut each = Vec::with_capacity(results.len());
+    for outcome in results {
+        each.push(match outcome {
+            Ok((facts, _, _)) => Ok(facts),
+            Err(Missing::Offline(_)) => Err(NOT_READ_OFFLINE.to_owned()),
+            Err(Missing::Unavailable(why)) => Err(why),
+            Err(error) => return Err(error),
+        });
+    }
+    Ok(each)
+}
+
+/// The outcome of each need, in order: from the fact cache, else from a copy or a download
+/// (at most `MAX_CONCURRENT` at once). A failed download stops the reading of the rest; only
+/// Ctrl-C ends it with an error.
+fn gather(needs: &[Need], settings: &Settings) -> Result<Vec<Result<Read, Missing>>, Missing> {
+    let mut found: Vec<Option<Result<Read, Missing>>> = Vec::with_capacity(needs.len());
     let mut rest = Vec::new();
     for (index, need) in needs.iter().enumerate() {
         let key = key_of(need);
@@ -162,19 +231,16 @@ pub fn obtain(
         let early = if vendored {
             None
         } else {
-            baseline
-                .and_then(|baseline| from_baseline(need, baseline))
-                .map(|facts| (facts, Origin::Baseline))
-                .or_else(|| {
-                    let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
-                    if cached.covers(need.clarified.iter().map(String::as_str)) {
-                        Some((cached, Origin::Cache))
-                    } else {
-                        // Its file hashes are kept when what a copy gives is stored.
-                        uncovered = Some(cached);
-                        None
-                    }
-                })
+            (|| {
+                let cached = settings.cache.as_ref()?.read(key.as_ref()?)?;
+                if cached.covers(need.clarified.iter().map(String::as_str)) {
+                    Some(Ok((cached, Origin::Cache, 0)))
+                } else {
+                    // Its file hashes are kept when what a copy gives is stored.
+                    uncovered = Some(cached);
+                    None
+                }
+            })()
         };
         if early.is_none() {
             rest.push((index, copy, uncovered));
@@ -221,7 +287,7 @@ pub fn obtain(
                             &downloader,
                         );
                         progress.tick();
-                        if outcome.is_err() {
+                        if matches!(outcome, Err(Missing::Download(_) | Missing::Cache(_))) {
                             stop.store(true, Ordering::Relaxed);
                         }
                         done.push((index, outcome));
@@ -238,32 +304,21 @@ pub fn obtain(
     if crate::support::interrupt::requested() {
         return Err(Missing::Interrupted);
     }
-    results.sort_by_key(|(index, _)| *index);
-    // A refused or failed download is reported before any crate that only gives way to cargo.
-    if let Some(position) = results
-        .iter()
-        .position(|(_, outcome)| matches!(outcome, Err(Missing::Download(_) | Missing::Cache(_))))
-        && let (_, Err(error)) = results.swap_remove(position)
-    {
-        return Err(error);
-    }
-    let mut obtained = Obtained::default();
     for (index, outcome) in results {
-        let (facts, origin, bytes) = outcome?;
-        obtained.downloaded_bytes += bytes;
-        found[index] = Some((facts, origin));
+        found[index] = Some(outcome);
     }
-    for (need, facts) in needs.iter().zip(found) {
-        let facts = facts.ok_or_else(|| {
-            Missing::Unavailable(format!(
-                "the facts of {} {} were not obtained",
-                need.name, need.version
-            ))
-        })?;
-        *obtained.counts.entry(facts.1).or_default() += 1;
-        obtained.facts.push(facts);
-    }
-    Ok(obtained)
+    Ok(needs
+        .iter()
+        .zip(found)
+        .map(|(need, outcome)| {
+            outcome.unwrap_or_else(|| {
+                Err(Missing::Unavailable(format!(
+                    "the facts of {} {} were not obtained",
+                    need.name, need.version
+                )))
+            })
+        })
+        .collect())
 }
 
 /// Facts read from a copy: with their origin and the bytes downloaded for them.
@@ -349,7 +404,7 @@ fn from_copies(
                 ),
                 Some(Found::Archive(bytes)) => (read_archive(&bytes)?, Origin::RegistryCache, 0),
                 None if settings.network == Network::Offline => {
-                    return Err(Missing::Unavailable(format!(
+                    return Err(Missing::Offline(format!(
                         "the facts of {what} are neither in trustcheck.lock, the fact cache nor cargo's registry cache, and --offline forbids downloading it (`cargo trustcheck fetch` fills the fact cache)"
                     )));
                 }
@@ -388,8 +443,6 @@ fn from_copies(
 mod tests {
     use super::*;
     use crate::facts::crates::{archive, sha256_hex};
-    use crate::load::baseline::{CrateRecord, VersionRecord};
-    use crate::load::graph::BuildCode;
 
     const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
 
@@ -414,26 +467,8 @@ mod tests {
         }
     }
 
-    fn baseline_with(name: &str, license: Option<&str>, code: Option<BuildCode>) -> Baseline {
-        let mut baseline = Baseline::default();
-        let mut record = CrateRecord::default();
-        record.versions.insert(
-            semver::Version::new(1, 0, 0),
-            VersionRecord {
-                license: license.map(str::to_owned),
-                build_code: code,
-                published_by: None,
-            },
-        );
-        baseline.crates.insert(
-            (name.to_owned(), crate::load::baseline::CRATES_IO.to_owned()),
-            record,
-        );
-        baseline
-    }
-
     #[test]
-    fn the_baseline_comes_first_then_the_cache_then_cargos_registry_cache() {
+    fn the_cache_comes_first_then_cargos_registry_cache() {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("cargo-home");
         let bytes = archive::build(
@@ -452,20 +487,8 @@ mod tests {
         std::fs::create_dir_all(&registry).unwrap();
         std::fs::write(registry.join("demo-1.0.0.crate"), &bytes).unwrap();
         let settings = settings(&dir.path().join("facts"), &home);
-        let code = BuildCode::default();
 
-        let baseline = baseline_with("demo", Some("MIT"), Some(code));
-        let obtained = obtain(&[need("demo", &checksum, &[])], Some(&baseline), &settings).unwrap();
-        assert_eq!(obtained.facts[0].1, Origin::Baseline);
-        assert_eq!(obtained.facts[0].0.license.as_deref(), Some("MIT"));
-
-        // A clarification needs the crate's files, which the baseline does not have.
-        let obtained = obtain(
-            &[need("demo", &checksum, &["COPYING"])],
-            Some(&baseline),
-            &settings,
-        )
-        .unwrap();
+        let obtained = obtain(&[need("demo", &checksum, &["COPYING"])], None, &settings).unwrap();
         assert_eq!(obtained.facts[0].1, Origin::RegistryCache);
         assert_eq!(obtained.facts[0].0.license.as_deref(), Some("ISC"));
         assert_eq!(obtained.facts[0].0.files["COPYING"], sha256_hex(b"terms"));
@@ -474,16 +497,6 @@ mod tests {
         std::fs::remove_dir_all(home.join("registry")).unwrap();
         let obtained = obtain(&[need("demo", &checksum, &["COPYING"])], None, &settings).unwrap();
         assert_eq!(obtained.facts[0].1, Origin::Cache);
-
-        // A baseline that did not record build code, or no license, is not enough.
-        for baseline in [
-            baseline_with("demo", Some("MIT"), None),
-            baseline_with("demo", None, Some(code)),
-        ] {
-            let obtained =
-                obtain(&[need("demo", &checksum, &[])], Some(&baseline), &settings).unwrap();
-            assert_eq!(obtained.facts[0].1, Origin::Cache);
-        }
     }
 
     #[test]

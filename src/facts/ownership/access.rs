@@ -291,6 +291,7 @@ mod tests {
                     VersionRecord {
                         license: Some("MIT".to_owned()),
                         build_code: None,
+                        code: None,
                         published_by: Some(Publisher::Account {
                             id: 1,
                             login: "dtolnay".to_owned(),

@@ -7,7 +7,7 @@
 //! holds. A file with merge-conflict markers is refused before TOML parsing, at the first
 //! marker; `conflict_sides` recovers both sides so that `baseline` can merge their records.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::Path;
@@ -16,9 +16,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Baseline, BaselineError, CrateRecord, FORMAT_VERSION, Owner, OwnerKind, Publisher,
+    Baseline, BaselineError, CodeRecord, CrateRecord, FORMAT_VERSION, Owner, OwnerKind, Publisher,
     VersionRecord,
 };
+use crate::facts::code::{Capability, Role};
 use crate::load::graph::BuildCode;
 
 /// The comment atop every baseline file.
@@ -77,6 +78,9 @@ pub fn render(baseline: &Baseline) -> String {
                     );
                 }
                 None => {}
+            }
+            if let Some(code) = &entry.code {
+                let _ = write!(line, ", code = {}", code_text(code));
             }
             line.push_str(" }");
             line
@@ -238,6 +242,65 @@ struct RawVersion {
     license: Option<String>,
     build: Option<Vec<Spanned<String>>>,
     published_by: Option<Spanned<RawPublisher>>,
+    code: Option<RawCode>,
+}
+
+/// A version's `code`: its capabilities per role, and its binaries.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCode {
+    build: Option<BTreeSet<Capability>>,
+    proc_macro: Option<BTreeSet<Capability>>,
+    library: Option<BTreeSet<Capability>>,
+    binaries: Option<BTreeSet<String>>,
+}
+
+impl RawCode {
+    fn record(&self) -> CodeRecord {
+        let capabilities = [
+            (Role::Build, &self.build),
+            (Role::ProcMacro, &self.proc_macro),
+            (Role::Library, &self.library),
+        ]
+        .into_iter()
+        .filter_map(|(role, capabilities)| {
+            capabilities
+                .as_ref()
+                .filter(|capabilities| !capabilities.is_empty())
+                .map(|capabilities| (role, capabilities.clone()))
+        })
+        .collect();
+        CodeRecord {
+            capabilities,
+            binaries: self.binaries.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The `code` of a version record: `{ build = ["network"], binaries = ["lib/x.so"] }`, only
+/// what it has (`{}`: nothing to record).
+fn code_text(code: &CodeRecord) -> String {
+    let mut parts: Vec<String> = code
+        .capabilities
+        .iter()
+        .filter(|(_, capabilities)| !capabilities.is_empty())
+        .map(|(role, capabilities)| {
+            let names: Vec<String> = capabilities
+                .iter()
+                .map(|capability| string(capability.as_str()))
+                .collect();
+            format!("{} = [{}]", role.as_str(), names.join(", "))
+        })
+        .collect();
+    if !code.binaries.is_empty() {
+        let paths: Vec<String> = code.binaries.iter().map(|path| string(path)).collect();
+        parts.push(format!("binaries = [{}]", paths.join(", ")));
+    }
+    if parts.is_empty() {
+        "{}".to_owned()
+    } else {
+        format!("{{ {} }}", parts.join(", "))
+    }
 }
 
 /// The `build` of a version record: `[]`, `["script"]`, `["proc-macro"]` or both.
@@ -426,6 +489,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Baseline, BaselineError> {
                 license: raw_version.license.clone(),
                 build_code,
                 published_by,
+                code: raw_version.code.as_ref().map(RawCode::record),
             };
             if versions.insert(number.clone(), record).is_some() {
                 return Err(error(

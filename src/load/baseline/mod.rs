@@ -6,12 +6,15 @@
 
 mod file;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::support::diagnostic::BaselineError;
 pub use file::{conflict_sides, parse, render};
 
-use crate::load::graph::{BuildCode, DependencyGraph, Package, SourceKind, is_crates_io_index};
+use crate::facts::code::{Capability, CodeFacts, Role};
+use crate::load::graph::{
+    BuildCode, DependencyGraph, Package, PackageCode, SourceKind, is_crates_io_index,
+};
 
 /// The baseline's file name at the workspace root.
 pub const BASELINE_FILE: &str = "trustcheck.lock";
@@ -51,6 +54,29 @@ pub struct VersionRecord {
     pub build_code: Option<BuildCode>,
     /// Who published it (`None`: not recorded).
     pub published_by: Option<Publisher>,
+    /// What its code was accepted to do, and the binaries it ships (`None`: not recorded, by
+    /// a baseline written before code was read, or while the crate could not be read).
+    pub code: Option<CodeRecord>,
+}
+
+/// What a version's code was accepted to do: its capabilities per role (`facts::code`), and the
+/// binary files it ships.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CodeRecord {
+    /// The capabilities of each role that has any.
+    pub capabilities: BTreeMap<Role, BTreeSet<Capability>>,
+    /// The paths of its binaries (`CodeFacts::binaries`).
+    pub binaries: BTreeSet<String>,
+}
+
+impl CodeRecord {
+    /// The record of code facts read from the crate.
+    pub fn of(facts: &CodeFacts) -> CodeRecord {
+        CodeRecord {
+            capabilities: facts.capabilities(),
+            binaries: facts.binaries().map(|(path, _)| path.clone()).collect(),
+        }
+    }
 }
 
 /// An owner of a crate on its registry.
@@ -245,6 +271,12 @@ impl Baseline {
                     published_by: earlier
                         .and_then(|earlier| earlier.versions.get(&package.version))
                         .and_then(|earlier| earlier.published_by.clone()),
+                    code: match &package.code {
+                        Some(PackageCode::Read(facts)) => Some(CodeRecord::of(facts)),
+                        _ => earlier
+                            .and_then(|earlier| earlier.versions.get(&package.version))
+                            .and_then(|earlier| earlier.code.clone()),
+                    },
                 },
             );
         }
@@ -298,6 +330,7 @@ impl Baseline {
                         before: a.build_code,
                         after: b.build_code,
                     },
+                    (Some(a), Some(b)) if a.code != b.code => ChangeKind::Code,
                     (Some(a), Some(b)) if a != b => ChangeKind::Other,
                     _ => continue,
                 };
@@ -368,6 +401,9 @@ pub enum ChangeKind {
         /// Recorded now.
         after: Option<BuildCode>,
     },
+    /// What its code was recorded to do, or its binaries, changed (or were recorded for the
+    /// first time).
+    Code,
     /// Something else recorded for the version changed (its publisher).
     Other,
 }
@@ -401,6 +437,10 @@ impl std::fmt::Display for Change {
                 license(after)
             ),
             ChangeKind::Owners => write!(f, "~ {name}{source}: owners"),
+            ChangeKind::Code => write!(
+                f,
+                "~ {name}{version}{source}: code capabilities or binaries"
+            ),
             ChangeKind::Build { before, after } => {
                 let describe = |code: &Option<BuildCode>| match code {
                     Some(code) => code.describe().to_owned(),
@@ -445,6 +485,7 @@ mod tests {
                     license: Some(license.to_owned()),
                     build_code: None,
                     published_by: None,
+                    code: None,
                 },
             );
         }

@@ -22,7 +22,8 @@ use guppy::graph::{PackageGraph, PackageMetadata, PackagePublish, PackageSource}
 pub use metadata::{Metadata, MetadataJob, MetadataSource};
 pub use narrow::GraphOptions;
 pub use package::{
-    BuildCode, CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, SourceKind, is_crates_io_index,
+    BuildCode, CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, PackageCode, SourceKind,
+    is_crates_io_index,
 };
 
 /// How many shortest paths are kept per package.
@@ -200,6 +201,12 @@ impl DependencyGraph {
         graph
     }
 
+    /// Every package in the graph, to attach what is read of them later (their code); their
+    /// ids, and so the graph's shape, stay as they are.
+    pub fn packages_mut(&mut self) -> &mut [Package] {
+        &mut self.packages
+    }
+
     /// Every package in the graph, sorted by name, version and source.
     pub fn packages(&self) -> &[Package] {
         &self.packages
@@ -352,6 +359,7 @@ pub(crate) fn package_of(metadata: &PackageMetadata<'_>) -> Package {
             proc_macro: metadata.is_proc_macro(),
         }),
         file_hashes: None,
+        code: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use guppy::graph::ExternalSource;
 
+use crate::facts::code::CodeFacts;
 use crate::finding::PackageRef;
 
 /// The index URL of crates.io's git registry, as cargo writes it in source strings.
@@ -132,6 +133,16 @@ impl BuildCode {
     }
 }
 
+/// What is known of a registry package's code (`facts::code`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageCode {
+    /// Read from the crate as cargo unpacks it.
+    Read(Arc<CodeFacts>),
+    /// Not read; why, in words that do not name the package (a cause many share is reported
+    /// once).
+    Unread(String),
+}
+
 /// One package of the graph, with what the checks need to know of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Package {
@@ -162,6 +173,9 @@ pub struct Package {
     /// `crate::facts::crates`). A file that is not listed could not be hashed. `None`: the files are
     /// read from the directory of `manifest_path`.
     pub file_hashes: Option<Arc<BTreeMap<String, String>>>,
+    /// What its code can do and the binaries it ships (registry packages; `None` for the
+    /// others, and until the facts stage has read it).
+    pub code: Option<PackageCode>,
 }
 
 impl Package {
@@ -181,6 +195,7 @@ impl Package {
             publishable: true,
             build_code: None,
             file_hashes: None,
+            code: None,
             version,
         }
     }

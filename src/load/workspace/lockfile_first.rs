@@ -8,7 +8,9 @@
 //! runs `cargo metadata`; `compare` reads both, runs the checks on both and stops with an error
 //! if their reports differ (how the two paths are held to the same output).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::WorkspaceOptions;
 use super::files::RootFiles;
@@ -19,8 +21,8 @@ use crate::facts::index::IndexConfig;
 use crate::load::LoadError as Error;
 use crate::load::baseline::Baseline;
 use crate::load::graph::members::Members;
-use crate::load::graph::{DependencyGraph, SourceKind};
-use crate::load::lockfile::Lockfile;
+use crate::load::graph::{DependencyGraph, PackageCode, SourceKind};
+use crate::load::lockfile::{LockedPackage, Lockfile};
 use crate::load::workspace::lockfile_graph::{Fallback, GraphSource, Plan, need_of};
 use crate::load::workspace::verified::{self, Inputs, Verdict, Verdicts};
 use crate::policy::Clarification;
@@ -174,7 +176,7 @@ pub fn build(
 /// from `cargo metadata`), else the error that ends the run.
 fn unavailable_or_error(missing: Missing) -> Result<String, Error> {
     match missing {
-        Missing::Unavailable(why) => Ok(why),
+        Missing::Unavailable(why) | Missing::Offline(why) => Ok(why),
         Missing::Download(error) => Err(error.into()),
         Missing::Cache(error) => Err(error.into()),
         Missing::Interrupted => Err(Error::Interrupted),
@@ -199,6 +201,87 @@ fn settings(
         index: IndexConfig::from_env(),
         progress: options.progress,
     }
+}
+
+/// Reads the code of the registry packages of a graph from `cargo metadata` (the lockfile-first
+/// graph has it from their facts), from the fact cache or the copies cargo reads, never a
+/// download: `cargo metadata` has fetched what it reports, and a recorded one (`--metadata-json`)
+/// says what was, not what is at hand. A package whose code cannot be read says why.
+pub fn read_code(
+    graph: &mut DependencyGraph,
+    lockfile: Option<&Lockfile>,
+    options: &WorkspaceOptions,
+    clarifications: &[Clarification],
+) -> Result<(), Error> {
+    let checksums: HashMap<(&str, &semver::Version, Option<&str>), &LockedPackage> = lockfile
+        .map(|lockfile| {
+            lockfile
+                .packages
+                .iter()
+                .map(|package| {
+                    (
+                        (
+                            package.name.as_str(),
+                            &package.version,
+                            package.source.as_deref(),
+                        ),
+                        package,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut needs = Vec::new();
+    let mut wanted = Vec::new();
+    for (index, package) in graph.packages().iter().enumerate() {
+        if package.code.is_some() || !package.source_kind.is_registry() {
+            continue;
+        }
+        match checksums.get(&(
+            package.name.as_str(),
+            &package.version,
+            package.source.as_deref(),
+        )) {
+            Some(locked) => {
+                needs.push(need_of(locked, clarifications));
+                wanted.push(index);
+            }
+            None => {}
+        }
+    }
+    let cache = CacheDir::from_env().ok();
+    let mut settings = settings(
+        options,
+        cache.as_ref(),
+        SourceConfig::discover(&graph.workspace_root),
+    );
+    settings.network = Network::Offline;
+    let read = obtain::read_each(&needs, &settings)
+        .map(Some)
+        .or_else(|missing| match unavailable_or_error(missing) {
+            Ok(_) => Ok(None),
+            Err(error) => Err(error),
+        })?;
+    let packages = graph.packages_mut();
+    for (position, index) in wanted.into_iter().enumerate() {
+        let code = match read.as_ref().map(|read| &read[position]) {
+            Some(Ok(facts)) => match &facts.code {
+                Some(code) => PackageCode::Read(Arc::new(code.clone())),
+                None => PackageCode::Unread(obtain::NOT_READ_OFFLINE.to_owned()),
+            },
+            Some(Err(why)) => PackageCode::Unread(why.clone()),
+            None => PackageCode::Unread("the crate's copy could not be read".to_owned()),
+        };
+        packages[index].code = Some(code);
+    }
+    for package in graph.packages_mut() {
+        if package.code.is_none() && package.source_kind.is_registry() {
+            package.code = Some(PackageCode::Unread(
+                "Cargo.lock records no checksum of it, so no copy of it can be verified".to_owned(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `fetch`: puts the facts of every registry crate version of `lockfile` in the fact cache,

@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use crate::facts::crates::obtain::{Need, Origin};
 use crate::facts::crates::{CrateFacts, virtual_dir};
-use crate::load::graph::{DependencyGraph, Package, SourceKind};
+use crate::load::graph::{DependencyGraph, Package, PackageCode, SourceKind};
 use crate::load::lockfile::{LockedPackage, Lockfile};
 use crate::policy::Clarification;
 
@@ -67,7 +67,7 @@ impl std::fmt::Display for GraphSource {
                 let origin = |origin: Origin| facts.get(&origin).copied().unwrap_or(0);
                 write!(
                     f,
-                    "Cargo.lock (cargo {} it up to date; the facts of {} registry crate versions: {} from trustcheck.lock, {} from the fact cache, {} from cargo's registry cache, {} vendored, {} from local registries, {} downloaded ({downloaded_bytes} bytes))",
+                    "Cargo.lock (cargo {} it up to date; the facts of {} registry crate versions: {} from trustcheck.lock (their code not read), {} from the fact cache, {} from cargo's registry cache, {} vendored, {} from local registries, {} downloaded ({downloaded_bytes} bytes))",
                     if *asked_cargo { "found" } else { "had found" },
                     facts.values().sum::<usize>(),
                     origin(Origin::Baseline),
@@ -245,6 +245,10 @@ fn registry_package(
         is_member: false,
         build_code: Some(facts.build_code()),
         file_hashes: Some(Arc::new(facts.files.clone())),
+        code: Some(match &facts.code {
+            Some(code) => PackageCode::Read(Arc::new(code.clone())),
+            None => PackageCode::Unread(crate::facts::crates::obtain::NOT_READ_OFFLINE.to_owned()),
+        }),
         ..Package::new(name, version.clone(), Some(source))
     }
 }

@@ -140,12 +140,22 @@ impl Context {
         read: RootFiles,
     ) -> Result<Workspace, Error> {
         let metadata = job.wait()?;
-        let graph = DependencyGraph::from_metadata_json(&metadata.json, &self.options.graph)?;
+        let mut graph = DependencyGraph::from_metadata_json(&metadata.json, &self.options.graph)?;
         let files = if same_dir(&graph.workspace_root, read_root) {
             read
         } else {
             self.root_files(&graph.workspace_root)
         };
+        let clarifications = match &files.policy {
+            Ok(Some(policy)) => policy.licenses.clarify.as_slice(),
+            _ => &[],
+        };
+        lockfile_first::read_code(
+            &mut graph,
+            files.lockfile.as_ref().ok().and_then(Option::as_ref),
+            &self.options,
+            clarifications,
+        )?;
         Ok(Workspace {
             root: graph.workspace_root.clone(),
             policy: files.policy?.unwrap_or_default(),

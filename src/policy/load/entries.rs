@@ -231,3 +231,88 @@ pub(super) fn clarification(
         line: check.line_of(&entry.span()),
     })
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawCodeAllowance {
+    #[serde(rename = "crate")]
+    pub(super) crate_name: Option<Spanned<String>>,
+    pub(super) version: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) capabilities: Vec<Spanned<String>>,
+    pub(super) binaries: Option<bool>,
+    pub(super) reason: Option<Spanned<String>>,
+    pub(super) expires: Option<Spanned<toml::Value>>,
+}
+
+/// A `[[code.allow]]` entry: a crate, the capabilities (or binaries) it is allowed, a reason,
+/// and optionally the versions and the last day it applies.
+pub(super) fn code_allowance(
+    check: &Validator<'_>,
+    entry: &Spanned<RawCodeAllowance>,
+) -> Result<CodeAllowance, PolicyError> {
+    let raw = entry.get_ref();
+    let Some(crate_name) = &raw.crate_name else {
+        return Err(check.error(
+            entry.span(),
+            "code.allow",
+            "a [[code.allow]] entry needs `crate`",
+        ));
+    };
+    let Some(reason) = &raw.reason else {
+        return Err(check.error(
+            entry.span(),
+            "code.allow",
+            "a [[code.allow]] entry needs a `reason`: say why the crate needs what it is allowed",
+        ));
+    };
+    let mut capabilities = Vec::new();
+    for capability in &raw.capabilities {
+        match capability
+            .get_ref()
+            .parse::<crate::facts::code::Capability>()
+        {
+            Ok(parsed) => capabilities.push(parsed),
+            Err(()) => {
+                let known: Vec<&str> = crate::facts::code::Capability::ALL
+                    .iter()
+                    .map(|capability| capability.as_str())
+                    .collect();
+                return Err(check.error(
+                    capability.span(),
+                    "code.allow.capabilities",
+                    format!(
+                        "unknown capability \"{}\", expected one of: {}",
+                        capability.get_ref(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let binaries = raw.binaries.unwrap_or(false);
+    if capabilities.is_empty() && !binaries {
+        return Err(check.error(
+            entry.span(),
+            "code.allow",
+            "a [[code.allow]] entry allows nothing: give `capabilities = [...]` or `binaries = true`",
+        ));
+    }
+    Ok(CodeAllowance {
+        crate_name: check.non_empty(crate_name, "code.allow.crate")?,
+        version: raw
+            .version
+            .as_ref()
+            .map(|req| check.version_req(req, "code.allow.version"))
+            .transpose()?,
+        capabilities,
+        binaries,
+        reason: check.non_empty(reason, "code.allow.reason")?,
+        expires: raw
+            .expires
+            .as_ref()
+            .map(|expires| check.date(expires, "code.allow.expires"))
+            .transpose()?,
+        line: check.line_of(&entry.span()),
+    })
+}

@@ -7,6 +7,7 @@ fn version(license: Option<&str>, published_by: Option<Publisher>) -> VersionRec
     VersionRecord {
         license: license.map(str::to_owned),
         build_code: None,
+        code: None,
         published_by,
     }
 }

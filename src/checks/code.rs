@@ -1,0 +1,395 @@
+//! What the code that arrives can do, against what was accepted (`facts::code` read it from
+//! each crate as cargo unpacks it; `trustcheck.lock` records what was accepted):
+//!
+//! - `build-capability`: a build script or proc-macro that gained (or, in a crate new to the
+//!   baseline, has) network access, download-and-run, credential or secret access, or an encoded
+//!   payload: what an attacker's patch release adds to steal from the machine that builds;
+//! - `library-capability`: library code that gained network access together with secrets or
+//!   credentials, or an encoded payload;
+//! - `binary-added`: a version that ships native code or opaque blobs its accepted versions did
+//!   not; `binary-shipped`: a crate new to the baseline that ships them;
+//! - `baseline-mismatch`: a version `trustcheck.lock` records as accepted whose record is not
+//!   what the crate is (its license, build code, capabilities or binaries): the baseline is a
+//!   record of decisions, and a pull request can edit it;
+//! - `unchecked`: the code of a crate version could not be read, once per cause.
+//!
+//! Each message names the capability and its evidence (`build.rs:14 std::net::TcpStream`) so a
+//! reviewer can judge it in seconds. `[[code.allow]]` entries take capabilities (or binaries)
+//! out of a crate's findings, for a reason and until a date. Without a baseline nothing was
+//! accepted, and only `unchecked` applies.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::facts::code::{Capability, CodeFacts, Role};
+use crate::finding::{Finding, FindingKind, NotChecked};
+use crate::load::baseline::{self, Baseline, CodeRecord, CrateRecord};
+use crate::load::graph::{DependencyGraph, Package, PackageCode};
+use crate::policy::{CodeAllowance, CodePolicy};
+use crate::support::date::Date;
+
+/// What code running at build time may not gain without review.
+const BUILD_TIME: [Capability; 6] = [
+    Capability::Network,
+    Capability::DownloadExecute,
+    Capability::Credentials,
+    Capability::SecretEnv,
+    Capability::Exfiltration,
+    Capability::Obfuscation,
+];
+
+/// What library code may not gain without review.
+const LIBRARY: [Capability; 2] = [Capability::Exfiltration, Capability::Obfuscation];
+
+/// The code checks over the graph's registry packages.
+pub fn check(
+    graph: &DependencyGraph,
+    baseline: Option<&Baseline>,
+    policy: &CodePolicy,
+    today: Date,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut unread: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for package in graph.packages() {
+        let facts = match &package.code {
+            Some(PackageCode::Read(facts)) => facts,
+            Some(PackageCode::Unread(why)) => {
+                unread
+                    .entry(why)
+                    .or_default()
+                    .insert(format!("{} {}", package.name, package.version));
+                continue;
+            }
+            None => continue,
+        };
+        let Some(baseline) = baseline else {
+            continue;
+        };
+        let Some(source) = baseline::source_key(package) else {
+            continue;
+        };
+        let allowed = Allowed::of(&policy.allow, package, today);
+        match baseline.crate_record(&package.name, &source) {
+            None => findings.extend(new_crate(package, facts, &allowed)),
+            Some(record) => match record.versions.get(&package.version) {
+                Some(accepted) => findings.extend(mismatch(package, facts, accepted)),
+                None => findings.extend(new_version(package, facts, record, &allowed)),
+            },
+        }
+    }
+    for (why, crates) in unread {
+        findings.push(unread_finding(why, &crates));
+    }
+    findings
+}
+
+/// What the policy's `[[code.allow]]` entries allow one crate version.
+struct Allowed {
+    capabilities: BTreeSet<Capability>,
+    binaries: bool,
+}
+
+impl Allowed {
+    fn of(allow: &[CodeAllowance], package: &Package, today: Date) -> Allowed {
+        let entries = allow
+            .iter()
+            .filter(|entry| entry.applies_to(&package.name, &package.version, today));
+        let mut allowed = Allowed {
+            capabilities: BTreeSet::new(),
+            binaries: false,
+        };
+        for entry in entries {
+            allowed
+                .capabilities
+                .extend(entry.capabilities.iter().copied());
+            allowed.binaries |= entry.binaries;
+        }
+        allowed
+    }
+}
+
+/// Each capability of `role` in `watched` that `facts` has and `had` lacks, with its evidence
+/// in words (`build.rs:14 std::net::TcpStream::connect`).
+fn gained(
+    facts: &CodeFacts,
+    role: Role,
+    watched: &[Capability],
+    had: Option<&BTreeSet<Capability>>,
+    allowed: &Allowed,
+) -> Vec<String> {
+    let Some(capabilities) = facts.roles.get(&role) else {
+        return Vec::new();
+    };
+    capabilities
+        .iter()
+        .filter(|(capability, _)| {
+            watched.contains(capability)
+                && !had.is_some_and(|had| had.contains(capability))
+                && !allowed.capabilities.contains(capability)
+        })
+        .map(|(capability, evidence)| {
+            let shown: Vec<String> = evidence
+                .iter()
+                .map(|evidence| {
+                    format!(
+                        "{}:{} {}",
+                        crate::support::text::sanitize_terminal(&evidence.file),
+                        evidence.line,
+                        crate::support::text::sanitize_terminal(&evidence.shows)
+                    )
+                })
+                .collect();
+            format!(
+                "{} [{}] ({})",
+                capability.describe(),
+                capability.as_str(),
+                shown.join("; ")
+            )
+        })
+        .collect()
+}
+
+/// The binaries of `facts` not among `had`, in words.
+fn binaries_gained(facts: &CodeFacts, had: &BTreeSet<String>, allowed: &Allowed) -> Vec<String> {
+    if allowed.binaries {
+        return Vec::new();
+    }
+    facts
+        .binaries()
+        .filter(|(path, _)| !had.contains(*path))
+        .map(|(path, file)| {
+            format!(
+                "{} ({}, {} bytes{})",
+                crate::support::text::sanitize_terminal(path),
+                file.kind.describe(),
+                file.size,
+                if file.included {
+                    ", pulled in by include_bytes!"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
+}
+
+/// The findings of a crate new to the baseline: build-time code that does what build-time code
+/// should not, library code that sends secrets or hides a payload, binaries it ships.
+fn new_crate(package: &Package, facts: &CodeFacts, allowed: &Allowed) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let what = format!(
+        "{} {} is new to the baseline",
+        package.name, package.version
+    );
+    for role in [Role::Build, Role::ProcMacro] {
+        let found = gained(facts, role, &BUILD_TIME, None, allowed);
+        if !found.is_empty() {
+            findings.push(Finding::for_package(
+                FindingKind::BuildCapability,
+                package.to_ref(),
+                format!(
+                    "{what}, and {} runs on the machine that builds: it {}",
+                    role.describe(),
+                    found.join("; it ")
+                ),
+            ));
+        }
+    }
+    let found = gained(facts, Role::Library, &LIBRARY, None, allowed);
+    if !found.is_empty() {
+        findings.push(Finding::for_package(
+            FindingKind::LibraryCapability,
+            package.to_ref(),
+            format!("{what}, and its library {}", found.join("; it ")),
+        ));
+    }
+    let binaries = binaries_gained(facts, &BTreeSet::new(), allowed);
+    if !binaries.is_empty() {
+        findings.push(Finding::for_package(
+            FindingKind::BinaryShipped,
+            package.to_ref(),
+            format!("{what}, and it ships {}", binaries.join(", ")),
+        ));
+    }
+    findings
+}
+
+/// The findings of a version of an accepted crate that the baseline does not record: what its
+/// code gained over every accepted version's recorded code.
+fn new_version(
+    package: &Package,
+    facts: &CodeFacts,
+    record: &CrateRecord,
+    allowed: &Allowed,
+) -> Vec<Finding> {
+    let accepted: Vec<(&semver::Version, &CodeRecord)> = record
+        .versions
+        .iter()
+        .filter_map(|(version, entry)| entry.code.as_ref().map(|code| (version, code)))
+        .collect();
+    let versions: Vec<String> = accepted
+        .iter()
+        .map(|(version, _)| version.to_string())
+        .collect();
+    let against = if versions.is_empty() {
+        "no accepted version's code is recorded in trustcheck.lock (`cargo trustcheck baseline` records it)".to_owned()
+    } else {
+        format!("accepted {}", versions.join(", "))
+    };
+    let mut had: BTreeMap<Role, BTreeSet<Capability>> = BTreeMap::new();
+    let mut had_binaries = BTreeSet::new();
+    for (_, code) in &accepted {
+        for (role, capabilities) in &code.capabilities {
+            had.entry(*role)
+                .or_default()
+                .extend(capabilities.iter().copied());
+        }
+        had_binaries.extend(code.binaries.iter().cloned());
+    }
+    let what = format!("{} {}", package.name, package.version);
+    let mut findings = Vec::new();
+    for role in [Role::Build, Role::ProcMacro] {
+        let found = gained(facts, role, &BUILD_TIME, had.get(&role), allowed);
+        if !found.is_empty() {
+            findings.push(Finding::for_package(
+                FindingKind::BuildCapability,
+                package.to_ref(),
+                format!(
+                    "{what}: {} now {} ({against})",
+                    role.describe(),
+                    found.join("; it now ")
+                ),
+            ));
+        }
+    }
+    let found = gained(
+        facts,
+        Role::Library,
+        &LIBRARY,
+        had.get(&Role::Library),
+        allowed,
+    );
+    if !found.is_empty() {
+        findings.push(Finding::for_package(
+            FindingKind::LibraryCapability,
+            package.to_ref(),
+            format!(
+                "{what}: its library now {} ({against})",
+                found.join("; it now ")
+            ),
+        ));
+    }
+    let binaries = binaries_gained(facts, &had_binaries, allowed);
+    if !binaries.is_empty() {
+        findings.push(Finding::for_package(
+            FindingKind::BinaryAdded,
+            package.to_ref(),
+            format!("{what} ships {} ({against})", binaries.join(", ")),
+        ));
+    }
+    findings
+}
+
+/// A `baseline-mismatch` when what trustcheck.lock records of this very version is not what the
+/// crate is: its license, its build code, or (where recorded) its code's capabilities and
+/// binaries.
+fn mismatch(
+    package: &Package,
+    facts: &CodeFacts,
+    accepted: &baseline::VersionRecord,
+) -> Option<Finding> {
+    let mut differences = Vec::new();
+    if accepted.license != package.license {
+        let show = |license: &Option<String>| match license {
+            Some(license) => format!("\"{}\"", crate::support::text::sanitize_terminal(license)),
+            None => "none".to_owned(),
+        };
+        differences.push(format!(
+            "license {} recorded, {} in the crate",
+            show(&accepted.license),
+            show(&package.license)
+        ));
+    }
+    if let (Some(recorded), Some(actual)) = (accepted.build_code, package.build_code)
+        && recorded != actual
+    {
+        differences.push(format!(
+            "{} recorded, {} in the crate",
+            recorded.describe(),
+            actual.describe()
+        ));
+    }
+    if let Some(recorded) = &accepted.code {
+        let actual = CodeRecord::of(facts);
+        for role in Role::ALL {
+            let empty = BTreeSet::new();
+            let was = recorded.capabilities.get(&role).unwrap_or(&empty);
+            let is = actual.capabilities.get(&role).unwrap_or(&empty);
+            let missing: Vec<&str> = is
+                .difference(was)
+                .map(|capability| capability.as_str())
+                .collect();
+            let extra: Vec<&str> = was
+                .difference(is)
+                .map(|capability| capability.as_str())
+                .collect();
+            if !missing.is_empty() {
+                differences.push(format!(
+                    "{} does {} in the crate, not recorded",
+                    role.describe(),
+                    missing.join(", ")
+                ));
+            }
+            if !extra.is_empty() {
+                differences.push(format!(
+                    "{} recorded as doing {}, not in the crate",
+                    role.describe(),
+                    extra.join(", ")
+                ));
+            }
+        }
+        let missing: Vec<String> = actual
+            .binaries
+            .difference(&recorded.binaries)
+            .map(|path| crate::support::text::sanitize_terminal(path))
+            .collect();
+        if !missing.is_empty() {
+            differences.push(format!("binaries not recorded: {}", missing.join(", ")));
+        }
+    }
+    (!differences.is_empty()).then(|| {
+        Finding::for_package(
+            FindingKind::BaselineMismatch,
+            package.to_ref(),
+            format!(
+                "trustcheck.lock records {} {} as accepted, but its record is not the crate: {}; a record is written by `cargo trustcheck baseline`, never by hand",
+                package.name,
+                package.version,
+                differences.join("; ")
+            ),
+        )
+    })
+}
+
+/// One `unchecked` finding for the crate versions whose code could not be read for one cause.
+fn unread_finding(why: &str, crates: &BTreeSet<String>) -> Finding {
+    let names: Vec<&str> = crates.iter().map(String::as_str).collect();
+    let cause = format!(
+        "the code of {} could not be read ({}): {why}",
+        crate::support::text::counted(names.len(), "crate version"),
+        crate::support::text::name_list(&names, 8)
+    );
+    let mut finding =
+        Finding::general(FindingKind::Unchecked, format!("code not checked: {cause}"));
+    finding.unchecked = Some(NotChecked {
+        checks: vec![
+            FindingKind::BuildCapability,
+            FindingKind::LibraryCapability,
+            FindingKind::BinaryAdded,
+            FindingKind::BinaryShipped,
+            FindingKind::BaselineMismatch,
+        ],
+        what: "code".to_owned(),
+        cause,
+    });
+    finding
+}
