@@ -62,7 +62,7 @@ fn committed_workspace(
 }
 
 #[test]
-fn a_cold_run_downloads_only_the_crates_new_to_the_baseline() {
+fn a_cold_run_reads_every_crate_from_its_registry_never_from_the_baseline() {
     let registry = Registry::start();
     let (dir, home) = committed_workspace(&registry, &published_crates(), APP);
     // A pull request bumps two crates.
@@ -95,16 +95,23 @@ fn a_cold_run_downloads_only_the_crates_new_to_the_baseline() {
     );
     assert!(code == 0 || code == 1, "{code}\n{stderr}");
     json(&stdout);
+    // The baseline records what was accepted; the facts (license, build code, code) come from
+    // the crates themselves, the accepted ones too.
     assert_eq!(
         registry.downloads(),
-        vec!["/dl/alpha/1.0.1.crate", "/dl/gamma/1.0.1.crate"],
+        vec![
+            "/dl/alpha/1.0.1.crate",
+            "/dl/beta/1.0.0.crate",
+            "/dl/derive-it/1.0.0.crate",
+            "/dl/gamma/1.0.1.crate"
+        ],
         "{stderr}"
     );
     assert!(elsewhere.downloads().is_empty());
     assert!(
         stderr.contains("from Cargo.lock (")
-            && stderr.contains("2 from trustcheck.lock")
-            && stderr.contains("2 downloaded"),
+            && stderr.contains("0 from trustcheck.lock")
+            && stderr.contains("4 downloaded"),
         "{stderr}"
     );
 }
@@ -316,12 +323,12 @@ fn after_fetch_check_offline_needs_neither_the_network_nor_cargos_registry_cache
 }
 
 #[test]
-fn compare_mode_stops_when_the_two_graphs_give_different_reports() {
+fn a_baseline_that_records_another_license_than_the_crate_is_a_mismatch_on_both_graph_paths() {
     let registry = Registry::start();
     let (dir, _home) = committed_workspace(&registry, &published_crates(), APP);
-    // A baseline that records another license for alpha 1.0.0 than the crate declares: the
-    // lockfile graph takes the baseline's word for the version it accepted, cargo metadata
-    // reads the crate.
+    // A baseline that records another license for alpha 1.0.0 than the crate declares: both
+    // graphs read the crate (the lockfile graph once took the baseline's word, and the two
+    // reports differed), and the record is a finding.
     let baseline = dir.path().join("trustcheck.lock");
     let text = std::fs::read_to_string(&baseline).unwrap();
     let edited = text.replacen(
@@ -340,10 +347,21 @@ fn compare_mode_stops_when_the_two_graphs_give_different_reports() {
             .args(["--format", "json"]),
         LIMIT,
     );
-    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    let report = json(&stdout);
+    let mismatch = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["kind"] == "baseline-mismatch")
+        .expect("a baseline-mismatch finding");
+    assert_eq!(mismatch["crate"], "alpha");
     assert!(
-        stderr.contains("the graph read from Cargo.lock does not give the report the graph read from cargo metadata gives"),
-        "{stderr}"
+        mismatch["message"]
+            .as_str()
+            .unwrap()
+            .contains("license \"ISC\" recorded, \"MIT\" in the crate"),
+        "{mismatch}"
     );
 }
 

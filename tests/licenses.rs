@@ -116,8 +116,8 @@ fn a_changed_license_is_reported_until_the_crate_is_accepted_and_the_diff_touche
     assert_eq!(
         changed,
         vec![(
-            "    { version = \"1.0.0\", license = \"MIT\", build = [] },",
-            "    { version = \"1.1.0\", license = \"Apache-2.0\", build = [] },"
+            "    { version = \"1.0.0\", license = \"MIT\", build = [], code = {} },",
+            "    { version = \"1.1.0\", license = \"Apache-2.0\", build = [], code = {} },"
         )],
         "only dep's line changed; other's stale 1.0.0 entry is left alone"
     );
@@ -453,8 +453,8 @@ fn explain_shows_the_license_history_from_the_baseline() {
     assert_eq!(code, 0);
     // Record the older version too, as a baseline that saw both would.
     let text = fixture.read_file("trustcheck.lock").replace(
-        "    { version = \"1.1.0\", license = \"Apache-2.0\", build = [] },",
-        "    { version = \"1.0.0\", license = \"MIT\" },\n    { version = \"1.1.0\", license = \"Apache-2.0\", build = [] },",
+        "    { version = \"1.1.0\", license = \"Apache-2.0\", build = [], code = {} },",
+        "    { version = \"1.0.0\", license = \"MIT\" },\n    { version = \"1.1.0\", license = \"Apache-2.0\", build = [], code = {} },",
     );
     fixture.write_file("trustcheck.lock", &text);
     let human = explain("human");
@@ -469,8 +469,8 @@ fn explain_shows_the_license_history_from_the_baseline() {
             "source": "crates-io",
             "owners": null,
             "versions": [
-                { "version": "1.0.0", "license": "MIT", "build": null, "published-by": null },
-                { "version": "1.1.0", "license": "Apache-2.0", "build": [], "published-by": null },
+                { "version": "1.0.0", "license": "MIT", "build": null, "code": null, "published-by": null },
+                { "version": "1.1.0", "license": "Apache-2.0", "build": [], "code": { "capabilities": {}, "binaries": [] }, "published-by": null },
             ],
         }])
     );

@@ -97,8 +97,8 @@ fn on_the_vulnerable_workload_the_lockfile_graph_reports_what_cargo_metadata_rep
             .2
             .contains("graph: 247 packages (1 workspace members) from Cargo.lock")
             && lockfile.2.contains("245 from trustcheck.lock")
-            && lockfile.2.contains("1 from local registries"),
-        "fuchsia-cprng declares only a license file, which the baseline does not record; its facts come from its .crate: {}",
+            && lockfile.2.contains("1 from the fact cache"),
+        "fuchsia-cprng declares only a license file, which the baseline does not record; its facts come from its .crate (read from the local registry by the cargo metadata run before, which filled the fact cache): {}",
         lockfile.2
     );
     assert_eq!((lockfile.0, &lockfile.1), (metadata.0, &metadata.1));

@@ -145,6 +145,27 @@ fn bad_kind() {
 }
 
 #[test]
+fn code_allow_unknown_capability() {
+    insta::assert_snapshot!(error_of(
+        "[[code.allow]]\ncrate = \"openssl-src\"\ncapabilities = [\"network\", \"internet\"]\nreason = \"downloads OpenSSL\"\n"
+    ));
+}
+
+#[test]
+fn code_allow_without_reason() {
+    insta::assert_snapshot!(error_of(
+        "[[code.allow]]\ncrate = \"openssl-src\"\ncapabilities = [\"network\"]\n"
+    ));
+}
+
+#[test]
+fn code_allow_that_allows_nothing() {
+    insta::assert_snapshot!(error_of(
+        "[[code.allow]]\ncrate = \"openssl-src\"\nreason = \"why not\"\n"
+    ));
+}
+
+#[test]
 fn duplicate_exemption() {
     insta::assert_snapshot!(error_of(
         "[[exemption]]\nadvisory = \"RUSTSEC-2020-0071\"\nreason = \"one\"\nexpires = \"2027-01-01\"\n\n[[exemption]]\nadvisory = \"rustsec-2020-0071\"\nreason = \"two\"\nexpires = \"2027-06-01\"\n"

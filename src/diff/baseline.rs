@@ -101,7 +101,69 @@ fn owner_names(owners: &[Owner]) -> Vec<String> {
     owners.iter().map(ToString::to_string).collect()
 }
 
-/// What differs between two baselines.
+/// The capabilities (`role:capability`) and binaries a version's recorded code has that no
+/// version of `old` recorded: one change for each, when there are any.
+fn code_gained(
+    name: &str,
+    source: &str,
+    version: &semver::Version,
+    old: &CrateRecord,
+    record: &crate::load::baseline::VersionRecord,
+) -> Vec<BaselineChange> {
+    let Some(code) = &record.code else {
+        return Vec::new();
+    };
+    let mut had_capabilities = BTreeSet::new();
+    let mut had_binaries = BTreeSet::new();
+    for accepted in old
+        .versions
+        .values()
+        .filter_map(|entry| entry.code.as_ref())
+    {
+        for (role, capabilities) in &accepted.capabilities {
+            had_capabilities.extend(capabilities.iter().map(|capability| (*role, *capability)));
+        }
+        had_binaries.extend(accepted.binaries.iter().cloned());
+    }
+    let capabilities: Vec<String> = code
+        .capabilities
+        .iter()
+        .flat_map(|(role, capabilities)| {
+            capabilities
+                .iter()
+                .map(move |capability| (*role, *capability))
+        })
+        .filter(|pair| !had_capabilities.contains(pair))
+        .map(|(role, capability)| format!("{}:{}", role.as_str(), capability.as_str()))
+        .collect();
+    let binaries: Vec<String> = code
+        .binaries
+        .iter()
+        .filter(|path| !had_binaries.contains(*path))
+        .cloned()
+        .collect();
+    let change = |field: &'static str, added: Vec<String>| BaselineChange {
+        crate_name: name.to_owned(),
+        source: source.to_owned(),
+        version: Some(version.to_string()),
+        field,
+        before: json!(null),
+        after: json!(added),
+        added,
+        removed: Vec::new(),
+    };
+    let mut changes = Vec::new();
+    if !capabilities.is_empty() {
+        changes.push(change("capabilities", capabilities));
+    }
+    if !binaries.is_empty() {
+        changes.push(change("binaries", binaries));
+    }
+    changes
+}
+
+/// What changed from `base` to `head`: versions added and removed, and each accepted fact that
+/// changed (licenses, build code, capabilities, binaries, publishers, owners).
 pub fn diff_baselines(base: &Baseline, head: &Baseline) -> BaselineDiff {
     let mut diff = BaselineDiff::default();
     let empty = CrateRecord::default();
@@ -129,6 +191,10 @@ pub fn diff_baselines(base: &Baseline, head: &Baseline) -> BaselineDiff {
                         new_crate: before.is_none(),
                         ..entry(name, source, version, record, &owners)
                     });
+                    // What its code does and the binaries it ships, beyond what every version
+                    // accepted before did and shipped: each a trust decision.
+                    diff.changed
+                        .extend(code_gained(name, source, version, old, record));
                     // A new version of a known crate: is its license or publisher new to it?
                     if let Some(accepted) = old.accepted_for(version) {
                         if !same_license(

@@ -124,6 +124,16 @@ impl Diff {
             (accepted("owners"), "owner change", " accepted"),
             (accepted("published-by"), "new publisher", " accepted"),
             (accepted("build"), "build-code change", " accepted"),
+            (
+                accepted("capabilities"),
+                "version whose code gained capabilities",
+                ", accepted",
+            ),
+            (
+                accepted("binaries"),
+                "version with new binaries",
+                ", accepted",
+            ),
             (new_crates, "new crate", " accepted into the baseline"),
             (
                 self.unrecorded.len(),

@@ -30,6 +30,10 @@ pub struct Crate {
     pub build_script: Option<String>,
     /// Whether it is a proc-macro crate.
     pub proc_macro: bool,
+    /// The text of `src/lib.rs`.
+    pub lib: String,
+    /// Other files, as bytes (path inside the crate, bytes).
+    pub blobs: Vec<(String, Vec<u8>)>,
 }
 
 /// A crate `name` `version` with the MIT license and no dependencies.
@@ -44,6 +48,8 @@ pub fn krate(name: &str, version: &str) -> Crate {
         sections: Vec::new(),
         build_script: None,
         proc_macro: false,
+        lib: String::new(),
+        blobs: Vec::new(),
     }
 }
 
@@ -85,6 +91,18 @@ impl Crate {
     /// A build script (`build.rs`) with this text.
     pub fn build_script(mut self, text: &str) -> Crate {
         self.build_script = Some(text.to_owned());
+        self
+    }
+
+    /// The text of its `src/lib.rs`.
+    pub fn lib(mut self, text: &str) -> Crate {
+        self.lib = text.to_owned();
+        self
+    }
+
+    /// Another file, with these bytes.
+    pub fn blob(mut self, path: &str, bytes: &[u8]) -> Crate {
+        self.blobs.push((path.to_owned(), bytes.to_vec()));
         self
     }
 
@@ -163,6 +181,10 @@ impl Fixture {
         let _ = std::fs::remove_dir_all(&dir);
         for (path, text) in crate_files(krate) {
             write(&dir.join(path), &text);
+        }
+        for (path, bytes) in &krate.blobs {
+            std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(path), bytes).unwrap();
         }
         let checksum = format!("{:064x}", fnv(&format!("{}-{}", krate.name, krate.version)));
         write(
@@ -246,7 +268,7 @@ pub fn crate_files(krate: &Crate) -> Vec<(String, String)> {
         let _ = write!(manifest, "\n{section}\n");
     }
     files.push(("Cargo.toml".to_owned(), manifest));
-    files.push(("src/lib.rs".to_owned(), String::new()));
+    files.push(("src/lib.rs".to_owned(), krate.lib.clone()));
     if let Some(build) = &krate.build_script {
         files.push(("build.rs".to_owned(), build.clone()));
     }

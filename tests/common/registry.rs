@@ -37,18 +37,27 @@ pub struct Registry {
 
 /// A `.crate` file: the files under `NAME-VERSION/`, gzip-compressed tar.
 pub fn pack(name: &str, version: &str, files: &[(String, String)]) -> Vec<u8> {
+    let files: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(path, text)| (path.clone(), text.as_bytes().to_vec()))
+        .collect();
+    pack_bytes(name, version, &files)
+}
+
+/// `pack` for files of any bytes.
+pub fn pack_bytes(name: &str, version: &str, files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let mut builder = tar::Builder::new(encoder);
-    for (path, text) in files {
+    for (path, bytes) in files {
         let mut header = tar::Header::new_gnu();
-        header.set_size(text.len() as u64);
+        header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
         builder
             .append_data(
                 &mut header,
                 format!("{name}-{version}/{path}"),
-                text.as_bytes(),
+                bytes.as_slice(),
             )
             .unwrap();
     }
@@ -189,7 +198,19 @@ impl Registry {
     /// Publishes a crate version; returns the SHA-256 of its `.crate`.
     pub fn publish(&self, krate: &Crate) -> String {
         let files = crate_files(krate);
-        let bytes = pack(&krate.name, &krate.version, &files);
+        let mut all: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(path, text)| (path.clone(), text.as_bytes().to_vec()))
+            .collect();
+        all.extend(krate.blobs.iter().cloned());
+        let bytes = pack_bytes(&krate.name, &krate.version, &all);
+        self.publish_archive(krate, bytes)
+    }
+
+    /// Publishes `bytes` as the `.crate` of `krate` (whose manifest its index entry gives):
+    /// an archive made by hand; returns its SHA-256.
+    pub fn publish_archive(&self, krate: &Crate, bytes: Vec<u8>) -> String {
+        let files = crate_files(krate);
         let checksum = sha256(&bytes);
         let manifest: toml::Table = files
             .iter()

@@ -2,6 +2,7 @@
 //! times, build code, owners), which findings and exemptions apply to each of its versions,
 //! and what the baseline accepted for it.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use serde_json::json;
@@ -12,7 +13,7 @@ use crate::error::{Error, UsageError};
 use crate::facts::index::releases::age;
 use crate::finding::Verdict;
 use crate::load::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
-use crate::load::graph::{BuildCode, DependencyGraph, Package};
+use crate::load::graph::{BuildCode, DependencyGraph, Package, PackageCode};
 use crate::pipeline::{self, AdvisoryScope};
 use crate::policy::Exemption;
 use crate::report::json::JsonFinding;
@@ -105,6 +106,7 @@ pub(super) fn explain_crate(
                     "published": releases.published.map(crate::support::date::rfc3339),
                     "first-published": releases.first_published.map(crate::support::date::rfc3339),
                     "build": package.build_code.map(BuildCode::parts),
+                    "code": code_json(package),
                     "lookalikes": releases.lookalikes,
                     "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
                 })
@@ -159,6 +161,7 @@ pub(super) fn explain_crate(
         if let Some(code) = package.build_code {
             let _ = writeln!(out, "  build code  {}", code.describe());
         }
+        render_code(&mut out, package);
         if !releases.lookalikes.is_empty() {
             let _ = writeln!(
                 out,
@@ -197,6 +200,82 @@ pub(super) fn explain_crate(
         );
     }
     Ok(out)
+}
+
+/// What a package's code can do, per role, with the evidence, and the binaries it ships
+/// (`--format json`).
+fn code_json(package: &Package) -> serde_json::Value {
+    match &package.code {
+        Some(PackageCode::Read(facts)) => json!({
+            "roles": facts.roles.iter().map(|(role, capabilities)| (
+                role.as_str(),
+                capabilities.iter().map(|(capability, evidence)| (
+                    capability.as_str(),
+                    evidence.iter().map(|evidence| json!({
+                        "file": evidence.file,
+                        "line": evidence.line,
+                        "shows": evidence.shows,
+                    })).collect::<Vec<_>>(),
+                )).collect::<BTreeMap<_, _>>(),
+            )).collect::<BTreeMap<_, _>>(),
+            "binaries": facts.binaries().map(|(path, file)| json!({
+                "path": path,
+                "size": file.size,
+                "kind": file.kind.describe(),
+                "included": file.included,
+            })).collect::<Vec<_>>(),
+            "unreadable": facts.unreadable,
+        }),
+        Some(PackageCode::Unread(why)) => json!({ "unread": why }),
+        None => serde_json::Value::Null,
+    }
+}
+
+/// What a package's code can do, per role, with the evidence, and the binaries it ships.
+fn render_code(out: &mut String, package: &Package) {
+    match &package.code {
+        Some(PackageCode::Read(facts)) => {
+            for (role, capabilities) in &facts.roles {
+                for (capability, evidence) in capabilities {
+                    let shown: Vec<String> = evidence
+                        .iter()
+                        .map(|evidence| {
+                            format!(
+                                "{}:{} {}",
+                                clean(&evidence.file),
+                                evidence.line,
+                                clean(&evidence.shows)
+                            )
+                        })
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "  code        {} {} [{}]: {}",
+                        role.describe(),
+                        capability.describe(),
+                        capability.as_str(),
+                        shown.join("; ")
+                    );
+                }
+            }
+            for (path, file) in facts.binaries() {
+                let _ = writeln!(
+                    out,
+                    "  binary      {} ({}, {} bytes)",
+                    clean(path),
+                    file.kind.describe(),
+                    file.size
+                );
+            }
+            for unreadable in &facts.unreadable {
+                let _ = writeln!(out, "  unreadable  {}", clean(unreadable));
+            }
+        }
+        Some(PackageCode::Unread(why)) => {
+            let _ = writeln!(out, "  code        not read: {}", clean(why));
+        }
+        None => {}
+    }
 }
 
 /// When a package's version and its crate were first published, and the trusted crates its
@@ -274,6 +353,13 @@ fn baseline_json(baseline: &Baseline, name: &str) -> serde_json::Value {
                     "version": version.to_string(),
                     "license": entry.license,
                     "build": entry.build_code.map(BuildCode::parts),
+                    "code": entry.code.as_ref().map(|code| json!({
+                        "capabilities": code.capabilities.iter().map(|(role, capabilities)| (
+                            role.as_str(),
+                            capabilities.iter().map(|capability| capability.as_str()).collect::<Vec<_>>(),
+                        )).collect::<BTreeMap<_, _>>(),
+                        "binaries": code.binaries,
+                    })),
                     "published-by": entry.published_by.as_ref().map(publisher_json),
                 })).collect::<Vec<_>>(),
             })
@@ -338,10 +424,23 @@ fn render_history(out: &mut String, baseline: Option<&Baseline>, name: &str) {
                 }
                 None => String::new(),
             };
-            let build = match entry.build_code {
+            let mut build = match entry.build_code {
                 Some(code) if code.any() => format!("  runs {}", code.describe()),
                 _ => String::new(),
             };
+            if let Some(code) = &entry.code {
+                for (role, capabilities) in &code.capabilities {
+                    let names: Vec<&str> = capabilities
+                        .iter()
+                        .map(|capability| capability.as_str())
+                        .collect();
+                    build.push_str(&format!("  {}: {}", role.as_str(), names.join(", ")));
+                }
+                if !code.binaries.is_empty() {
+                    let paths: Vec<String> = code.binaries.iter().map(|path| clean(path)).collect();
+                    build.push_str(&format!("  binaries: {}", paths.join(", ")));
+                }
+            }
             let version = version.to_string();
             let pad = " ".repeat(width.saturating_sub(version.len()));
             let _ = writeln!(out, "  {version}{pad}{from}  {license}{build}{publisher}");

@@ -39,9 +39,8 @@ use crate::support::http::HttpClient;
 use crate::support::network::Network;
 use crate::support::progress::{Progress, ProgressMode};
 
-/// Why a crate's code was not read when no copy of it was at hand and `--offline` forbade
-/// downloading one (the same words on both graph paths, so that the cause is reported once).
-pub const NOT_READ_OFFLINE: &str = "not in the fact cache nor in cargo's registry cache, and --offline forbids downloading it (`cargo fetch` or `cargo trustcheck fetch` gets it)";
+/// Why a crate's code was not read when no copy of it was at hand and none could be downloaded (the same words on both graph paths, so that the cause is reported once).
+pub const NO_COPY: &str = "no copy of it is at hand (the fact cache, cargo's registry cache and the copies cargo's configuration names lack it) and none can be downloaded now; `cargo fetch`, or `cargo trustcheck fetch`, gets it";
 
 /// Downloads and copies read at once at most.
 pub const MAX_CONCURRENT: usize = 8;
@@ -96,9 +95,10 @@ pub enum Missing {
     /// The fact cache could not be written.
     #[error(transparent)]
     Cache(CacheError),
-    /// No copy is at hand and `--offline` forbids downloading one.
+    /// No copy is at hand (a local registry without it, or cargo's registry cache without it
+    /// and `--offline`), and none can be downloaded.
     #[error("{0}")]
-    Offline(String),
+    NoCopy(String),
 }
 
 /// Where the sources are, and whether the network may be used.
@@ -178,7 +178,7 @@ pub fn obtain(
     let mut obtained = Obtained::default();
     for (need, outcome) in needs.iter().zip(results) {
         let (facts, origin, bytes) = match outcome {
-            Err(Missing::Offline(why)) => {
+            Err(Missing::NoCopy(why)) => {
                 let recorded = baseline.and_then(|baseline| from_baseline(need, baseline));
                 (
                     recorded.ok_or(Missing::Unavailable(why))?,
@@ -207,7 +207,7 @@ pub fn read_each(
     for outcome in results {
         each.push(match outcome {
             Ok((facts, _, _)) => Ok(facts),
-            Err(Missing::Offline(_)) => Err(NOT_READ_OFFLINE.to_owned()),
+            Err(Missing::NoCopy(_)) => Err(NO_COPY.to_owned()),
             Err(Missing::Unavailable(why)) => Err(why),
             Err(error) => return Err(error),
         });
@@ -383,7 +383,7 @@ fn from_copies(
         }
         Some(Copy::LocalRegistry(dir)) => {
             let Some(bytes) = local::in_local_registry(dir, &key) else {
-                return Err(Missing::Unavailable(format!(
+                return Err(Missing::NoCopy(format!(
                     "{what} with the lock file's checksum is not in the local registry {}",
                     dir.display()
                 )));
@@ -404,7 +404,7 @@ fn from_copies(
                 ),
                 Some(Found::Archive(bytes)) => (read_archive(&bytes)?, Origin::RegistryCache, 0),
                 None if settings.network == Network::Offline => {
-                    return Err(Missing::Offline(format!(
+                    return Err(Missing::NoCopy(format!(
                         "the facts of {what} are neither in trustcheck.lock, the fact cache nor cargo's registry cache, and --offline forbids downloading it (`cargo trustcheck fetch` fills the fact cache)"
                     )));
                 }

@@ -176,7 +176,7 @@ pub fn build(
 /// from `cargo metadata`), else the error that ends the run.
 fn unavailable_or_error(missing: Missing) -> Result<String, Error> {
     match missing {
-        Missing::Unavailable(why) | Missing::Offline(why) => Ok(why),
+        Missing::Unavailable(why) | Missing::NoCopy(why) => Ok(why),
         Missing::Download(error) => Err(error.into()),
         Missing::Cache(error) => Err(error.into()),
         Missing::Interrupted => Err(Error::Interrupted),
@@ -237,16 +237,13 @@ pub fn read_code(
         if package.code.is_some() || !package.source_kind.is_registry() {
             continue;
         }
-        match checksums.get(&(
+        if let Some(locked) = checksums.get(&(
             package.name.as_str(),
             &package.version,
             package.source.as_deref(),
         )) {
-            Some(locked) => {
-                needs.push(need_of(locked, clarifications));
-                wanted.push(index);
-            }
-            None => {}
+            needs.push(need_of(locked, clarifications));
+            wanted.push(index);
         }
     }
     let cache = CacheDir::from_env().ok();
@@ -267,7 +264,7 @@ pub fn read_code(
         let code = match read.as_ref().map(|read| &read[position]) {
             Some(Ok(facts)) => match &facts.code {
                 Some(code) => PackageCode::Read(Arc::new(code.clone())),
-                None => PackageCode::Unread(obtain::NOT_READ_OFFLINE.to_owned()),
+                None => PackageCode::Unread(obtain::NO_COPY.to_owned()),
             },
             Some(Err(why)) => PackageCode::Unread(why.clone()),
             None => PackageCode::Unread("the crate's copy could not be read".to_owned()),

@@ -247,7 +247,7 @@ fn registry_package(
         file_hashes: Some(Arc::new(facts.files.clone())),
         code: Some(match &facts.code {
             Some(code) => PackageCode::Read(Arc::new(code.clone())),
-            None => PackageCode::Unread(crate::facts::crates::obtain::NOT_READ_OFFLINE.to_owned()),
+            None => PackageCode::Unread(crate::facts::crates::obtain::NO_COPY.to_owned()),
         }),
         ..Package::new(name, version.clone(), Some(source))
     }
