@@ -164,6 +164,11 @@ fn a_trusted_crates_patch_release_whose_build_script_steals_credentials_is_denie
     );
     let (code, report) = workspace.check();
     assert_eq!(code, 0, "{report}");
+    workspace.fixture.git(&["init", "--quiet"]);
+    workspace.fixture.git(&["add", "."]);
+    workspace
+        .fixture
+        .git(&["commit", "--quiet", "-m", "adopt cargo-trustcheck"]);
 
     // The compromised account publishes 1.0.1; five days later, nobody noticed.
     workspace.fixture.vendor(

@@ -69,10 +69,10 @@ pub fn check(
         };
         let allowed = Allowed::of(&policy.allow, package, today);
         match baseline.crate_record(&package.name, &source) {
-            None => findings.extend(new_crate(package, facts, &allowed)),
+            None => findings.extend(gains(package, facts, &Accepted::nothing(), &allowed)),
             Some(record) => match record.versions.get(&package.version) {
                 Some(accepted) => findings.extend(mismatch(package, facts, accepted)),
-                None => findings.extend(new_version(package, facts, record, &allowed)),
+                None => findings.extend(gains(package, facts, &Accepted::of(record), &allowed)),
             },
         }
     }
@@ -172,119 +172,121 @@ fn binaries_gained(facts: &CodeFacts, had: &BTreeSet<String>, allowed: &Allowed)
         .collect()
 }
 
-/// The findings of a crate new to the baseline: build-time code that does what build-time code
-/// should not, library code that sends secrets or hides a payload, binaries it ships.
-fn new_crate(package: &Package, facts: &CodeFacts, allowed: &Allowed) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let what = format!(
-        "{} {} is new to the baseline",
-        package.name, package.version
-    );
-    for role in [Role::Build, Role::ProcMacro] {
-        let found = gained(facts, role, &BUILD_TIME, None, allowed);
-        if !found.is_empty() {
-            findings.push(Finding::for_package(
-                FindingKind::BuildCapability,
-                package.to_ref(),
-                format!(
-                    "{what}, and {} runs on the machine that builds: it {}",
-                    role.describe(),
-                    found.join("; it ")
-                ),
-            ));
-        }
-    }
-    let found = gained(facts, Role::Library, &LIBRARY, None, allowed);
-    if !found.is_empty() {
-        findings.push(Finding::for_package(
-            FindingKind::LibraryCapability,
-            package.to_ref(),
-            format!("{what}, and its library {}", found.join("; it ")),
-        ));
-    }
-    let binaries = binaries_gained(facts, &BTreeSet::new(), allowed);
-    if !binaries.is_empty() {
-        findings.push(Finding::for_package(
-            FindingKind::BinaryShipped,
-            package.to_ref(),
-            format!("{what}, and it ships {}", binaries.join(", ")),
-        ));
-    }
-    findings
+/// What a version is compared with: what the accepted versions of its crate recorded (nothing,
+/// for a crate new to the baseline).
+struct Accepted {
+    capabilities: BTreeMap<Role, BTreeSet<Capability>>,
+    binaries: BTreeSet<String>,
+    /// The accepted versions whose code is recorded, in words; `None`: a crate new to the
+    /// baseline.
+    versions: Option<String>,
 }
 
-/// The findings of a version of an accepted crate that the baseline does not record: what its
-/// code gained over every accepted version's recorded code.
-fn new_version(
+impl Accepted {
+    /// Nothing accepted: a crate new to the baseline.
+    fn nothing() -> Accepted {
+        Accepted {
+            capabilities: BTreeMap::new(),
+            binaries: BTreeSet::new(),
+            versions: None,
+        }
+    }
+
+    /// What every accepted version of the crate recorded of its code.
+    fn of(record: &CrateRecord) -> Accepted {
+        let mut accepted = Accepted::nothing();
+        let mut versions = Vec::new();
+        for (version, code) in record
+            .versions
+            .iter()
+            .filter_map(|(version, entry)| entry.code.as_ref().map(|code| (version, code)))
+        {
+            versions.push(version.to_string());
+            for (role, capabilities) in &code.capabilities {
+                accepted
+                    .capabilities
+                    .entry(*role)
+                    .or_default()
+                    .extend(capabilities.iter().copied());
+            }
+            accepted.binaries.extend(code.binaries.iter().cloned());
+        }
+        accepted.versions = Some(if versions.is_empty() {
+            "no accepted version's code is recorded in trustcheck.lock (`cargo trustcheck baseline` records it)".to_owned()
+        } else {
+            format!("accepted {}", versions.join(", "))
+        });
+        accepted
+    }
+}
+
+/// The findings of a version: what its build-time code and its library gained over what was
+/// accepted, and the binaries it ships that were not.
+fn gains(
     package: &Package,
     facts: &CodeFacts,
-    record: &CrateRecord,
+    accepted: &Accepted,
     allowed: &Allowed,
 ) -> Vec<Finding> {
-    let accepted: Vec<(&semver::Version, &CodeRecord)> = record
-        .versions
-        .iter()
-        .filter_map(|(version, entry)| entry.code.as_ref().map(|code| (version, code)))
-        .collect();
-    let versions: Vec<String> = accepted
-        .iter()
-        .map(|(version, _)| version.to_string())
-        .collect();
-    let against = if versions.is_empty() {
-        "no accepted version's code is recorded in trustcheck.lock (`cargo trustcheck baseline` records it)".to_owned()
-    } else {
-        format!("accepted {}", versions.join(", "))
-    };
-    let mut had: BTreeMap<Role, BTreeSet<Capability>> = BTreeMap::new();
-    let mut had_binaries = BTreeSet::new();
-    for (_, code) in &accepted {
-        for (role, capabilities) in &code.capabilities {
-            had.entry(*role)
-                .or_default()
-                .extend(capabilities.iter().copied());
-        }
-        had_binaries.extend(code.binaries.iter().cloned());
-    }
     let what = format!("{} {}", package.name, package.version);
+    let (opening, now, after) = match &accepted.versions {
+        None => (
+            format!("{what} is new to the baseline, and"),
+            "",
+            String::new(),
+        ),
+        Some(versions) => (format!("{what}:"), "now ", format!(" ({versions})")),
+    };
     let mut findings = Vec::new();
+    let mut found = |kind: FindingKind, message: String| {
+        findings.push(Finding::for_package(kind, package.to_ref(), message));
+    };
     for role in [Role::Build, Role::ProcMacro] {
-        let found = gained(facts, role, &BUILD_TIME, had.get(&role), allowed);
-        if !found.is_empty() {
-            findings.push(Finding::for_package(
+        let gained = gained(
+            facts,
+            role,
+            &BUILD_TIME,
+            accepted.capabilities.get(&role),
+            allowed,
+        );
+        if !gained.is_empty() {
+            found(
                 FindingKind::BuildCapability,
-                package.to_ref(),
                 format!(
-                    "{what}: {} now {} ({against})",
+                    "{opening} {} runs on the machine that builds: it {now}{}{after}",
                     role.describe(),
-                    found.join("; it now ")
+                    gained.join(&format!("; it {now}"))
                 ),
-            ));
+            );
         }
     }
-    let found = gained(
+    let role = Role::Library;
+    let gained = gained(
         facts,
-        Role::Library,
+        role,
         &LIBRARY,
-        had.get(&Role::Library),
+        accepted.capabilities.get(&role),
         allowed,
     );
-    if !found.is_empty() {
-        findings.push(Finding::for_package(
+    if !gained.is_empty() {
+        found(
             FindingKind::LibraryCapability,
-            package.to_ref(),
             format!(
-                "{what}: its library now {} ({against})",
-                found.join("; it now ")
+                "{opening} its library {now}{}{after}",
+                gained.join(&format!("; it {now}"))
             ),
-        ));
+        );
     }
-    let binaries = binaries_gained(facts, &had_binaries, allowed);
+    let binaries = binaries_gained(facts, &accepted.binaries, allowed);
     if !binaries.is_empty() {
-        findings.push(Finding::for_package(
-            FindingKind::BinaryAdded,
-            package.to_ref(),
-            format!("{what} ships {} ({against})", binaries.join(", ")),
-        ));
+        let kind = match accepted.versions {
+            None => FindingKind::BinaryShipped,
+            Some(_) => FindingKind::BinaryAdded,
+        };
+        found(
+            kind,
+            format!("{opening} it {now}ships {}{after}", binaries.join(", ")),
+        );
     }
     findings
 }
