@@ -96,6 +96,20 @@ fn obfuscation_true_positives() {
 }
 
 #[test]
+fn high_entropy_bytes_are_shown_in_hex_not_as_replacement_characters() {
+    let payload = noise(200, 5);
+    let escaped: String = payload.iter().map(|b| format!("\\x{b:02x}")).collect();
+    let facts = build(&format!("fn main() {{ let p = b\"{escaped}\"; }}"));
+    let shown = &facts.roles[&Role::Build][&Obfuscation][0].shows;
+    let hex: String = payload
+        .iter()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(shown, &format!("high-entropy bytes: 0x{hex}…"));
+}
+
+#[test]
 fn obfuscation_false_positives() {
     let prose = "This crate provides a fast, safe and ergonomic way to parse configuration files. "
         .repeat(6);

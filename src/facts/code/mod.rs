@@ -82,8 +82,11 @@ pub enum Capability {
     Execute,
     /// Names a credential store: SSH keys, cloud tokens, browser profiles, wallets.
     Credentials,
-    /// Reads a secret-looking environment variable, or iterates all of them.
+    /// Reads a secret-looking environment variable, or iterates all of them and names one.
     SecretEnv,
+    /// Iterates every environment variable (`std::env::vars`): common in build scripts, and a
+    /// secret read only together with a secret's name or the network.
+    ReadsAllEnv,
     /// A build script writes, creates or removes files outside `OUT_DIR` (heuristic).
     WritesOutsideOutDir,
     /// Loads native code at run time (`dlopen`, `LoadLibrary`, executable memory).
@@ -94,7 +97,7 @@ pub enum Capability {
     Obfuscation,
     /// Network (or a download tool run as a process) and Execute in the same role.
     DownloadExecute,
-    /// Credentials or SecretEnv, and Network, in the same role.
+    /// Credentials, SecretEnv or ReadsAllEnv, and Network, in the same role.
     Exfiltration,
 }
 
@@ -216,6 +219,7 @@ impl Capability {
             Capability::Execute => "execute",
             Capability::Credentials => "credentials",
             Capability::SecretEnv => "secret-env",
+            Capability::ReadsAllEnv => "reads-all-env",
             Capability::WritesOutsideOutDir => "writes-outside-out-dir",
             Capability::DynamicLoad => "dynamic-load",
             Capability::TlsUnverified => "tls-unverified",
@@ -234,6 +238,7 @@ impl Capability {
                 "reads credential stores (SSH keys, cloud tokens, browser profiles, wallets)"
             }
             Capability::SecretEnv => "reads secret environment variables",
+            Capability::ReadsAllEnv => "reads every environment variable",
             Capability::WritesOutsideOutDir => "writes files outside OUT_DIR",
             Capability::DynamicLoad => "loads native code at run time",
             Capability::TlsUnverified => "turns TLS verification off",
@@ -244,11 +249,12 @@ impl Capability {
     }
 
     /// Every capability, in order.
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::Network,
         Capability::Execute,
         Capability::Credentials,
         Capability::SecretEnv,
+        Capability::ReadsAllEnv,
         Capability::WritesOutsideOutDir,
         Capability::DynamicLoad,
         Capability::TlsUnverified,

@@ -56,8 +56,8 @@ pub const PATH_RULES: &[(&str, Capability)] = &[
     ("xshell", Capability::Execute),
     ("subprocess", Capability::Execute),
     ("libloading", Capability::DynamicLoad),
-    ("std::env::vars", Capability::SecretEnv),
-    ("std::env::vars_os", Capability::SecretEnv),
+    ("std::env::vars", Capability::ReadsAllEnv),
+    ("std::env::vars_os", Capability::ReadsAllEnv),
 ];
 
 /// Identifiers that show a capability wherever they appear (as a path's last segment, a method, a
@@ -289,7 +289,9 @@ pub fn credential_in(literal: &str) -> Option<&'static str> {
 
 /// True when an environment variable name read by literal is a secret: tokens, passwords, keys,
 /// cloud and registry credentials. Cargo's own build variables (`CARGO_FEATURE_*`,
-/// `CARGO_CFG_*`, `DEP_*`) never are.
+/// `CARGO_CFG_*`, `DEP_*`) never are, nor is a name that only starts like a cloud's variables
+/// (`AWS_LC_RS_DISABLE_SLOW_TESTS`, `GITHUB_ACTIONS`): the credentials among those name a token,
+/// a secret or a key (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`, `AZURE_CLIENT_SECRET`).
 pub fn is_secret_env(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     if ["CARGO_FEATURE_", "CARGO_CFG_", "DEP_", "CARGO_PKG_"]
@@ -305,18 +307,21 @@ pub fn is_secret_env(name: &str) -> bool {
         "PASSWD",
         "API_KEY",
         "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "CREDENTIAL",
     ];
-    const PREFIXES: &[&str] = &[
-        "AWS_",
-        "GITHUB_",
-        "GH_",
-        "NPM_",
-        "AZURE_",
-        "GOOGLE_APPLICATION_CREDENTIALS",
-    ];
-    WORDS.iter().any(|w| n.contains(w))
-        || n.ends_with("_KEY")
-        || PREFIXES.iter().any(|p| n.starts_with(p))
+    WORDS.iter().any(|w| n.contains(w)) || n.ends_with("_KEY") || n.ends_with("_PAT")
+}
+
+/// True when a string literal is a secret variable's name or part of one, as code that iterates
+/// every environment variable filters them (`k.contains("TOKEN")`): upper case, digits and
+/// underscores only, and a secret by [`is_secret_env`].
+pub fn is_secret_env_name(text: &str) -> bool {
+    (3..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && is_secret_env(text)
 }
 
 /// Shannon entropy in bits per symbol of a sequence of symbols.
@@ -463,10 +468,9 @@ mod tests {
             "ENCRYPTION_KEY",
             "AWS_ACCESS_KEY_ID",
             "GH_PAT",
-            "NPM_CONFIG_REGISTRY",
             "CARGO_REGISTRY_TOKEN",
             "CARGO_REGISTRIES_MY_REG_TOKEN",
-            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_SECRET",
             "GOOGLE_APPLICATION_CREDENTIALS",
             "api_token",
         ] {
@@ -484,6 +488,12 @@ mod tests {
             "PATH",
             "RUSTC",
             "KEYBOARD",
+            // Named like a cloud's or a CI's variables, but settings, not credentials.
+            "AWS_LC_RS_DISABLE_SLOW_TESTS",
+            "AWS_REGION",
+            "GITHUB_ACTIONS",
+            "NPM_CONFIG_REGISTRY",
+            "AZURE_CLIENT_ID",
         ] {
             assert!(!is_secret_env(name), "{name}");
         }

@@ -13,7 +13,7 @@ use super::literal::Lit;
 use super::modules::RoleFile;
 use super::paths::Aliases;
 use super::rules::{self, path_starts_with};
-use super::shapes::{assemble, outside_out_dir, short, stmt_end};
+use super::shapes::{assemble, outside_out_dir, short, short_bytes, stmt_end};
 use super::{Capability, Evidence, MAX_EVIDENCE, Role};
 
 /// One hit before the evidence is chosen.
@@ -29,6 +29,9 @@ struct Hit {
 struct Hits {
     code: BTreeMap<Capability, Vec<Hit>>,
     uses: BTreeMap<Capability, Vec<Hit>>,
+    /// String literals that name a secret variable (`"TOKEN"`): a secret read together with
+    /// an iteration of every variable.
+    secret_names: Vec<Hit>,
 }
 
 /// Scans the files of one role and returns its capabilities with evidence.
@@ -69,13 +72,28 @@ pub fn scan_role(role: Role, files: &[RoleFile]) -> BTreeMap<Capability, Vec<Evi
     if let (Some(net), Some(exe)) = (&network, chosen.get(&Capability::Execute)) {
         chosen.insert(Capability::DownloadExecute, combine(net, exe));
     }
-    let mut secret: Vec<Hit> = [Capability::Credentials, Capability::SecretEnv]
-        .iter()
-        .filter_map(|c| chosen.get(c))
-        .flatten()
-        .cloned()
-        .collect();
+    if let Some(all) = chosen.get(&Capability::ReadsAllEnv).cloned()
+        && !hits.secret_names.is_empty()
+    {
+        hits.secret_names.sort();
+        let named = combine(&all, &hits.secret_names);
+        let list = chosen.entry(Capability::SecretEnv).or_default();
+        list.extend(named);
+        list.sort();
+        list.dedup();
+    }
+    let mut secret: Vec<Hit> = [
+        Capability::Credentials,
+        Capability::SecretEnv,
+        Capability::ReadsAllEnv,
+    ]
+    .iter()
+    .filter_map(|c| chosen.get(c))
+    .flatten()
+    .cloned()
+    .collect();
     secret.sort();
+    secret.dedup();
     if let (Some(net), false) = (&network, secret.is_empty()) {
         chosen.insert(Capability::Exfiltration, combine(&secret, net));
     }
@@ -252,12 +270,19 @@ impl<'a> FileScan<'a> {
         if rules::credential_in(&text).is_some() {
             self.hit(Capability::Credentials, line, format!("{:?}", short(&text)));
         }
-        if let Some(why) = why {
-            self.hit(
-                Capability::Obfuscation,
+        if rules::is_secret_env_name(&text) && self.hits.secret_names.len() < MAX_EVIDENCE {
+            self.hits.secret_names.push(Hit {
+                file_index: self.file_index,
                 line,
-                format!("{why}: {}", short(&text)),
-            );
+                shows: format!("{:?}", short(&text)),
+            });
+        }
+        if let Some(why) = why {
+            let shown = match lit {
+                Lit::Bytes(b) => short_bytes(b),
+                _ => short(&text),
+            };
+            self.hit(Capability::Obfuscation, line, format!("{why}: {shown}"));
         }
     }
 

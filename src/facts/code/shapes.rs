@@ -18,6 +18,27 @@ pub fn short(s: &str) -> String {
     cut
 }
 
+/// A byte string shown as text when it is printable text, else as its first bytes in hex
+/// (`b"\x7fELF…"` would print as replacement characters).
+pub fn short_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text)
+            if !text
+                .chars()
+                .any(|c| c.is_control() && !c.is_ascii_whitespace()) =>
+        {
+            short(text)
+        }
+        _ => {
+            let mut hex: String = bytes.iter().take(20).map(|b| format!("{b:02x}")).collect();
+            if bytes.len() > 20 {
+                hex.push('…');
+            }
+            format!("0x{hex}")
+        }
+    }
+}
+
 /// True when a token of a write's arguments names a place outside the build's own directories.
 pub fn outside_out_dir(word: &str, literal: bool) -> bool {
     if matches!(word, "home_dir" | "HOME" | "USERPROFILE" | "CARGO_HOME") {

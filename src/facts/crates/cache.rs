@@ -15,8 +15,9 @@ use super::CrateFacts;
 use crate::support::cache::{CacheDir, CacheError, url_slug, write_atomic};
 
 /// The version of the file format; files of another version are ignored (2: the code facts,
-/// `facts::code`; bump it whenever the rules that read code change).
-const FORMAT: u32 = 2;
+/// `facts::code`; 3: `reads-all-env` apart from `secret-env`; bump it whenever the rules that
+/// read code change).
+const FORMAT: u32 = 3;
 
 /// The largest entry read.
 const MAX_ENTRY: u64 = crate::support::files::MIB;
