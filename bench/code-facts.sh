@@ -38,8 +38,9 @@ facts=$TRUSTCHECK_CACHE_DIR/crate-facts
 check() { "$bin" check --offline --advisory-db "$database" --format json >/dev/null 2>&1 || true; }
 timed() { local start; start=$(now_ns); "$@"; echo $((($(now_ns) - start) / 1000000)); }
 forget_all() { rm -rf "$facts"; }
-# Two crate versions' facts gone: the two that come first in the cache's listing.
-forget_two() { find "$facts" -name '*.json' | sort | head -2 | xargs rm -f; }
+# Two crate versions' facts gone: the two that come first in the cache's listing (sed, not
+# head: head would close the pipe early, and pipefail would end the script).
+forget_two() { find "$facts" -name '*.json' | sort | sed -n 1,2p | xargs rm -f; }
 
 check
 cold=() two=() warm=() metadata=()

@@ -196,6 +196,39 @@ fn a_trusted_crates_patch_release_whose_build_script_steals_credentials_is_denie
         findings.iter().all(|(kind, ..)| kind != "fresh-release"),
         "five days old: past min-age {findings:?}"
     );
+
+    // `explain` shows what the new version's build script can do, with its evidence.
+    let (code, explained, stderr) = workspace.run(&["explain", "onering", "--offline"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        explained.contains(
+            "its build script opens network connections [network]: build.rs:12 std::net::TcpStream::connect"
+        ),
+        "{explained}"
+    );
+
+    // A reviewer who accepts it anyway records the decision, and the pull request's diff
+    // counts it as trust granted, under a warning headline.
+    let (code, _, stderr) = workspace.run(&["baseline", "--accept", "onering"]);
+    assert_eq!(code, 0, "{stderr}");
+    let baseline = workspace.fixture.read_file("trustcheck.lock");
+    assert!(
+        baseline.contains("{ version = \"1.0.1\", license = \"MIT\", build = [\"script\"], code = { build = [\"network\", \"execute\", \"credentials\", \"secret-env\", \"reads-all-env\", \"download-execute\", \"exfiltration\"] } }"),
+        "{baseline}"
+    );
+    let (code, report) = workspace.check();
+    assert_eq!(code, 0, "accepted: {report}");
+    let (code, diff, stderr) = workspace.run(&["diff", "HEAD", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let diff: serde_json::Value = serde_json::from_str(&diff).unwrap();
+    let granted = diff["trust-granted"].to_string();
+    assert!(
+        granted.contains("1 version whose code gained capabilities, accepted"),
+        "{granted}"
+    );
+    let (code, markdown, stderr) = workspace.run(&["diff", "HEAD", "--format", "markdown"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(markdown.starts_with("⚠️"), "{markdown}");
 }
 
 #[test]

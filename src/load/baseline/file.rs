@@ -26,9 +26,11 @@ use crate::load::graph::BuildCode;
 const HEADER: &str = "\
 # trustcheck.lock: the supply-chain baseline of this workspace, written by cargo-trustcheck.
 #
-# It records what was accepted for each registry crate: its license, its owners, and the
-# account that published each locked version. `cargo trustcheck check` reports what differs
-# from it (license-change, owner-change, publisher-change).
+# It records what was accepted for each registry crate: its license, its owners, the account
+# that published each locked version, and what each version's code can do (per role: build
+# script, proc-macro, library) and the binaries it ships. `cargo trustcheck check` reports what
+# differs from it (license-change, owner-change, publisher-change, build-capability,
+# binary-added), and a line that is not what the crate is (baseline-mismatch).
 # Do not edit it by hand: update it with `cargo trustcheck baseline` (the whole graph) or
 # `cargo trustcheck baseline --accept CRATE` (one crate), and review its diff like code.
 ";
