@@ -434,4 +434,15 @@ fn a_build_script_hidden_by_a_tar_type_flag_is_not_read_as_no_build_code() {
         stderr.contains("cargo metadata") && stderr.contains("sneaky"),
         "the lockfile-first reader gives way to cargo, saying why: {stderr}"
     );
+    assert!(
+        message(&findings, "build-capability").contains("[network]"),
+        "the hidden build script's network access is read: {findings:?}"
+    );
+
+    // Run again at once, the caches now warm: the first run's answer was not cached as
+    // "no build code".
+    let (code, stdout, stderr) = tool(&["check", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let warm = findings_of(&json(&stdout), "sneaky");
+    assert_eq!(warm, findings, "cold and warm runs agree");
 }
