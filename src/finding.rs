@@ -368,6 +368,27 @@ pub struct Finding {
     pub policy_line: Option<usize>,
     /// For an `unchecked` finding: which check could not be done, and why.
     pub unchecked: Option<NotChecked>,
+    /// For a finding drawn from a crate's files: each fact behind it, so that a reviewer or an
+    /// outside tool can check the claim (JSON `evidence`).
+    pub evidence: Vec<Evidence>,
+}
+
+/// One fact behind a finding drawn from a crate version's files.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// Whose code shows it: `build-script`, `proc-macro`, `library`, or `package` (a file the
+    /// package ships).
+    pub role: String,
+    /// The file, relative to the crate root.
+    pub file: String,
+    /// The line (1-based), or null where it does not apply (a shipped file).
+    pub line: Option<u32>,
+    /// The call, path or literal that shows it (`std::net::TcpStream::connect`), or what a
+    /// shipped file is.
+    pub what: String,
+    /// The capability it shows (`network`), or null for a shipped file.
+    pub capability: Option<String>,
 }
 
 /// Why checks could not be done for a package: the checks (by the kinds of finding they would
@@ -399,6 +420,7 @@ impl Finding {
             license: None,
             policy_line: None,
             unchecked: None,
+            evidence: Vec::new(),
         }
     }
 

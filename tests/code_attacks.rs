@@ -196,6 +196,24 @@ fn a_trusted_crates_patch_release_whose_build_script_steals_credentials_is_denie
         findings.iter().all(|(kind, ..)| kind != "fresh-release"),
         "five days old: past min-age {findings:?}"
     );
+    // The JSON finding carries the evidence, one entry per fact, as the contract gives it.
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["kind"] == "build-capability")
+        .unwrap();
+    let evidence = finding["evidence"].as_array().unwrap();
+    assert!(
+        evidence.contains(&serde_json::json!({
+            "role": "build-script",
+            "file": "build.rs",
+            "line": 12,
+            "what": "std::net::TcpStream::connect",
+            "capability": "network"
+        })),
+        "{evidence:?}"
+    );
 
     // `explain` shows what the new version's build script can do, with its evidence.
     let (code, explained, stderr) = workspace.run(&["explain", "onering", "--offline"]);
@@ -329,6 +347,25 @@ fn a_release_that_adds_a_native_library_and_an_opaque_blob_is_denied() {
                 "tests/files/bad-3-corrupt_lzma2.xz (opaque high-entropy data, 2097152 bytes, pulled in by include_bytes!)"
             ),
         "{added}"
+    );
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["kind"] == "binary-added")
+        .unwrap();
+    assert!(
+        finding["evidence"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({
+                "role": "package",
+                "file": "lib/liblzma.so.5",
+                "line": null,
+                "what": "an ELF executable or library, 4096 bytes",
+                "capability": null
+            })),
+        "{finding}"
     );
 }
 

@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::facts::code::{Capability, CodeFacts, Role};
-use crate::finding::{Finding, FindingKind, NotChecked};
+use crate::finding::{Evidence, Finding, FindingKind, NotChecked};
 use crate::load::baseline::{self, Baseline, CodeRecord, CrateRecord};
 use crate::load::graph::{DependencyGraph, Package, PackageCode};
 use crate::policy::{CodeAllowance, CodePolicy};
@@ -107,59 +107,79 @@ impl Allowed {
     }
 }
 
-/// Each capability of `role` in `watched` that `facts` has and `had` lacks, with its evidence
-/// in words (`build.rs:14 std::net::TcpStream::connect`).
+/// Each capability of `role` in `watched` that `facts` has and `had` lacks: in words, with its
+/// evidence (`build.rs:14 std::net::TcpStream::connect`), and the evidence itself.
 fn gained(
     facts: &CodeFacts,
     role: Role,
     watched: &[Capability],
     had: Option<&BTreeSet<Capability>>,
     allowed: &Allowed,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<Evidence>) {
     let Some(capabilities) = facts.roles.get(&role) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    capabilities
-        .iter()
-        .filter(|(capability, _)| {
-            watched.contains(capability)
-                && !had.is_some_and(|had| had.contains(capability))
-                && !allowed.capabilities.contains(capability)
-        })
-        .map(|(capability, evidence)| {
-            let shown: Vec<String> = evidence
-                .iter()
-                .map(|evidence| {
-                    format!(
-                        "{}:{} {}",
-                        crate::support::text::sanitize_terminal(&evidence.file),
-                        evidence.line,
-                        crate::support::text::sanitize_terminal(&evidence.shows)
-                    )
-                })
-                .collect();
-            format!(
-                "{} [{}] ({})",
-                capability.describe(),
-                capability.as_str(),
-                shown.join("; ")
-            )
-        })
-        .collect()
+    let mut words = Vec::new();
+    let mut evidence = Vec::new();
+    for (capability, shown) in capabilities.iter().filter(|(capability, _)| {
+        watched.contains(capability)
+            && !had.is_some_and(|had| had.contains(capability))
+            && !allowed.capabilities.contains(capability)
+    }) {
+        let listed: Vec<String> = shown
+            .iter()
+            .map(|evidence| {
+                format!(
+                    "{}:{} {}",
+                    crate::support::text::sanitize_terminal(&evidence.file),
+                    evidence.line,
+                    crate::support::text::sanitize_terminal(&evidence.shows)
+                )
+            })
+            .collect();
+        words.push(format!(
+            "{} [{}] ({})",
+            capability.describe(),
+            capability.as_str(),
+            listed.join("; ")
+        ));
+        evidence.extend(shown.iter().map(|shown| Evidence {
+            role: evidence_role(role).to_owned(),
+            file: shown.file.clone(),
+            line: Some(shown.line),
+            what: shown.shows.clone(),
+            capability: Some(capability.as_str().to_owned()),
+        }));
+    }
+    evidence.sort();
+    evidence.dedup();
+    (words, evidence)
 }
 
-/// The binaries of `facts` not among `had`, in words.
-fn binaries_gained(facts: &CodeFacts, had: &BTreeSet<String>, allowed: &Allowed) -> Vec<String> {
+/// The contract's name of a role in a finding's evidence.
+fn evidence_role(role: Role) -> &'static str {
+    match role {
+        Role::Build => "build-script",
+        Role::ProcMacro => "proc-macro",
+        Role::Library => "library",
+    }
+}
+
+/// The binaries of `facts` not among `had`: in words, and as evidence.
+fn binaries_gained(
+    facts: &CodeFacts,
+    had: &BTreeSet<String>,
+    allowed: &Allowed,
+) -> (Vec<String>, Vec<Evidence>) {
     if allowed.binaries {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     facts
         .binaries()
         .filter(|(path, _)| !had.contains(*path))
         .map(|(path, file)| {
-            format!(
-                "{} ({}, {} bytes{})",
-                crate::support::text::sanitize_terminal(path),
+            let what = format!(
+                "{}, {} bytes{}",
                 file.kind.describe(),
                 file.size,
                 if file.included {
@@ -167,9 +187,19 @@ fn binaries_gained(facts: &CodeFacts, had: &BTreeSet<String>, allowed: &Allowed)
                 } else {
                     ""
                 }
+            );
+            (
+                format!("{} ({what})", crate::support::text::sanitize_terminal(path)),
+                Evidence {
+                    role: "package".to_owned(),
+                    file: path.to_owned(),
+                    line: None,
+                    what,
+                    capability: None,
+                },
             )
         })
-        .collect()
+        .unzip()
 }
 
 /// What a version is compared with: what the accepted versions of its crate recorded (nothing,
@@ -238,11 +268,13 @@ fn gains(
         Some(versions) => (format!("{what}:"), "now ", format!(" ({versions})")),
     };
     let mut findings = Vec::new();
-    let mut found = |kind: FindingKind, message: String| {
-        findings.push(Finding::for_package(kind, package.to_ref(), message));
+    let mut found = |kind: FindingKind, message: String, evidence: Vec<Evidence>| {
+        let mut finding = Finding::for_package(kind, package.to_ref(), message);
+        finding.evidence = evidence;
+        findings.push(finding);
     };
     for role in [Role::Build, Role::ProcMacro] {
-        let gained = gained(
+        let (gained, evidence) = gained(
             facts,
             role,
             &BUILD_TIME,
@@ -257,11 +289,12 @@ fn gains(
                     role.describe(),
                     gained.join(&format!("; it {now}"))
                 ),
+                evidence,
             );
         }
     }
     let role = Role::Library;
-    let gained = gained(
+    let (gained, evidence) = gained(
         facts,
         role,
         &LIBRARY,
@@ -275,9 +308,10 @@ fn gains(
                 "{opening} its library {now}{}{after}",
                 gained.join(&format!("; it {now}"))
             ),
+            evidence,
         );
     }
-    let binaries = binaries_gained(facts, &accepted.binaries, allowed);
+    let (binaries, evidence) = binaries_gained(facts, &accepted.binaries, allowed);
     if !binaries.is_empty() {
         let kind = match accepted.versions {
             None => FindingKind::BinaryShipped,
@@ -286,6 +320,7 @@ fn gains(
         found(
             kind,
             format!("{opening} it {now}ships {}{after}", binaries.join(", ")),
+            evidence,
         );
     }
     findings

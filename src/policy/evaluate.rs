@@ -112,6 +112,7 @@ fn exemption_finding<'a>(exemption: &'a Exemption) -> impl Fn(FindingKind, Strin
         license: None,
         policy_line: Some(exemption.line),
         unchecked: None,
+        evidence: Vec::new(),
     }
 }
 

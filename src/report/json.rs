@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Report;
-use crate::finding::{Cvss, FindingKind, Level, Summary, Verdict};
+use crate::finding::{Cvss, Evidence, FindingKind, Level, Summary, Verdict};
 
 /// The document: `format-version`, `findings`, `summary`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,6 +53,10 @@ pub struct JsonFinding {
     /// For a finding from an advisory: where to read more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// For a finding drawn from a crate's files: each fact behind it (`role`, `file`, `line`,
+    /// `what`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
 }
 
 /// An advisory finding's severity: `null`, or its CVSS score and vector.
@@ -92,6 +96,7 @@ impl JsonFinding {
             patched: advisory.map(|advisory| advisory.patched.clone()),
             aliases: advisory.map(|advisory| advisory.aliases.clone()),
             url: advisory.and_then(|advisory| advisory.url.clone()),
+            evidence: finding.evidence.clone(),
         }
     }
 }

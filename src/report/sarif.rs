@@ -206,6 +206,21 @@ fn result(
     {
         result["properties"]["advisoryUrl"] = Value::String(clean(url));
     }
+    if !finding.evidence.is_empty() {
+        result["properties"]["evidence"] = finding
+            .evidence
+            .iter()
+            .map(|evidence| {
+                json!({
+                    "role": evidence.role,
+                    "file": clean(&evidence.file),
+                    "line": evidence.line,
+                    "what": clean(&evidence.what),
+                    "capability": evidence.capability,
+                })
+            })
+            .collect();
+    }
     if let Some(exemption) = &verdict.exemption {
         result["suppressions"] = json!([{
             "kind": "external",
