@@ -160,6 +160,10 @@ fn summary(
             count(|kind| matches!(kind, baseline::ChangeKind::Build { .. })),
             "with build code recorded or changed",
         ),
+        (
+            count(|kind| matches!(kind, baseline::ChangeKind::Code)),
+            "with their code's capabilities or binaries recorded or changed",
+        ),
     ] {
         if number > 0 {
             parts.push(format!("{} {label}", counted(number, "version")));
@@ -173,6 +177,9 @@ fn summary(
     });
     if other > 0 {
         parts.push(counted(other, "owner or publisher change"));
+    }
+    if parts.is_empty() {
+        parts.push("nothing changed".to_owned());
     }
     let _ = writeln!(
         out,
