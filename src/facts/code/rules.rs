@@ -136,16 +136,31 @@ pub fn is_rule_root(segment: &str) -> bool {
     )
 }
 
-/// True when `path` (segments) starts with the `::`-separated `pattern`.
+/// True when `path` (segments) starts with the `::`-separated `pattern`. Called for every path
+/// the scan meets, against every rule: it looks for `:` by byte (a segment never holds one)
+/// instead of splitting on `"::"`, which builds a substring searcher each time.
 pub fn path_starts_with(path: &[String], pattern: &str) -> bool {
-    let mut n = 0;
-    for (i, want) in pattern.split("::").enumerate() {
-        if path.get(i).map(String::as_str) != Some(want) {
+    let mut rest = pattern;
+    let mut index = 0;
+    loop {
+        let (want, next) = match rest.find(':') {
+            Some(at) => (&rest[..at], Some(rest[at..].trim_start_matches(':'))),
+            None => (rest, None),
+        };
+        if path.get(index).map(String::as_str) != Some(want) {
             return false;
         }
-        n = i + 1;
+        index += 1;
+        match next {
+            Some(next) => rest = next,
+            None => return true,
+        }
     }
-    n > 0
+}
+
+/// The number of segments of a `::`-separated path.
+pub fn segment_count(pattern: &str) -> usize {
+    pattern.bytes().filter(|&byte| byte == b':').count() / 2 + 1
 }
 
 /// Filesystem calls that write, create or remove (the build-script write heuristic), and whether
@@ -509,6 +524,11 @@ mod tests {
         assert!(path_starts_with(&p, "std::net::TcpStream"));
         assert!(!path_starts_with(&p, "std::net::TcpStreamX"));
         assert!(!path_starts_with(&p[..2], "std::net::TcpStream"));
+        assert!(path_starts_with(&p, "std"));
+        assert!(!path_starts_with(&p, ""));
+        assert!(!path_starts_with(&[], "std"));
+        assert_eq!(segment_count("std::env::var"), 3);
+        assert_eq!(segment_count("duct"), 1);
         for (word, cap) in IDENT_RULES {
             assert_eq!(ident_rule(word), Some(*cap), "{word}");
         }

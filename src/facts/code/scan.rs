@@ -487,7 +487,7 @@ impl<'a> FileScan<'a> {
         }
         if rules::ENV_READS
             .iter()
-            .any(|p| path_starts_with(cand, p) && cand.len() == p.split("::").count())
+            .any(|p| path_starts_with(cand, p) && cand.len() == rules::segment_count(p))
             && let Some((open, _)) = args
         {
             self.env_read(&shown, line, open);
