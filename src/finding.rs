@@ -27,6 +27,9 @@ pub enum FindingKind {
     Notice,
     /// The locked version is yanked from its registry.
     Yanked,
+    /// The locked version, or its whole crate, is gone from its registry's index (deleted:
+    /// how crates.io takes malware down).
+    DeletedRelease,
     /// The locked version was published less than `[releases] min-age` ago.
     FreshRelease,
     /// A crate new to the baseline whose name is one edit from a crate the workspace trusts.
@@ -59,12 +62,13 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 20] = [
+    pub const ALL: [FindingKind; 21] = [
         FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
         FindingKind::Unmaintained,
         FindingKind::Notice,
+        FindingKind::DeletedRelease,
         FindingKind::Yanked,
         FindingKind::FreshRelease,
         FindingKind::Lookalike,
@@ -84,12 +88,13 @@ impl FindingKind {
 
     /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
     /// covers a ban).
-    pub const EXEMPTIBLE: [FindingKind; 16] = [
+    pub const EXEMPTIBLE: [FindingKind; 17] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
         FindingKind::Notice,
         FindingKind::Yanked,
+        FindingKind::DeletedRelease,
         FindingKind::FreshRelease,
         FindingKind::NewCrate,
         FindingKind::BuildCode,
@@ -116,6 +121,7 @@ impl FindingKind {
             FindingKind::Unsound => "unsound",
             FindingKind::Notice => "notice",
             FindingKind::Yanked => "yanked",
+            FindingKind::DeletedRelease => "deleted-release",
             FindingKind::License => "license",
             FindingKind::Unlicensed => "unlicensed",
             FindingKind::LicenseChange => "license-change",
@@ -150,6 +156,9 @@ impl FindingKind {
             FindingKind::Unsound => "A RustSec advisory reports unsound code in the locked version",
             FindingKind::Notice => "A RustSec informational notice applies to the locked version",
             FindingKind::Yanked => "The locked version is yanked from its registry",
+            FindingKind::DeletedRelease => {
+                "The locked version, or its whole crate, was deleted from its registry"
+            }
             FindingKind::License => "The crate's license is not allowed by the policy",
             FindingKind::Unlicensed => "The crate declares no license the policy can evaluate",
             FindingKind::LicenseChange => {
@@ -180,6 +189,7 @@ impl FindingKind {
             FindingKind::Unsound => "Unsound code",
             FindingKind::Notice => "Notices",
             FindingKind::Yanked => "Yanked versions",
+            FindingKind::DeletedRelease => "Releases deleted from their registry",
             FindingKind::License => "Licenses not allowed",
             FindingKind::Unlicensed => "Unlicensed crates",
             FindingKind::LicenseChange => "License changes",

@@ -352,6 +352,7 @@ fn describe_database(
 /// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times).
 pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
     policy.advisories.yanked != Level::Allow
+        || policy.advisories.deleted != Level::Allow
         || (policy.releases.fresh != Level::Allow && !policy.releases.min_age.is_zero())
         || (has_baseline
             && (policy.baseline.new_crate != Level::Allow
@@ -385,7 +386,7 @@ pub(super) fn obtain_index(
         });
     }
     let early = early.map(EarlyRead::finish).unwrap_or_default();
-    let keys = index_fetch::keys_of_graph(&workspace.graph, &config);
+    let keys = index_fetch::locked_of_graph(&workspace.graph, &config);
     if keys.is_empty() {
         return Ok(IndexLoad {
             facts: IndexFacts::new(config, Default::default()),
@@ -394,9 +395,10 @@ pub(super) fn obtain_index(
         });
     }
     let cache = IndexCache::new(&CacheDir::from_env()?)?;
-    let obtained = index_fetch::obtain(&keys, &cache, early, refresh, progress, HttpClient::new)?;
+    let obtained =
+        index_fetch::obtain_locked(&keys, &cache, early, refresh, progress, HttpClient::new)?;
     Ok(IndexLoad {
-        facts: IndexFacts::new(config, obtained.lookups),
+        facts: IndexFacts::new(config, obtained.lookups).with_confirmed(obtained.confirmed),
         notes: obtained.notes,
         stats: obtained.stats,
     })

@@ -72,6 +72,7 @@ struct RawAdvisories {
     unsound: Option<Spanned<String>>,
     notice: Option<Spanned<String>>,
     yanked: Option<Spanned<String>>,
+    deleted: Option<Spanned<String>>,
     db_url: Option<Spanned<String>>,
     max_db_age: Option<Spanned<String>>,
 }
@@ -302,6 +303,11 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             &raw_advisories.yanked,
             "advisories.yanked",
             defaults.advisories.yanked,
+        )?,
+        deleted: check.level(
+            &raw_advisories.deleted,
+            "advisories.deleted",
+            defaults.advisories.deleted,
         )?,
         db_url: match &raw_advisories.db_url {
             Some(url) => check.non_empty(url, "advisories.db-url")?,

@@ -114,6 +114,8 @@ pub struct AdvisoryPolicy {
     pub notice: Level,
     /// Level of `yanked` findings.
     pub yanked: Level,
+    /// Level of `deleted-release` findings.
+    pub deleted: Level,
     /// The git URL of the advisory database.
     pub db_url: String,
     /// A database older than this gets a warning.
@@ -290,6 +292,7 @@ impl Default for Policy {
                 unsound: Level::Warn,
                 notice: Level::Warn,
                 yanked: Level::Deny,
+                deleted: Level::Deny,
                 db_url: DEFAULT_ADVISORY_DB_URL.to_owned(),
                 max_db_age: Days(90),
             },
@@ -349,6 +352,7 @@ impl Policy {
             FindingKind::Unsound => self.advisories.unsound,
             FindingKind::Notice => self.advisories.notice,
             FindingKind::Yanked => self.advisories.yanked,
+            FindingKind::DeletedRelease => self.advisories.deleted,
             FindingKind::License => self.licenses.disallowed,
             FindingKind::Unlicensed => self.licenses.unlicensed,
             FindingKind::LicenseChange => self.licenses.change,

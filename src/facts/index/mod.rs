@@ -286,6 +286,22 @@ pub struct IndexFacts {
     config: IndexConfig,
     enabled: bool,
     lookups: BTreeMap<(String, String), Lookup>,
+    /// The entries the index vouched for in this run (see `fetch::Obtained::confirmed`).
+    confirmed: std::collections::BTreeSet<(String, String)>,
+}
+
+/// A locked version that its registry's index does not list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Absence {
+    /// The name of the registry (`crates.io`, or `the registry URL`).
+    pub registry: String,
+    /// Whether the whole crate is gone (HTTP 404), not only the version.
+    pub whole_crate: bool,
+    /// Whether the index said so in this run (or, offline, within the freshness window):
+    /// otherwise only an older cached entry says so.
+    pub confirmed: bool,
+    /// When the entry that says so was fetched (Unix seconds).
+    pub fetched_at: u64,
 }
 
 impl IndexFacts {
@@ -295,6 +311,7 @@ impl IndexFacts {
             config,
             enabled: false,
             lookups: BTreeMap::new(),
+            confirmed: Default::default(),
         }
     }
 
@@ -304,7 +321,42 @@ impl IndexFacts {
             config,
             enabled: true,
             lookups,
+            confirmed: Default::default(),
         }
+    }
+
+    /// These facts, with the entries the index vouched for in this run.
+    pub fn with_confirmed(
+        mut self,
+        confirmed: std::collections::BTreeSet<(String, String)>,
+    ) -> IndexFacts {
+        self.confirmed = confirmed;
+        self
+    }
+
+    /// Whether the locked version of a registry package is missing from its index entry: the
+    /// crate answered 404, or its entry does not list the version. `None` when the entry lists
+    /// it, or is not known at all.
+    pub fn absence(&self, package: &crate::load::graph::Package) -> Option<Absence> {
+        let Location::Sparse(base) = self.config.locate(&package.source_kind) else {
+            return None;
+        };
+        let key = (base, package.name.clone());
+        let Some(Lookup::Entry(entry)) = self.lookups.get(&key) else {
+            return None;
+        };
+        let whole_crate = !entry.found;
+        if !whole_crate
+            && entry.status_of(&package.version.to_string()) != cache::VersionStatus::Absent
+        {
+            return None;
+        }
+        Some(Absence {
+            registry: self.config.registry_name(&key.0),
+            whole_crate,
+            confirmed: self.confirmed.contains(&key),
+            fetched_at: entry.fetched_at,
+        })
     }
 
     /// Whether the index was asked at all.
