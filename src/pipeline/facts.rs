@@ -349,10 +349,11 @@ fn describe_database(
 }
 
 /// Whether any check the policy does not allow reads the index entries: `yanked`,
-/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times).
+/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times). Whenever
+/// the index is asked, what it no longer lists is `deleted-release`; that level alone does not
+/// make the index asked, so that `yanked = "allow"` (with the others) still asks nothing.
 pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
     policy.advisories.yanked != Level::Allow
-        || policy.advisories.deleted != Level::Allow
         || (policy.releases.fresh != Level::Allow && !policy.releases.min_age.is_zero())
         || (has_baseline
             && (policy.baseline.new_crate != Level::Allow
