@@ -186,6 +186,8 @@ impl Loading {
     /// policy or baseline there is an error at once.
     pub fn start(options: &WorkspaceOptions, reads: Reads, today: Date) -> Result<Loading, Error> {
         crate::load::graph::narrow::validate_targets(&options.graph.targets)?;
+        let early_root = guess_root(options.manifest_path.as_deref());
+        refuse_unreadable_lockfile(&early_root)?;
         let mode = Mode::from_env();
         let job = match lockfile_first::metadata_only(options, mode) {
             Some(reason) => Job::Metadata(MetadataJob::start(&options.metadata_source())?, reason),
@@ -194,7 +196,6 @@ impl Loading {
                 mode,
             ),
         };
-        let early_root = guess_root(options.manifest_path.as_deref());
         let early = read_root_files(&early_root, options, reads, today);
         let loading = Loading {
             job,
@@ -246,6 +247,9 @@ impl Loading {
         };
         let members = job.wait()?;
         let root = &members.workspace_root;
+        if !same_dir(root, &self.early_root) {
+            refuse_unreadable_lockfile(root)?;
+        }
         let files = if same_dir(root, &self.early_root) {
             self.early
         } else {
@@ -322,6 +326,21 @@ pub fn graph_at(
         &metadata.json,
         &options.graph,
     )?)
+}
+
+/// Refuses, before cargo is run on it, a `Cargo.lock` at `root` that is not a regular file of
+/// at most `files::MAX_FILE_SIZE` bytes: cargo would block forever on a FIFO and read
+/// `/dev/zero` until memory runs out.
+fn refuse_unreadable_lockfile(root: &Path) -> Result<(), Error> {
+    let path = root.join(files::LOCK_FILE);
+    match crate::support::files::check_regular(&path, files::MAX_FILE_SIZE) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(crate::load::lockfile::LockfileError::Read {
+            path: crate::support::text::sanitize_terminal(&path.display().to_string()),
+            message: format!("{}; cargo was not run on it", error.reason()),
+        }
+        .into()),
+    }
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

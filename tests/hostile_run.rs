@@ -1,0 +1,86 @@
+//! Regression tests of issue 19, item 8 (the hostile run): each is named after the defect it
+//! pins, runs the real binary, and is bounded: a run that outlives its limit is killed and the
+//! test fails instead of hanging CI.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// The limit after which a run that should end at once is killed.
+const KILL_AFTER: Duration = Duration::from_secs(60);
+
+/// A workspace depending on `names`, each at 1.0.0, and an advisory database.
+fn workspace(names: &[&str]) -> (Fixture, AdvisoryDb) {
+    let dependencies: String = names
+        .iter()
+        .map(|name| format!("{name} = \"1\"\n"))
+        .collect();
+    let fixture = Fixture::new(
+        vec![member("app", &format!("[dependencies]\n{dependencies}"))],
+        names.iter().map(|name| krate(name, "1.0.0")).collect(),
+    );
+    (fixture, AdvisoryDb::new())
+}
+
+/// The tool in `fixture` with its cache in `cache` and the database `db`.
+fn tool(fixture: &Fixture, cache: &Path, db: &AdvisoryDb) -> Command {
+    let mut command = trustcheck(cache);
+    command
+        .current_dir(fixture.root())
+        .env("TRUSTCHECK_NETWORK_TIMEOUT", "2")
+        .arg("--advisory-db")
+        .arg(db.path());
+    command
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    assert!(
+        Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo runs")
+            .success()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cargo_lock_fifo_hung_check_and_one_linked_to_dev_zero_fed_cargo_metadata_forever() {
+    let (fixture, db) = workspace(&["alpha"]);
+    let cache = tempfile::tempdir().unwrap();
+    let lock = fixture.root().join("Cargo.lock");
+    let refused = |what: &str| {
+        for args in [&["check"][..], &["fetch"], &["explain", "alpha"]] {
+            let started = Instant::now();
+            let (code, _, stderr) =
+                run_within(tool(&fixture, cache.path(), &db).args(args), KILL_AFTER);
+            assert_eq!(code, 2, "{what}, {args:?}: {stderr}");
+            assert!(
+                stderr.contains("Cargo.lock")
+                    && stderr.contains(what)
+                    && stderr.contains("cargo was not run on it"),
+                "{what}, {args:?}: {stderr}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(20), "{args:?}");
+        }
+    };
+    std::fs::remove_file(&lock).unwrap();
+    mkfifo(&lock);
+    refused("not a regular file but a FIFO");
+
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &lock).unwrap();
+    refused("not a regular file but a character device");
+
+    // A regular file too large to be a lock file (sparse: no disk is used).
+    std::fs::remove_file(&lock).unwrap();
+    let file = std::fs::File::create(&lock).unwrap();
+    file.set_len(1 << 30).unwrap();
+    drop(file);
+    refused("larger than");
+}
