@@ -84,3 +84,36 @@ fn a_cargo_lock_fifo_hung_check_and_one_linked_to_dev_zero_fed_cargo_metadata_fo
     drop(file);
     refused("larger than");
 }
+
+#[test]
+fn a_ban_of_b_underscore_inferred_did_not_ban_b_inferred() {
+    let (fixture, db) = workspace(&["b-inferred", "other_crate"]);
+    fixture.write_file(
+        "trustcheck.toml",
+        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[[ban]]\ncrate = \"B_Inferred\"\nreason = \"malicious\"\n\n[[ban]]\ncrate = \"Other-Crate\"\nversion = \"1\"\nreason = \"also malicious\"\n",
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_within(
+        tool(&fixture, cache.path(), &db).args(["check", "--format", "json"]),
+        KILL_AFTER,
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    let banned: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["kind"] == "banned")
+        .map(|finding| {
+            (
+                finding["crate"].as_str().unwrap(),
+                finding["level"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        banned,
+        [("b-inferred", "deny"), ("other_crate", "deny")],
+        "{report}"
+    );
+}

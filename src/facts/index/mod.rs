@@ -146,6 +146,19 @@ pub fn is_valid_name(name: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
+/// Whether two crate names name the same crate, as crates.io decides: ASCII letters without
+/// regard to case, and `-` and `_` alike (crates.io refuses `Serde_Json` beside `serde-json`).
+pub fn same_crate_name(a: &str, b: &str) -> bool {
+    let canonical = |byte: u8| match byte {
+        b'_' => b'-',
+        byte => byte.to_ascii_lowercase(),
+    };
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| canonical(x) == canonical(y))
+}
+
 /// The path of a crate's file in a sparse index: `1/{name}`, `2/{name}`, `3/{c}/{name}` or
 /// `{ab}/{cd}/{name}`, lower-cased. The name must pass `is_valid_name`.
 pub fn crate_path(name: &str) -> String {
@@ -442,6 +455,14 @@ mod tests {
         assert_eq!(crate_path("rand"), "ra/nd/rand");
         assert_eq!(crate_path("MyCrate_Name"), "my/cr/mycrate_name");
         assert_eq!(crate_path("a-b_c"), "a-/b_/a-b_c");
+    }
+
+    #[test]
+    fn names_are_the_same_crate_as_crates_io_decides() {
+        assert!(same_crate_name("B_Inferred", "b-inferred"));
+        assert!(same_crate_name("serde_json", "Serde-JSON"));
+        assert!(!same_crate_name("serde_json", "serde_jsonx"));
+        assert!(!same_crate_name("b-inferred", "b.inferred"));
     }
 
     #[test]
