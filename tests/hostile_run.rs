@@ -117,3 +117,84 @@ fn a_ban_of_b_underscore_inferred_did_not_ban_b_inferred() {
         "{report}"
     );
 }
+
+#[test]
+fn markdown_with_thousands_of_findings_dropped_every_deny_row() {
+    // 400 unmaintained crates (warn, a row each, listed before licenses) and three crates
+    // under a license the policy does not allow (deny, the same cause).
+    let mut names: Vec<String> = (0..400)
+        .map(|index| format!("old-crate-{index:03}"))
+        .collect();
+    let busl = ["busl-a", "busl-b", "busl-c"];
+    names.extend(busl.iter().map(|name| (*name).to_owned()));
+    let dependencies: String = names
+        .iter()
+        .map(|name| format!("{name} = \"1\"\n"))
+        .collect();
+    let fixture = Fixture::new(
+        vec![member("app", &format!("[dependencies]\n{dependencies}"))],
+        names
+            .iter()
+            .map(|name| {
+                let krate = krate(name, "1.0.0");
+                if busl.contains(&name.as_str()) {
+                    krate.license("BUSL-1.1")
+                } else {
+                    krate
+                }
+            })
+            .collect(),
+    );
+    fixture.write_file(
+        "trustcheck.toml",
+        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n",
+    );
+    let db = AdvisoryDb::new();
+    for (index, name) in names.iter().take(400).enumerate() {
+        db.add(
+            &format!("RUSTSEC-2099-{:04}", index + 1),
+            name,
+            &[],
+            "informational = \"unmaintained\"",
+            &format!("The {name} crate is no longer maintained; its authors recommend another crate for new code"),
+        );
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_within(
+        tool(&fixture, cache.path(), &db).args(["check", "--format", "markdown"]),
+        Duration::from_secs(180),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.chars().count() <= 60_000, "{}", stdout.len());
+    assert!(
+        stdout.contains("more lines were left out"),
+        "the report was cut"
+    );
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("| "))
+        .collect();
+    let denied: Vec<&&str> = rows.iter().filter(|row| row.contains("❌ deny")).collect();
+    assert_eq!(
+        denied.len(),
+        1,
+        "the three license denials are one row: {denied:?}"
+    );
+    assert!(
+        denied[0].contains("| license | 3 crates |") && denied[0].contains("BUSL-1.1"),
+        "{}",
+        denied[0]
+    );
+    let first_finding = rows
+        .iter()
+        .position(|row| row.contains("deny") || row.contains("warn"))
+        .unwrap();
+    assert!(
+        rows[first_finding].contains("❌ deny"),
+        "deny rows come first"
+    );
+    assert!(
+        denied[0].contains("`busl-a 1.0.0`, `busl-b 1.0.0`, `busl-c 1.0.0`"),
+        "the folded crates are listed"
+    );
+}
