@@ -198,3 +198,114 @@ fn markdown_with_thousands_of_findings_dropped_every_deny_row() {
         "the folded crates are listed"
     );
 }
+
+/// A crates.io API on 127.0.0.1 that knows only `alpha` (owner and publisher `owner`).
+fn api_knowing_alpha() -> common::server::Server {
+    use common::server::Reply;
+    common::server::Server::start(|request| match request.path.as_str() {
+        "/api/v1/crates/alpha/owners" => Reply::json(&serde_json::json!({
+            "users": [{"id": 1, "login": "owner", "kind": "user", "name": null}]
+        })),
+        "/api/v1/crates/alpha" => Reply::json(&serde_json::json!({
+            "crate": {"name": "alpha"},
+            "versions": [{"num": "1.0.0", "license": "MIT", "yanked": false,
+                          "created_at": "2025-01-01T00:00:00Z",
+                          "published_by": {"id": 1, "login": "owner"}}]
+        })),
+        _ => Reply::new(404, r#"{"errors":[{"detail":"Not Found"}]}"#),
+    })
+}
+
+#[test]
+fn owner_lookups_of_new_crates_answering_404_were_silent_uncached_and_never_tripped_the_breaker() {
+    let newcomers: Vec<String> = (0..12)
+        .map(|index| format!("newcomer-{index:02}"))
+        .collect();
+    let mut crates = vec![krate("alpha", "1.0.0")];
+    crates.extend(newcomers.iter().map(|name| krate(name, "1.0.0")));
+    let fixture = Fixture::new(
+        vec![member("app", "[dependencies]\nalpha = \"1\"\n")],
+        crates.clone(),
+    );
+    fixture.write_file(
+        "trustcheck.toml",
+        "[releases]\nfresh = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n",
+    );
+    let index = index_server(&crates);
+    let api = api_knowing_alpha();
+    let db = AdvisoryDb::new();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut command = tool(&fixture, cache.path(), &db);
+        command
+            .env("TRUSTCHECK_INDEX_URL", index.base())
+            .env("TRUSTCHECK_API_URL", api.base())
+            .args(args);
+        run_within(&mut command, KILL_AFTER)
+    };
+    let (code, _, stderr) = run(&["init", "--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    let owner_requests = |api: &common::server::Server| {
+        api.requests()
+            .iter()
+            .filter(|request| request.path.starts_with("/api/v1/crates/newcomer-"))
+            .count()
+    };
+
+    // Three new crates that the API does not know.
+    let dependencies = |count: usize| -> String {
+        newcomers
+            .iter()
+            .take(count)
+            .map(|name| format!("{name} = \"1\"\n"))
+            .collect()
+    };
+    fixture.set_member(
+        "app",
+        &format!("[dependencies]\nalpha = \"1\"\n{}", dependencies(3)),
+    );
+    api.clear();
+    let (code, stdout, stderr) = run(&["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(owner_requests(&api), 3);
+    let said = |output: &str| {
+        output
+            .matches("the crates.io API does not know 3 crates (newcomer-00, newcomer-01, newcomer-02; HTTP 404, remembered for 24 hours)")
+            .count()
+    };
+    assert_eq!(
+        said(&stdout) + said(&stderr),
+        1,
+        "said once:\n{stdout}\n{stderr}"
+    );
+    // The next run remembers the 404s: no request, the same note.
+    api.clear();
+    let (code, stdout, stderr) = run(&["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(owner_requests(&api), 0, "the 404s are cached");
+    assert_eq!(said(&stdout) + said(&stderr), 1, "{stdout}\n{stderr}");
+
+    // Twelve: after ten 404s in a row the API is taken to be the wrong one.
+    fixture.set_member(
+        "app",
+        &format!("[dependencies]\nalpha = \"1\"\n{}", dependencies(12)),
+    );
+    let fresh_cache = tempfile::tempdir().unwrap();
+    api.clear();
+    let mut command = tool(&fixture, fresh_cache.path(), &db);
+    command
+        .env("TRUSTCHECK_INDEX_URL", index.base())
+        .env("TRUSTCHECK_API_URL", api.base())
+        .arg("check");
+    let (code, stdout, stderr) = run_within(&mut command, KILL_AFTER);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        owner_requests(&api),
+        10,
+        "the breaker stops at ten 404s in a row"
+    );
+    assert!(
+        format!("{stdout}{stderr}").contains("answered HTTP 404 for 10 crates in a row, so it was not asked again (is TRUSTCHECK_API_URL right?)"),
+        "{stdout}\n{stderr}"
+    );
+}
