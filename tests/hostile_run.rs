@@ -309,3 +309,70 @@ fn owner_lookups_of_new_crates_answering_404_were_silent_uncached_and_never_trip
         "{stdout}\n{stderr}"
     );
 }
+
+/// Every file under `dir` whose path contains `part`.
+fn files_containing(dir: &Path, part: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, part));
+        } else if path.to_string_lossy().contains(part) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn check_offline_after_a_corrupt_fact_cache_entry_showed_only_cargos_failed_to_download() {
+    let registry = common::registry::Registry::start();
+    for krate in [krate("alpha", "1.0.0"), krate("gamma", "1.0.0")] {
+        registry.publish(&krate);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    registry.workspace(
+        dir.path(),
+        home.path(),
+        &[member(
+            "app",
+            "[dependencies]\nalpha = \"1\"\ngamma = \"1\"\n",
+        )],
+    );
+    let db = AdvisoryDb::new();
+    let cache = tempfile::tempdir().unwrap();
+    let tool = |args: &[&str]| {
+        let mut command = trustcheck(cache.path());
+        command
+            .current_dir(dir.path())
+            .env("TRUSTCHECK_GRAPH", "auto")
+            .env("TRUSTCHECK_INDEX_URL", registry.index_url())
+            .args(args)
+            .arg("--advisory-db")
+            .arg(db.path());
+        run_within(&mut command, KILL_AFTER)
+    };
+    let (code, _, stderr) = tool(&["fetch"]);
+    assert_eq!(code, 0, "{stderr}");
+    // cargo's own registry cache is gone (a fresh CI machine), and one fact-cache entry is
+    // damaged (a killed fetch, a full disk).
+    std::fs::remove_dir_all(cache.path().join("cargo-home")).unwrap();
+    let damaged = files_containing(&cache.path().join("crate-facts"), "gamma");
+    assert!(!damaged.is_empty(), "the fact cache holds gamma");
+    for file in damaged {
+        std::fs::write(file, b"{\"truncated\":").unwrap();
+    }
+    let (code, _, stderr) = tool(&["check", "--offline"]);
+    assert_eq!(code, 2, "{stderr}");
+    for expected in [
+        "--offline: the graph could not be read from Cargo.lock",
+        "the facts of gamma 1.0.0 are neither in trustcheck.lock, the fact cache nor cargo's registry cache",
+        "run `cargo trustcheck fetch` when the network is available",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in {stderr}"
+        );
+    }
+}

@@ -139,7 +139,22 @@ impl Context {
         read_root: &Path,
         read: RootFiles,
     ) -> Result<Workspace, Error> {
-        let metadata = job.wait()?;
+        let metadata = match job.wait() {
+            Ok(metadata) => metadata,
+            // Offline, cargo fails on what it would have to download: say which facts the
+            // caches lack, and how to fill them, before cargo's own words.
+            Err(crate::load::graph::GraphError::CargoFailed { status, stderr })
+                if self.options.offline =>
+            {
+                return Err(crate::load::graph::GraphError::OfflineWithoutFacts {
+                    reason: reason.0,
+                    status,
+                    stderr,
+                }
+                .into());
+            }
+            Err(error) => return Err(error.into()),
+        };
         let graph = DependencyGraph::from_metadata_json(&metadata.json, &self.options.graph)?;
         let files = if same_dir(&graph.workspace_root, read_root) {
             read
