@@ -376,3 +376,35 @@ fn check_offline_after_a_corrupt_fact_cache_entry_showed_only_cargos_failed_to_d
         );
     }
 }
+
+#[test]
+fn a_pubtime_in_the_future_said_published_0_seconds_ago() {
+    let (fixture, db) = workspace(&["timewarp"]);
+    let in_three_days = cargo_trustcheck::support::date::now() + 3 * 86_400;
+    let file = index_file_published("timewarp", &[("1.0.0", false, in_three_days)]);
+    let index = common::server::Server::start(move |request| {
+        if request.path == format!("/{}", index_path("timewarp")) {
+            common::server::Reply::new(200, file.clone())
+        } else {
+            common::server::Reply::new(404, "")
+        }
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_within(
+        tool(&fixture, cache.path(), &db)
+            .env("TRUSTCHECK_INDEX_URL", index.base())
+            .args(["check", "--format", "json"]),
+        KILL_AFTER,
+    );
+    assert_eq!(code, 1, "a release dated in the future is fresh: {stderr}");
+    let report = json(&stdout);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["kind"], "fresh-release", "{report}");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("timewarp 1.0.0 was published in the future (")
+            && message.contains("from now: the registry's clock or this machine's is wrong)"),
+        "{message}"
+    );
+    assert!(!message.contains("0 seconds ago"), "{message}");
+}

@@ -93,8 +93,17 @@ pub fn update_command(graph: &DependencyGraph, package: &Package, version: &Vers
     )
 }
 
-/// A release's age in words, from its publish time: "3 hours ago (2026-08-20 14:03 UTC)".
+/// A release's age in words, from its publish time: "3 hours ago (2026-08-20 14:03 UTC)". A
+/// publish time in the future (a wrong clock, the registry's or this machine's) is said as
+/// such, never as "0 seconds ago"; the checks count such a release as fresh, never as old.
 pub fn age(published: i64, now: i64) -> String {
+    if published > now {
+        return format!(
+            "in the future ({}, {} from now: the registry's clock or this machine's is wrong)",
+            format_utc(published),
+            describe_duration(u64::try_from(published - now).unwrap_or(0))
+        );
+    }
     format!(
         "{} ago ({})",
         describe_duration(u64::try_from(now - published).unwrap_or(0)),
