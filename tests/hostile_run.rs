@@ -408,3 +408,47 @@ fn a_pubtime_in_the_future_said_published_0_seconds_ago() {
     );
     assert!(!message.contains("0 seconds ago"), "{message}");
 }
+
+#[test]
+fn killed_runs_left_tmp_files_in_the_index_cache_for_good() {
+    let (fixture, db) = workspace(&["alpha"]);
+    let index = index_server(&[krate("alpha", "1.0.0")]);
+    let cache = tempfile::tempdir().unwrap();
+    let check = || {
+        run_within(
+            tool(&fixture, cache.path(), &db)
+                .env("TRUSTCHECK_INDEX_URL", index.base())
+                .arg("check"),
+            KILL_AFTER,
+        )
+    };
+    let (code, _, stderr) = check();
+    assert_eq!(code, 0, "{stderr}");
+    let entry = files_containing(&cache.path().join("index"), "alpha.json")
+        .into_iter()
+        .next()
+        .expect("alpha's entry is cached");
+    let dir = entry.parent().unwrap();
+    let plant = |name: &str, age: Duration| {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - age)
+            .unwrap();
+        path
+    };
+    // What a run killed an hour ago left, and what a run writing right now holds.
+    let stale = plant(".alpha.json.4242.0.tmp", Duration::from_secs(3_600));
+    let stale_deps = plant(".alpha.deps.json.4242.1.tmp", Duration::from_secs(3_600));
+    let live = plant(".alpha.json.999999.0.tmp", Duration::from_secs(1));
+    let (code, _, stderr) = check();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stale.exists() && !stale_deps.exists(),
+        "stale temp files are removed"
+    );
+    assert!(
+        live.exists(),
+        "a temp file a live run may be writing is kept"
+    );
+    assert!(entry.exists());
+}
