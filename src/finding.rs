@@ -32,6 +32,9 @@ pub enum FindingKind {
     DeletedRelease,
     /// The locked version was published less than `[releases] min-age` ago.
     FreshRelease,
+    /// The locked version was published by the account that yanked every other release of its
+    /// crate: the lure of a compromised account.
+    YankLure,
     /// A crate new to the baseline whose name is one edit from a crate the workspace trusts.
     Lookalike,
     /// A registry crate the baseline has never accepted.
@@ -62,13 +65,14 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 21] = [
+    pub const ALL: [FindingKind; 22] = [
         FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
         FindingKind::Unmaintained,
         FindingKind::Notice,
         FindingKind::DeletedRelease,
+        FindingKind::YankLure,
         FindingKind::Yanked,
         FindingKind::FreshRelease,
         FindingKind::Lookalike,
@@ -88,13 +92,14 @@ impl FindingKind {
 
     /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
     /// covers a ban).
-    pub const EXEMPTIBLE: [FindingKind; 17] = [
+    pub const EXEMPTIBLE: [FindingKind; 18] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
         FindingKind::Notice,
         FindingKind::Yanked,
         FindingKind::DeletedRelease,
+        FindingKind::YankLure,
         FindingKind::FreshRelease,
         FindingKind::NewCrate,
         FindingKind::BuildCode,
@@ -113,6 +118,7 @@ impl FindingKind {
         match self {
             FindingKind::Banned => "banned",
             FindingKind::FreshRelease => "fresh-release",
+            FindingKind::YankLure => "yank-lure",
             FindingKind::Lookalike => "lookalike",
             FindingKind::NewCrate => "new-crate",
             FindingKind::BuildCode => "build-code",
@@ -141,6 +147,9 @@ impl FindingKind {
             FindingKind::Banned => "The policy bans this crate",
             FindingKind::FreshRelease => {
                 "The locked version was published more recently than the policy's minimum age"
+            }
+            FindingKind::YankLure => {
+                "The locked version was published by the account that yanked every other release of the crate"
             }
             FindingKind::Lookalike => {
                 "A recently published crate new to the baseline whose name is one edit from a trusted crate's"
@@ -181,6 +190,7 @@ impl FindingKind {
         match self {
             FindingKind::Banned => "Banned crates",
             FindingKind::FreshRelease => "Fresh releases",
+            FindingKind::YankLure => "Releases left by a mass yank",
             FindingKind::Lookalike => "Lookalike names",
             FindingKind::NewCrate => "Crates new to the baseline",
             FindingKind::BuildCode => "Build-time code new to the baseline",

@@ -305,3 +305,116 @@ fn find_entry(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
     }
     None
 }
+
+/// A crates.io API on 127.0.0.1 that answers `/api/v1/crates/bytesize-fmt` with every version,
+/// who published it, and (`audit_actions`) who yanked it and when.
+fn mass_yank_api(yanked_at: i64) -> Server {
+    let api_user =
+        |id: u64, login: &str| serde_json::json!({"id": id, "login": login, "name": null});
+    let version = |num: &str, published: i64, by: (u64, &str), yanked: bool| {
+        let mut audits = vec![serde_json::json!({
+            "action": "publish", "user": api_user(by.0, by.1), "time": pubtime(published)
+        })];
+        if yanked {
+            audits.push(serde_json::json!({
+                "action": "yank", "user": api_user(666, "mallory"), "time": pubtime(yanked_at)
+            }));
+        }
+        serde_json::json!({
+            "num": num, "license": "MIT", "yanked": yanked, "created_at": pubtime(published),
+            "published_by": api_user(by.0, by.1), "audit_actions": audits,
+        })
+    };
+    let body = serde_json::json!({
+        "crate": {"name": "bytesize-fmt"},
+        "versions": [
+            version("1.2.1", now() - 5 * DAY, (666, "mallory"), false),
+            version("1.2.0", now() - 300 * DAY, (7, "maintainer"), true),
+            version("1.1.0", now() - 500 * DAY, (7, "maintainer"), true),
+            version("1.0.0", now() - 700 * DAY, (7, "maintainer"), true),
+        ],
+    });
+    Server::start(move |request| {
+        if request.path == "/api/v1/crates/bytesize-fmt" {
+            Reply::json(&body)
+        } else {
+            Reply::new(404, r#"{"errors":[{"detail":"Not Found"}]}"#)
+        }
+    })
+}
+
+#[test]
+fn the_mass_yank_lure_advised_updating_to_the_one_release_left() {
+    let fixture = Fixture::new(
+        vec![member("app", "[dependencies]\nbytesize-fmt = \"1\"\n")],
+        vec![krate("bytesize-fmt", "1.2.0")],
+    );
+    let index = Index::start();
+    index.publish(
+        "bytesize-fmt",
+        &[
+            ("1.0.0", true, now() - 700 * DAY),
+            ("1.1.0", true, now() - 500 * DAY),
+            ("1.2.0", true, now() - 300 * DAY),
+            ("1.2.1", false, now() - 5 * DAY),
+        ],
+    );
+    let api = mass_yank_api(now() - 5 * DAY + HOUR);
+    let db = AdvisoryDb::new();
+    let cache = tempfile::tempdir().unwrap();
+    let check = || {
+        let mut command = trustcheck(cache.path());
+        command
+            .args(["check", "--format", "json"])
+            .current_dir(fixture.root())
+            .env("TRUSTCHECK_INDEX_URL", index.server.base())
+            .env("TRUSTCHECK_API_URL", api.base())
+            .arg("--advisory-db")
+            .arg(db.path());
+        let (code, stdout, stderr) = run_within(&mut command, std::time::Duration::from_secs(120));
+        assert_ne!(code, 2, "{stderr}");
+        (code, json(&stdout))
+    };
+
+    let (code, report) = check();
+    assert_eq!(code, 1, "{report}");
+    let findings = findings_of(&report, "bytesize-fmt");
+    assert_eq!(findings.len(), 1, "{report}");
+    let (kind, level, message) = &findings[0];
+    assert_eq!((kind.as_str(), level.as_str()), ("yanked", "deny"));
+    for expected in [
+        "every other release of bytesize-fmt (3 releases, 1.0.0 to 1.2.0) was yanked by mallory (user 666)",
+        "leaving only 1.2.1, published 5 days ago",
+        "Do not update to 1.2.1 before reviewing it: keep 1.2.0 pinned",
+    ] {
+        assert!(
+            message.contains(expected),
+            "missing {expected:?} in {message}"
+        );
+    }
+    assert!(!message.contains("--precise 1.2.1"), "{message}");
+
+    // The developer follows the lure anyway.
+    fixture.vendor(&krate("bytesize-fmt", "1.2.1"));
+    let output = isolate(
+        &mut std::process::Command::new(env!("CARGO")),
+        fixture.home.path(),
+    )
+    .args(["update", "--offline", "-p", "bytesize-fmt"])
+    .current_dir(fixture.root())
+    .output()
+    .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (code, report) = check();
+    assert_eq!(code, 1, "{report}");
+    let findings = findings_of(&report, "bytesize-fmt");
+    assert_eq!(findings.len(), 1, "{report}");
+    let (kind, level, message) = &findings[0];
+    assert_eq!((kind.as_str(), level.as_str()), ("yank-lure", "deny"));
+    assert!(
+        message.contains(
+            "bytesize-fmt 1.2.1 was published by mallory (user 666), the account that yanked every other release of bytesize-fmt (3 releases, 1.0.0 to 1.2.0) on "
+        ),
+        "{message}"
+    );
+}

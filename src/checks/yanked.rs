@@ -12,18 +12,24 @@
 
 use crate::facts::index::cache::Entry;
 use crate::facts::index::cache::VersionStatus;
-use crate::facts::index::releases::{Release, advice, age, releases, update_command};
+use crate::facts::index::releases::{
+    MassYank, Release, advice, age, mass_yank, releases, update_command,
+};
 use crate::facts::index::{Absence, IndexFacts};
+use crate::facts::ownership::{VersionInfo, mass_yanker};
 use crate::finding::{Finding, FindingKind};
 use crate::load::graph::{DependencyGraph, Package};
 use crate::policy::ReleasePolicy;
-use crate::support::date::describe_duration;
+use crate::support::date::{describe_duration, format_utc};
+use crate::support::text::sanitize_terminal;
+use std::collections::BTreeMap;
 
 /// The yanked check over the graph's packages and the index entries obtained for them. The
 /// advice of a yanked finding never names a release younger than `releases.min-age`.
 pub fn check(
     graph: &DependencyGraph,
     facts: &IndexFacts,
+    mass_yanks: &MassYanks,
     policy: &ReleasePolicy,
     now: i64,
 ) -> Vec<Finding> {
@@ -52,14 +58,19 @@ pub fn check(
         );
         match entry.status_of(&package.version.to_string()) {
             VersionStatus::Available => {}
-            VersionStatus::Yanked => findings.push(Finding::for_package(
-                FindingKind::Yanked,
-                package.to_ref(),
-                format!(
-                    "the locked version is yanked from {registry}; {}",
-                    yanked_advice(graph, package, entry, policy.min_age.as_secs(), now)
-                ),
-            )),
+            VersionStatus::Yanked => {
+                let advice = match mass_yank(entry)
+                    .filter(|pattern| pattern.yanked.contains(&package.version))
+                {
+                    Some(pattern) => lure_advice(package, &pattern, mass_yanks, now),
+                    None => yanked_advice(graph, package, entry, policy.min_age.as_secs(), now),
+                };
+                findings.push(Finding::for_package(
+                    FindingKind::Yanked,
+                    package.to_ref(),
+                    format!("the locked version is yanked from {registry}; {advice}"),
+                ));
+            }
             VersionStatus::Absent => findings.push(unchecked(
                 package,
                 &format!("the index of {registry} does not list the locked version"),
@@ -67,6 +78,53 @@ pub fn check(
         }
     }
     findings
+}
+
+/// The API's versions of the crates whose releases were all yanked but the newest, by name
+/// (`OwnershipFacts::mass_yanks`).
+pub type MassYanks = BTreeMap<String, Result<BTreeMap<String, VersionInfo>, String>>;
+
+/// What the `yanked` finding advises when every other release of the crate was yanked but the
+/// newest: pinning and review, never the update to the one release left, which is the lure.
+fn lure_advice(package: &Package, pattern: &MassYank, mass_yanks: &MassYanks, now: i64) -> String {
+    let who = match mass_yanks.get(&package.name) {
+        Some(Ok(versions)) => match mass_yanker(versions, &pattern.yanked) {
+            Some((yanker, span)) => format!(
+                " by {} (user {}){}",
+                sanitize_terminal(&yanker.login),
+                yanker.id,
+                span.map(|(_, last)| format!(" on {}", format_utc(last)))
+                    .unwrap_or_default()
+            ),
+            None => String::new(),
+        },
+        _ => String::new(),
+    };
+    let newest = &pattern.newest;
+    let published = newest
+        .published
+        .map(|at| format!(", published {}", age(at, now)))
+        .unwrap_or_default();
+    format!(
+        "every other release of {name} ({count} releases, {first} to {last}) was yanked{who}, leaving only {newest_version}{published}: \
+         that is how a compromised account lures users to a malicious release. Do not update to {newest_version} before reviewing it: \
+         keep {version} pinned while you review (an exemption of kind `yanked` with a reason and an expiry), and compare \
+         {newest_version} with the crate's repository",
+        name = package.name,
+        count = pattern.yanked.len(),
+        first = pattern
+            .yanked
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        last = pattern
+            .yanked
+            .last()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        newest_version = newest.version,
+        version = package.version,
+    )
 }
 
 /// The finding of a locked version that its index does not list: `deleted-release` when the
@@ -209,6 +267,7 @@ mod tests {
         check(
             &graph,
             &facts,
+            &MassYanks::new(),
             &crate::policy::Policy::default().releases,
             0,
         )
@@ -353,6 +412,7 @@ mod tests {
         let findings = check(
             &graph,
             &facts,
+            &MassYanks::new(),
             &crate::policy::Policy::default().releases,
             0,
         );
@@ -387,6 +447,7 @@ mod tests {
             check(
                 &graph,
                 &IndexFacts::disabled(IndexConfig::with_crates_io(INDEX)),
+                &MassYanks::new(),
                 &crate::policy::Policy::default().releases,
                 0
             )

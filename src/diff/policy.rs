@@ -179,6 +179,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
         b.min_age < a.min_age,
     );
     changes.level("releases.fresh", a.fresh, b.fresh);
+    changes.level("releases.yank-lure", a.yank_lure, b.yank_lure);
 
     let (a, b) = (&base.baseline, &head.baseline);
     changes.level("baseline.new-crate", a.new_crate, b.new_crate);

@@ -5,7 +5,7 @@
 //! may download crates) or, for the lockfile-first graph, cargo's verdict on the lock file and
 //! the `.crate` files whose facts no cache holds (`crate::facts::crates`); nothing else does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::RunOptions;
@@ -189,8 +189,9 @@ pub fn obtain(
         .as_ref()
         .filter(|_| policy.ownership.change != Level::Allow || wants_new_owners);
     let unpublished = missing_publish_times(workspace, &index.facts);
+    let lures = mass_yanks(workspace, &index.facts);
     // The ownership cache and the API client, only when something will be read through them.
-    let access = if compared.is_some() || !unpublished.is_empty() {
+    let access = if compared.is_some() || !unpublished.is_empty() || !lures.is_empty() {
         Some(OwnershipAccess::open(
             &CacheDir::from_env()?,
             policy.ownership.requests_per_second,
@@ -205,6 +206,9 @@ pub fn obtain(
         fill_publish_times(access, &unpublished, &mut index.facts);
         if let Some(baseline) = compared {
             ownership = access.gather(&workspace.graph, Some(baseline));
+        }
+        if !lures.is_empty() {
+            ownership.mass_yanks = crate::facts::ownership::access::version_lists(access, &lures);
         }
     }
     unless_interrupted(Ok(()))?;
@@ -242,6 +246,37 @@ fn missing_publish_times(workspace: &Workspace, index: &IndexFacts) -> BTreeSet<
         })
         .map(|package| (package.name.clone(), package.version.to_string()))
         .collect()
+}
+
+/// The locked crates.io crates whose index entry shows every release but the newest yanked
+/// (`releases::mass_yank`), locked at one of those releases, with the yanked versions: who
+/// yanked them and who published the newest is asked of the API (when the policy looks).
+fn mass_yanks(workspace: &Workspace, index: &IndexFacts) -> BTreeMap<String, Vec<String>> {
+    let policy = &workspace.policy;
+    if !index.is_enabled()
+        || (policy.advisories.yanked == Level::Allow && policy.releases.yank_lure == Level::Allow)
+    {
+        return BTreeMap::new();
+    }
+    let mut wanted = BTreeMap::new();
+    for package in workspace.graph.packages() {
+        if !package.is_crates_io() {
+            continue;
+        }
+        let Ok(Some(entry)) = index.entry_of(package) else {
+            continue;
+        };
+        if let Some(pattern) = crate::facts::index::releases::mass_yank(entry)
+            && (pattern.newest.version == package.version
+                || pattern.yanked.contains(&package.version))
+        {
+            wanted.insert(
+                package.name.clone(),
+                pattern.yanked.iter().map(ToString::to_string).collect(),
+            );
+        }
+    }
+    wanted
 }
 
 /// Fills in the publish times of `wanted` from the API's `created_at` (cached; asked only

@@ -53,6 +53,7 @@ struct RawPolicy {
 struct RawReleases {
     min_age: Option<Spanned<String>>,
     fresh: Option<Spanned<String>>,
+    yank_lure: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -413,6 +414,11 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             &raw.releases.fresh,
             "releases.fresh",
             defaults.releases.fresh,
+        )?,
+        yank_lure: check.level(
+            &raw.releases.yank_lure,
+            "releases.yank-lure",
+            defaults.releases.yank_lure,
         )?,
     };
     let raw_baseline = &raw.baseline;

@@ -73,6 +73,8 @@ pub struct ReleasePolicy {
     pub min_age: jiff::SignedDuration,
     /// Level of `fresh-release` findings.
     pub fresh: Level,
+    /// Level of `yank-lure` findings.
+    pub yank_lure: Level,
 }
 
 /// `[baseline]`: the levels of the checks of what enters the graph, against the baseline.
@@ -319,6 +321,7 @@ impl Default for Policy {
             releases: ReleasePolicy {
                 min_age: jiff::SignedDuration::from_hours(72),
                 fresh: Level::Deny,
+                yank_lure: Level::Deny,
             },
             baseline: BaselinePolicy {
                 new_crate: Level::Warn,
@@ -360,6 +363,7 @@ impl Policy {
             FindingKind::Source => self.sources.unknown,
             FindingKind::Banned => Level::Deny,
             FindingKind::FreshRelease => self.releases.fresh,
+            FindingKind::YankLure => self.releases.yank_lure,
             FindingKind::NewCrate => self.baseline.new_crate,
             FindingKind::BuildCode => self.baseline.build_code,
             FindingKind::Lookalike => self.baseline.lookalike,

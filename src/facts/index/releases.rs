@@ -46,6 +46,36 @@ pub fn releases(entry: &Entry) -> Vec<Release> {
     releases
 }
 
+/// How many releases must be yanked, all but the newest, for the pattern of `mass_yank`.
+pub const MASS_YANK_MIN: usize = 3;
+
+/// Every release of a crate yanked but the newest: how a compromised account lures users to a
+/// malicious release ("your version is yanked: update").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MassYank {
+    /// The one release left, the newest by version.
+    pub newest: Release,
+    /// Every other release, all yanked, by version.
+    pub yanked: Vec<Version>,
+}
+
+/// Whether the entry shows the pattern: at least `MASS_YANK_MIN` releases, every one yanked
+/// but the newest.
+pub fn mass_yank(entry: &Entry) -> Option<MassYank> {
+    let releases = releases(entry);
+    let (newest, others) = releases.split_last()?;
+    if newest.yanked || others.len() < MASS_YANK_MIN || !others.iter().all(|r| r.yanked) {
+        return None;
+    }
+    Some(MassYank {
+        newest: newest.clone(),
+        yanked: others
+            .iter()
+            .map(|release| release.version.clone())
+            .collect(),
+    })
+}
+
 /// What to move to from `locked`, given its crate's releases and the time before which a
 /// release counts as old enough (`cutoff`, Unix seconds).
 pub fn advice(releases: &[Release], locked: &Version, cutoff: i64) -> Advice {
@@ -117,6 +147,32 @@ mod tests {
 
     const HOUR: i64 = 3_600;
     const DAY: i64 = 24 * HOUR;
+
+    #[test]
+    fn a_mass_yank_is_every_release_but_the_newest_and_at_least_three() {
+        use crate::facts::index::IndexVersion;
+        let entry = |yanked: &[bool]| {
+            let versions: Vec<IndexVersion> = yanked
+                .iter()
+                .enumerate()
+                .map(|(index, yanked)| IndexVersion {
+                    version: format!("1.{index}.0"),
+                    yanked: *yanked,
+                    ..IndexVersion::default()
+                })
+                .collect();
+            Entry::found(&versions, None, None, 0)
+        };
+        let pattern = mass_yank(&entry(&[true, true, true, false])).unwrap();
+        assert_eq!(pattern.newest.version.to_string(), "1.3.0");
+        assert_eq!(pattern.yanked.len(), 3);
+        assert!(
+            mass_yank(&entry(&[true, true, false])).is_none(),
+            "two are not a mass"
+        );
+        assert!(mass_yank(&entry(&[true, false, true, false])).is_none());
+        assert!(mass_yank(&entry(&[true, true, true, true])).is_none());
+    }
 
     fn release(version: &str, yanked: bool, published: Option<i64>) -> Release {
         Release {

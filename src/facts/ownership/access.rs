@@ -268,6 +268,21 @@ impl<'a> Asker<'a> {
         }
     }
 
+    /// Every version of a crate, from the API (recorded in the cache), or why not.
+    fn versions(&mut self, name: &str) -> Result<BTreeMap<String, VersionInfo>, String> {
+        let client = self.client()?;
+        match client.versions(name) {
+            Ok(versions) => {
+                self.answered();
+                let _ = self
+                    .cache
+                    .record_versions(name, refresh::stamped(versions.clone()));
+                Ok(versions)
+            }
+            Err(error) => Err(self.failed(name, error)),
+        }
+    }
+
     /// What the registry says of one version, from the cache or the API, or why it is not
     /// known (in words that do not name the crate).
     fn version(
@@ -305,6 +320,35 @@ impl<'a> Asker<'a> {
             )),
         }
     }
+}
+
+/// What the API says of every version of each crate of `wanted` (crate name → versions whose
+/// yank must be on record): from the cache when it records who yanked each of them, else from
+/// the API when online; a crate that could not be asked about maps to why.
+pub fn version_lists(
+    access: &OwnershipAccess,
+    wanted: &BTreeMap<String, Vec<String>>,
+) -> BTreeMap<String, Result<BTreeMap<String, VersionInfo>, String>> {
+    let mut asker = Asker::new(&access.cache, access.api());
+    wanted
+        .iter()
+        .map(|(name, yanked)| {
+            let cached = access.cache.load(name);
+            let known = cached.versions.as_ref().filter(|versions| {
+                yanked.iter().all(|version| {
+                    versions
+                        .value
+                        .get(version)
+                        .is_some_and(|info| info.yanked && info.yanked_by.is_some())
+                })
+            });
+            let list = match known {
+                Some(versions) => Ok(versions.value.clone()),
+                None => asker.versions(name),
+            };
+            (name.clone(), list)
+        })
+        .collect()
 }
 
 /// When versions were published, from the registry's API (cache, else API when online), for
