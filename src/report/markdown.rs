@@ -167,7 +167,15 @@ pub fn verdict_table(out: &mut String, verdicts: &[&Verdict]) {
             }
             lists.push((format!("{} {}", row[0], row[1]), std::mem::take(crates)));
         }
-        let _ = writeln!(out, "| {} |", row.join(" | "));
+        out.push('|');
+        for cell in row.iter() {
+            if cell.is_empty() {
+                out.push_str(" |");
+            } else {
+                let _ = write!(out, " {cell} |");
+            }
+        }
+        out.push('\n');
     }
     for (what, crates) in lists {
         let _ = write!(
