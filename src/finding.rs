@@ -27,8 +27,14 @@ pub enum FindingKind {
     Notice,
     /// The locked version is yanked from its registry.
     Yanked,
+    /// The locked version, or its whole crate, is gone from its registry's index (deleted:
+    /// how crates.io takes malware down).
+    DeletedRelease,
     /// The locked version was published less than `[releases] min-age` ago.
     FreshRelease,
+    /// The locked version was published by the account that yanked every other release of its
+    /// crate: the lure of a compromised account.
+    YankLure,
     /// A crate new to the baseline whose name is one edit from a crate the workspace trusts.
     Lookalike,
     /// A registry crate the baseline has never accepted.
@@ -71,12 +77,14 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 25] = [
+    pub const ALL: [FindingKind; 27] = [
         FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
         FindingKind::Unmaintained,
         FindingKind::Notice,
+        FindingKind::DeletedRelease,
+        FindingKind::YankLure,
         FindingKind::Yanked,
         FindingKind::FreshRelease,
         FindingKind::Lookalike,
@@ -101,12 +109,14 @@ impl FindingKind {
 
     /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
     /// covers a ban).
-    pub const EXEMPTIBLE: [FindingKind; 21] = [
+    pub const EXEMPTIBLE: [FindingKind; 23] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
         FindingKind::Notice,
         FindingKind::Yanked,
+        FindingKind::DeletedRelease,
+        FindingKind::YankLure,
         FindingKind::FreshRelease,
         FindingKind::NewCrate,
         FindingKind::BuildCode,
@@ -130,6 +140,7 @@ impl FindingKind {
         match self {
             FindingKind::Banned => "banned",
             FindingKind::FreshRelease => "fresh-release",
+            FindingKind::YankLure => "yank-lure",
             FindingKind::Lookalike => "lookalike",
             FindingKind::NewCrate => "new-crate",
             FindingKind::BuildCode => "build-code",
@@ -143,6 +154,7 @@ impl FindingKind {
             FindingKind::Unsound => "unsound",
             FindingKind::Notice => "notice",
             FindingKind::Yanked => "yanked",
+            FindingKind::DeletedRelease => "deleted-release",
             FindingKind::License => "license",
             FindingKind::Unlicensed => "unlicensed",
             FindingKind::LicenseChange => "license-change",
@@ -162,6 +174,9 @@ impl FindingKind {
             FindingKind::Banned => "The policy bans this crate",
             FindingKind::FreshRelease => {
                 "The locked version was published more recently than the policy's minimum age"
+            }
+            FindingKind::YankLure => {
+                "The locked version was published by the account that yanked every other release of the crate"
             }
             FindingKind::Lookalike => {
                 "A recently published crate new to the baseline whose name is one edit from a trusted crate's"
@@ -192,6 +207,9 @@ impl FindingKind {
             FindingKind::Unsound => "A RustSec advisory reports unsound code in the locked version",
             FindingKind::Notice => "A RustSec informational notice applies to the locked version",
             FindingKind::Yanked => "The locked version is yanked from its registry",
+            FindingKind::DeletedRelease => {
+                "The locked version, or its whole crate, was deleted from its registry"
+            }
             FindingKind::License => "The crate's license is not allowed by the policy",
             FindingKind::Unlicensed => "The crate declares no license the policy can evaluate",
             FindingKind::LicenseChange => {
@@ -214,6 +232,7 @@ impl FindingKind {
         match self {
             FindingKind::Banned => "Banned crates",
             FindingKind::FreshRelease => "Fresh releases",
+            FindingKind::YankLure => "Releases left by a mass yank",
             FindingKind::Lookalike => "Lookalike names",
             FindingKind::NewCrate => "Crates new to the baseline",
             FindingKind::BuildCode => "Build-time code new to the baseline",
@@ -227,6 +246,7 @@ impl FindingKind {
             FindingKind::Unsound => "Unsound code",
             FindingKind::Notice => "Notices",
             FindingKind::Yanked => "Yanked versions",
+            FindingKind::DeletedRelease => "Releases deleted from their registry",
             FindingKind::License => "Licenses not allowed",
             FindingKind::Unlicensed => "Unlicensed crates",
             FindingKind::LicenseChange => "License changes",

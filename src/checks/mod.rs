@@ -10,6 +10,7 @@ pub mod lookalike;
 pub mod ownership;
 pub mod releases;
 pub mod sources;
+pub mod yank_lure;
 pub mod yanked;
 
 use crate::facts::advisories::{AdvisoryDatabase, TargetFilter};
@@ -64,8 +65,14 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
     findings.extend(yanked::check(
         facts.graph,
         facts.index,
+        &facts.ownership.mass_yanks,
         &policy.releases,
         facts.now,
+    ));
+    findings.extend(yank_lure::check(
+        facts.graph,
+        facts.index,
+        &facts.ownership.mass_yanks,
     ));
     findings.extend(crate::checks::releases::check(
         facts.graph,

@@ -161,6 +161,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
     changes.level("advisories.unsound", a.unsound, b.unsound);
     changes.level("advisories.notice", a.notice, b.notice);
     changes.level("advisories.yanked", a.yanked, b.yanked);
+    changes.level("advisories.deleted", a.deleted, b.deleted);
     // Another database may lack advisories the usual one has.
     changes.push("advisories.db-url", json!(a.db_url), json!(b.db_url), true);
     changes.push(
@@ -178,6 +179,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
         b.min_age < a.min_age,
     );
     changes.level("releases.fresh", a.fresh, b.fresh);
+    changes.level("releases.yank-lure", a.yank_lure, b.yank_lure);
 
     let (a, b) = (&base.baseline, &head.baseline);
     changes.level("baseline.new-crate", a.new_crate, b.new_crate);

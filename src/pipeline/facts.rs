@@ -5,7 +5,7 @@
 //! may download crates) or, for the lockfile-first graph, cargo's verdict on the lock file and
 //! the `.crate` files whose facts no cache holds (`crate::facts::crates`); nothing else does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::RunOptions;
@@ -189,8 +189,9 @@ pub fn obtain(
         .as_ref()
         .filter(|_| policy.ownership.change != Level::Allow || wants_new_owners);
     let unpublished = missing_publish_times(workspace, &index.facts);
+    let lures = mass_yanks(workspace, &index.facts);
     // The ownership cache and the API client, only when something will be read through them.
-    let access = if compared.is_some() || !unpublished.is_empty() {
+    let access = if compared.is_some() || !unpublished.is_empty() || !lures.is_empty() {
         Some(OwnershipAccess::open(
             &CacheDir::from_env()?,
             policy.ownership.requests_per_second,
@@ -205,6 +206,9 @@ pub fn obtain(
         fill_publish_times(access, &unpublished, &mut index.facts);
         if let Some(baseline) = compared {
             ownership = access.gather(&workspace.graph, Some(baseline));
+        }
+        if !lures.is_empty() {
+            ownership.mass_yanks = crate::facts::ownership::access::version_lists(access, &lures);
         }
     }
     unless_interrupted(Ok(()))?;
@@ -242,6 +246,37 @@ fn missing_publish_times(workspace: &Workspace, index: &IndexFacts) -> BTreeSet<
         })
         .map(|package| (package.name.clone(), package.version.to_string()))
         .collect()
+}
+
+/// The locked crates.io crates whose index entry shows every release but the newest yanked
+/// (`releases::mass_yank`), locked at one of those releases, with the yanked versions: who
+/// yanked them and who published the newest is asked of the API (when the policy looks).
+fn mass_yanks(workspace: &Workspace, index: &IndexFacts) -> BTreeMap<String, Vec<String>> {
+    let policy = &workspace.policy;
+    if !index.is_enabled()
+        || (policy.advisories.yanked == Level::Allow && policy.releases.yank_lure == Level::Allow)
+    {
+        return BTreeMap::new();
+    }
+    let mut wanted = BTreeMap::new();
+    for package in workspace.graph.packages() {
+        if !package.is_crates_io() {
+            continue;
+        }
+        let Ok(Some(entry)) = index.entry_of(package) else {
+            continue;
+        };
+        if let Some(pattern) = crate::facts::index::releases::mass_yank(entry)
+            && (pattern.newest.version == package.version
+                || pattern.yanked.contains(&package.version))
+        {
+            wanted.insert(
+                package.name.clone(),
+                pattern.yanked.iter().map(ToString::to_string).collect(),
+            );
+        }
+    }
+    wanted
 }
 
 /// Fills in the publish times of `wanted` from the API's `created_at` (cached; asked only
@@ -349,7 +384,9 @@ fn describe_database(
 }
 
 /// Whether any check the policy does not allow reads the index entries: `yanked`,
-/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times).
+/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times). Whenever
+/// the index is asked, what it no longer lists is `deleted-release`; that level alone does not
+/// make the index asked, so that `yanked = "allow"` (with the others) still asks nothing.
 pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
     policy.advisories.yanked != Level::Allow
         || (policy.releases.fresh != Level::Allow && !policy.releases.min_age.is_zero())
@@ -385,7 +422,7 @@ pub(super) fn obtain_index(
         });
     }
     let early = early.map(EarlyRead::finish).unwrap_or_default();
-    let keys = index_fetch::keys_of_graph(&workspace.graph, &config);
+    let keys = index_fetch::locked_of_graph(&workspace.graph, &config);
     if keys.is_empty() {
         return Ok(IndexLoad {
             facts: IndexFacts::new(config, Default::default()),
@@ -394,9 +431,10 @@ pub(super) fn obtain_index(
         });
     }
     let cache = IndexCache::new(&CacheDir::from_env()?)?;
-    let obtained = index_fetch::obtain(&keys, &cache, early, refresh, progress, HttpClient::new)?;
+    let obtained =
+        index_fetch::obtain_locked(&keys, &cache, early, refresh, progress, HttpClient::new)?;
     Ok(IndexLoad {
-        facts: IndexFacts::new(config, obtained.lookups),
+        facts: IndexFacts::new(config, obtained.lookups).with_confirmed(obtained.confirmed),
         notes: obtained.notes,
         stats: obtained.stats,
     })

@@ -150,11 +150,16 @@ pub struct IndexCache {
 }
 
 impl IndexCache {
-    /// The index cache inside `cache` (`<cache>/index`).
+    /// The index cache inside `cache` (`<cache>/index`). The first time a run opens it, the
+    /// temporary files that killed runs left in it are removed (`write_atomic` removes those of
+    /// a directory it writes to as well).
     pub fn new(cache: &CacheDir) -> Result<IndexCache, CacheError> {
-        Ok(IndexCache {
-            dir: cache.subdir("index")?,
-        })
+        let dir = cache.subdir("index")?;
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(|| {
+            crate::support::cache::remove_stale_temp_files(&dir, true);
+        });
+        Ok(IndexCache { dir })
     }
 
     /// An index cache at `dir` (for tests).

@@ -46,6 +46,36 @@ pub fn releases(entry: &Entry) -> Vec<Release> {
     releases
 }
 
+/// How many releases must be yanked, all but the newest, for the pattern of `mass_yank`.
+pub const MASS_YANK_MIN: usize = 3;
+
+/// Every release of a crate yanked but the newest: how a compromised account lures users to a
+/// malicious release ("your version is yanked: update").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MassYank {
+    /// The one release left, the newest by version.
+    pub newest: Release,
+    /// Every other release, all yanked, by version.
+    pub yanked: Vec<Version>,
+}
+
+/// Whether the entry shows the pattern: at least `MASS_YANK_MIN` releases, every one yanked
+/// but the newest.
+pub fn mass_yank(entry: &Entry) -> Option<MassYank> {
+    let releases = releases(entry);
+    let (newest, others) = releases.split_last()?;
+    if newest.yanked || others.len() < MASS_YANK_MIN || !others.iter().all(|r| r.yanked) {
+        return None;
+    }
+    Some(MassYank {
+        newest: newest.clone(),
+        yanked: others
+            .iter()
+            .map(|release| release.version.clone())
+            .collect(),
+    })
+}
+
 /// What to move to from `locked`, given its crate's releases and the time before which a
 /// release counts as old enough (`cutoff`, Unix seconds).
 pub fn advice(releases: &[Release], locked: &Version, cutoff: i64) -> Advice {
@@ -93,8 +123,17 @@ pub fn update_command(graph: &DependencyGraph, package: &Package, version: &Vers
     )
 }
 
-/// A release's age in words, from its publish time: "3 hours ago (2026-08-20 14:03 UTC)".
+/// A release's age in words, from its publish time: "3 hours ago (2026-08-20 14:03 UTC)". A
+/// publish time in the future (a wrong clock, the registry's or this machine's) is said as
+/// such, never as "0 seconds ago"; the checks count such a release as fresh, never as old.
 pub fn age(published: i64, now: i64) -> String {
+    if published > now {
+        return format!(
+            "in the future ({}, {} from now: the registry's clock or this machine's is wrong)",
+            format_utc(published),
+            describe_duration(u64::try_from(published - now).unwrap_or(0))
+        );
+    }
     format!(
         "{} ago ({})",
         describe_duration(u64::try_from(now - published).unwrap_or(0)),
@@ -108,6 +147,32 @@ mod tests {
 
     const HOUR: i64 = 3_600;
     const DAY: i64 = 24 * HOUR;
+
+    #[test]
+    fn a_mass_yank_is_every_release_but_the_newest_and_at_least_three() {
+        use crate::facts::index::IndexVersion;
+        let entry = |yanked: &[bool]| {
+            let versions: Vec<IndexVersion> = yanked
+                .iter()
+                .enumerate()
+                .map(|(index, yanked)| IndexVersion {
+                    version: format!("1.{index}.0"),
+                    yanked: *yanked,
+                    ..IndexVersion::default()
+                })
+                .collect();
+            Entry::found(&versions, None, None, 0)
+        };
+        let pattern = mass_yank(&entry(&[true, true, true, false])).unwrap();
+        assert_eq!(pattern.newest.version.to_string(), "1.3.0");
+        assert_eq!(pattern.yanked.len(), 3);
+        assert!(
+            mass_yank(&entry(&[true, true, false])).is_none(),
+            "two are not a mass"
+        );
+        assert!(mass_yank(&entry(&[true, false, true, false])).is_none());
+        assert!(mass_yank(&entry(&[true, true, true, true])).is_none());
+    }
 
     fn release(version: &str, yanked: bool, published: Option<i64>) -> Release {
         Release {
