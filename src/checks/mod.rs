@@ -96,26 +96,6 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
     findings
 }
 
-/// The checks a graph read from a lock file at some revision supports (no licenses, index or
-/// ownership data, every platform): bans, advisories and sources, with the dependency paths
-/// attached.
-pub fn run_lock_checks(
-    graph: &DependencyGraph,
-    policy: &Policy,
-    advisories: &AdvisoryDatabase,
-    registries: &RegistryNames,
-) -> Vec<Finding> {
-    let mut findings = graph_findings(
-        graph,
-        policy,
-        advisories,
-        &TargetFilter::new(&[]),
-        registries,
-    );
-    attach_paths(&mut findings, graph);
-    findings
-}
-
 /// The checks that read nothing but the graph, the policy, the advisory database and cargo's
 /// registry names: bans, advisories and sources.
 fn graph_findings(

@@ -210,7 +210,7 @@ pub fn obtain(
     unless_interrupted(Ok(()))?;
     notes.extend(ownership.notes.iter().cloned());
     let introductions = match &workspace.baseline {
-        Some(baseline) => introductions(workspace, baseline, &index.facts),
+        Some(baseline) => introductions(&workspace.graph, baseline, &index.facts),
         None => Introductions::new(),
     };
     Ok(Facts {
@@ -265,8 +265,11 @@ fn fill_publish_times(
 /// How each registry package new to the baseline came into the graph: its dependents, and for
 /// a dependent whose locked version the baseline has not accepted, whether the accepted version
 /// depended on it too (from the cached index entry's dependencies).
-fn introductions(workspace: &Workspace, baseline: &Baseline, index: &IndexFacts) -> Introductions {
-    let graph = &workspace.graph;
+pub(super) fn introductions(
+    graph: &crate::load::graph::DependencyGraph,
+    baseline: &Baseline,
+    index: &IndexFacts,
+) -> Introductions {
     let cache = CacheDir::from_env()
         .ok()
         .and_then(|cache| IndexCache::new(&cache).ok());
