@@ -1,6 +1,7 @@
 //! Running the checks: each is a function from loaded facts to findings; this module runs them
 //! all over the same facts and attaches the dependency paths, in one place.
 
+pub mod accounts;
 pub mod advisories;
 pub mod arrivals;
 pub mod bans;
@@ -88,6 +89,11 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
         facts.now,
     ));
     findings.extend(ownership::check(
+        facts.graph,
+        facts.baseline,
+        facts.ownership,
+    ));
+    findings.extend(accounts::check(
         facts.graph,
         facts.baseline,
         facts.ownership,

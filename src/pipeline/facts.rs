@@ -183,7 +183,8 @@ pub fn obtain(
     notes.extend(index.notes);
 
     let policy = &workspace.policy;
-    let wants_new_owners = policy.baseline.new_crate != Level::Allow;
+    let wants_new_owners =
+        policy.baseline.new_crate != Level::Allow || policy.ownership.lookalike != Level::Allow;
     let compared = workspace
         .baseline
         .as_ref()

@@ -288,7 +288,8 @@ fn cached_ownership(
 ) -> OwnershipFacts {
     let policy = files.policy;
     let wanted = policy.ownership.change != crate::finding::Level::Allow
-        || policy.baseline.new_crate != crate::finding::Level::Allow;
+        || policy.baseline.new_crate != crate::finding::Level::Allow
+        || policy.ownership.lookalike != crate::finding::Level::Allow;
     match (files.baseline.filter(|_| wanted), cache) {
         (Some(baseline), Some(cache)) => OwnershipAccess::open(
             cache,
