@@ -74,9 +74,110 @@ pub fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     (distance <= max).then_some(distance)
 }
 
+/// Names indexed for "which of them is within one edit of this name?", without comparing a
+/// name with every indexed one: each name is filed under the hash of itself and of each of its
+/// one-character deletions, and a query looks up the same keys of the query name. Two names are
+/// within one edit (insertion, deletion, substitution, transposition) only if they share a key;
+/// the few that share one are then compared. Names are given folded (see `fold`). The keys are
+/// one sorted array (no allocation per key), searched by bisection.
+#[derive(Debug, Default)]
+pub struct NameIndex {
+    names: Vec<String>,
+    keys: Vec<(u64, u32)>,
+}
+
+/// The multiplier of the polynomial hash (odd, so that no bit is lost modulo 2^64).
+const P: u64 = 0x0000_0100_0000_01b3;
+
+/// The keys of a name: the polynomial hash of itself and of each deletion of one character,
+/// each computed in constant time from prefix and suffix hashes.
+fn keys_of(name: &str, keys: &mut Vec<u64>) {
+    let chars: Vec<u64> = name.chars().map(|c| u64::from(c) + 1).collect();
+    let n = chars.len();
+    // prefix[i]: hash of chars[..i]; suffix[i]: hash of chars[i..]; power[k] = P^k.
+    let mut prefix = vec![0u64; n + 1];
+    let mut power = vec![1u64; n + 1];
+    for i in 0..n {
+        prefix[i + 1] = prefix[i].wrapping_mul(P).wrapping_add(chars[i]);
+        power[i + 1] = power[i].wrapping_mul(P);
+    }
+    let mut suffix = vec![0u64; n + 1];
+    for i in (0..n).rev() {
+        suffix[i] = chars[i]
+            .wrapping_mul(power[n - 1 - i])
+            .wrapping_add(suffix[i + 1]);
+    }
+    keys.clear();
+    keys.push(prefix[n]);
+    for i in 0..n {
+        keys.push(
+            prefix[i]
+                .wrapping_mul(power[n - 1 - i])
+                .wrapping_add(suffix[i + 1]),
+        );
+    }
+    keys.sort_unstable();
+    keys.dedup();
+}
+
+impl NameIndex {
+    /// Indexes `names` (folded).
+    pub fn new<S: Into<String>>(names: impl IntoIterator<Item = S>) -> NameIndex {
+        let mut index = NameIndex::default();
+        let mut keys = Vec::new();
+        for name in names {
+            let name = name.into();
+            let number = u32::try_from(index.names.len()).unwrap_or(u32::MAX);
+            keys_of(&name, &mut keys);
+            index.keys.extend(keys.iter().map(|&key| (key, number)));
+            index.names.push(name);
+        }
+        index.keys.sort_unstable();
+        index
+    }
+
+    /// The indexed names within one edit of `name` (folded), itself excluded; sorted.
+    pub fn within_one_edit(&self, name: &str) -> Vec<&str> {
+        let mut keys = Vec::new();
+        keys_of(name, &mut keys);
+        let mut found: Vec<&str> = Vec::new();
+        for key in keys {
+            let from = self.keys.partition_point(|&(other, _)| other < key);
+            for &(_, number) in self.keys[from..]
+                .iter()
+                .take_while(|(other, _)| *other == key)
+            {
+                if let Some(candidate) = self.names.get(number as usize)
+                    && candidate != name
+                    && distance_within(name, candidate, 1).is_some()
+                {
+                    found.push(candidate);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_finds_exactly_the_names_one_edit_away() {
+        let index = NameIndex::new(["proc-macro2", "serde", "tokio", "libc", "proc-macro"]);
+        assert_eq!(
+            index.within_one_edit("proc-macro1"),
+            ["proc-macro", "proc-macro2"]
+        );
+        assert_eq!(index.within_one_edit("tokoi"), ["tokio"]);
+        assert_eq!(index.within_one_edit("serdee"), ["serde"]);
+        assert_eq!(index.within_one_edit("libm"), ["libc"]);
+        assert!(index.within_one_edit("serde").is_empty());
+        assert!(index.within_one_edit("tikoi").is_empty());
+    }
 
     #[test]
     fn distances_count_insertions_deletions_substitutions_and_transpositions() {
