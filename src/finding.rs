@@ -63,6 +63,9 @@ pub enum FindingKind {
     OwnerChange,
     /// The locked version was published by an account that published no baseline version.
     PublisherChange,
+    /// An owner or publisher whose login is one edit, or a confusable spelling, from an
+    /// account the baseline trusts, but who is not that account.
+    OwnerLookalike,
     /// The package comes from a registry or git repository the policy does not allow.
     Source,
     /// An exemption whose `expires` date has passed.
@@ -77,7 +80,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 27] = [
+    pub const ALL: [FindingKind; 28] = [
         FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
@@ -100,6 +103,7 @@ impl FindingKind {
         FindingKind::LicenseChange,
         FindingKind::OwnerChange,
         FindingKind::PublisherChange,
+        FindingKind::OwnerLookalike,
         FindingKind::Source,
         FindingKind::ExemptionExpired,
         FindingKind::ExemptionExpiring,
@@ -109,7 +113,7 @@ impl FindingKind {
 
     /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
     /// covers a ban).
-    pub const EXEMPTIBLE: [FindingKind; 23] = [
+    pub const EXEMPTIBLE: [FindingKind; 24] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
@@ -131,6 +135,7 @@ impl FindingKind {
         FindingKind::LicenseChange,
         FindingKind::OwnerChange,
         FindingKind::PublisherChange,
+        FindingKind::OwnerLookalike,
         FindingKind::Source,
         FindingKind::Unchecked,
     ];
@@ -160,6 +165,7 @@ impl FindingKind {
             FindingKind::LicenseChange => "license-change",
             FindingKind::OwnerChange => "owner-change",
             FindingKind::PublisherChange => "publisher-change",
+            FindingKind::OwnerLookalike => "owner-lookalike",
             FindingKind::Source => "source",
             FindingKind::ExemptionExpired => "exemption-expired",
             FindingKind::ExemptionExpiring => "exemption-expiring",
@@ -219,6 +225,9 @@ impl FindingKind {
             FindingKind::PublisherChange => {
                 "The locked version was published by an account new to the baseline"
             }
+            FindingKind::OwnerLookalike => {
+                "An owner or publisher named like an account the baseline trusts, but another account"
+            }
             FindingKind::Source => "The package comes from a source the policy does not allow",
             FindingKind::ExemptionExpired => "An exemption has expired and no longer applies",
             FindingKind::ExemptionExpiring => "An exemption expires soon",
@@ -252,6 +261,7 @@ impl FindingKind {
             FindingKind::LicenseChange => "License changes",
             FindingKind::OwnerChange => "Owner changes",
             FindingKind::PublisherChange => "Publisher changes",
+            FindingKind::OwnerLookalike => "Lookalike accounts",
             FindingKind::Source => "Sources not allowed",
             FindingKind::ExemptionExpired => "Expired exemptions",
             FindingKind::ExemptionExpiring => "Exemptions expiring soon",

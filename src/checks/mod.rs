@@ -1,6 +1,7 @@
 //! Running the checks: each is a function from loaded facts to findings; this module runs them
 //! all over the same facts and attaches the dependency paths, in one place.
 
+pub mod accounts;
 pub mod advisories;
 pub mod arrivals;
 pub mod bans;
@@ -106,27 +107,12 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
         &policy.code,
         crate::support::date::Date::from_unix_seconds(facts.now),
     ));
+    findings.extend(accounts::check(
+        facts.graph,
+        facts.baseline,
+        facts.ownership,
+    ));
     attach_paths(&mut findings, facts.graph);
-    findings
-}
-
-/// The checks a graph read from a lock file at some revision supports (no licenses, index or
-/// ownership data, every platform): bans, advisories and sources, with the dependency paths
-/// attached.
-pub fn run_lock_checks(
-    graph: &DependencyGraph,
-    policy: &Policy,
-    advisories: &AdvisoryDatabase,
-    registries: &RegistryNames,
-) -> Vec<Finding> {
-    let mut findings = graph_findings(
-        graph,
-        policy,
-        advisories,
-        &TargetFilter::new(&[]),
-        registries,
-    );
-    attach_paths(&mut findings, graph);
     findings
 }
 

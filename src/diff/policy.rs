@@ -222,6 +222,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
 
     let (a, b) = (&base.ownership, &head.ownership);
     changes.level("ownership.change", a.change, b.change);
+    changes.level("ownership.lookalike", a.lookalike, b.lookalike);
     changes.push(
         "ownership.requests-per-second",
         json!(a.requests_per_second),

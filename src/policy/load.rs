@@ -111,6 +111,7 @@ struct RawLicenses {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawOwnership {
     change: Option<Spanned<String>>,
+    lookalike: Option<Spanned<String>>,
     requests_per_second: Option<Spanned<f64>>,
 }
 
@@ -380,6 +381,11 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             &raw.ownership.change,
             "ownership.change",
             defaults.ownership.change,
+        )?,
+        lookalike: check.level(
+            &raw.ownership.lookalike,
+            "ownership.lookalike",
+            defaults.ownership.lookalike,
         )?,
         requests_per_second: match &raw.ownership.requests_per_second {
             Some(rate)

@@ -233,6 +233,8 @@ pub struct ClarifiedFile {
 pub struct OwnershipPolicy {
     /// Level of `owner-change` and `publisher-change` findings.
     pub change: Level,
+    /// Level of `owner-lookalike` findings.
+    pub lookalike: Level,
     /// crates.io API requests per second at most.
     pub requests_per_second: f64,
 }
@@ -362,6 +364,7 @@ impl Default for Policy {
             },
             ownership: OwnershipPolicy {
                 change: Level::Deny,
+                lookalike: Level::Deny,
                 requests_per_second: 1.0,
             },
             sources: SourcePolicy {
@@ -419,6 +422,7 @@ impl Policy {
             FindingKind::Unlicensed => self.licenses.unlicensed,
             FindingKind::LicenseChange => self.licenses.change,
             FindingKind::OwnerChange | FindingKind::PublisherChange => self.ownership.change,
+            FindingKind::OwnerLookalike => self.ownership.lookalike,
             FindingKind::Source => self.sources.unknown,
             FindingKind::Banned => Level::Deny,
             FindingKind::FreshRelease => self.releases.fresh,
