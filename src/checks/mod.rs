@@ -112,8 +112,49 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
         facts.baseline,
         facts.ownership,
     ));
+    note_dormancy(&mut findings, facts.graph, facts.baseline, facts.index);
     attach_paths(&mut findings, facts.graph);
     findings
+}
+
+/// Says, in each finding about a locked registry version that ends years in which its crate
+/// published nothing (`facts::index::releases::dormancy`), that it does: a long-dormant crate
+/// that wakes up, often under a new owner, is how abandoned crates are taken over. Only for
+/// versions the baseline does not record (the versions a change brings in), or every version
+/// without a baseline; not in `unchecked` findings, which say what is not known.
+fn note_dormancy(
+    findings: &mut [Finding],
+    graph: &DependencyGraph,
+    baseline: Option<&Baseline>,
+    index: &IndexFacts,
+) {
+    for finding in findings.iter_mut() {
+        if finding.kind == crate::finding::FindingKind::Unchecked {
+            continue;
+        }
+        let Some(found) = &finding.package else {
+            continue;
+        };
+        let Some(package) = graph.packages_named(&found.name).find(|candidate| {
+            candidate.version == found.version && candidate.source == found.source
+        }) else {
+            continue;
+        };
+        let recorded = baseline.is_some_and(|baseline| {
+            crate::load::baseline::source_key(package)
+                .and_then(|source| baseline.crate_record(&package.name, &source))
+                .is_some_and(|record| record.versions.contains_key(&package.version))
+        });
+        if recorded {
+            continue;
+        }
+        let Ok(Some(entry)) = index.entry_of(package) else {
+            continue;
+        };
+        if let Some(dormancy) = crate::facts::index::releases::dormancy(entry, &package.version) {
+            finding.message = format!("{} ({})", finding.message, dormancy.describe());
+        }
+    }
 }
 
 /// The checks that read nothing but the graph, the policy, the advisory database and cargo's

@@ -260,8 +260,15 @@ impl<'a> OwnershipWants<'a> {
         index: &mut IndexFacts,
     ) -> OwnershipFacts {
         fill_publish_times(access, &self.unpublished, index);
+        let published = |package: &crate::load::graph::Package| {
+            index
+                .entry_of(package)
+                .ok()
+                .flatten()?
+                .published_at(&package.version.to_string())
+        };
         let mut ownership = match self.compared {
-            Some(baseline) => access.gather(graph, Some(baseline)),
+            Some(baseline) => access.gather(graph, Some(baseline), &published),
             None => OwnershipFacts::default(),
         };
         if !self.lures.is_empty() {

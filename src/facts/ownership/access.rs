@@ -12,7 +12,7 @@ use super::refresh::{self, RefreshReport};
 use super::{ApiAccess, OwnershipFacts, crates_io_packages};
 use super::{OwnerRecord, VersionInfo};
 use crate::load::baseline::{Baseline, CRATES_IO};
-use crate::load::graph::DependencyGraph;
+use crate::load::graph::{DependencyGraph, Package};
 use crate::support::cache::{CacheDir, CacheError};
 use crate::support::http::HttpClient;
 use crate::support::network::Network;
@@ -59,9 +59,15 @@ impl OwnershipAccess {
         }
     }
 
-    /// What the ownership check needs for `graph` against `baseline` (see `gather`).
-    pub fn gather(&self, graph: &DependencyGraph, baseline: Option<&Baseline>) -> OwnershipFacts {
-        gather(graph, baseline, &self.cache, self.api())
+    /// What the ownership check needs for `graph` against `baseline` (see `gather`);
+    /// `published` gives a package's publish time, when known.
+    pub fn gather(
+        &self,
+        graph: &DependencyGraph,
+        baseline: Option<&Baseline>,
+        published: &dyn Fn(&Package) -> Option<i64>,
+    ) -> OwnershipFacts {
+        gather(graph, baseline, published, &self.cache, self.api())
     }
 
     /// Fills the owners and publishers of the baseline's crates.io crates (only those in
@@ -99,10 +105,13 @@ impl OwnershipAccess {
 /// baseline; owners from the cache only (`fetch` refreshes them); the API is asked only about
 /// locked versions the baseline does not hold yet (a bumped version) and about crates new to
 /// the baseline (their owners, for the reviewer), so a pull request that bumps two crates
-/// makes two requests, not hundreds.
+/// makes two requests, not hundreds. A crate whose locked version moved (one the baseline does
+/// not record) has its owners asked again too, one request (see `Asker::owners_after_move`): an
+/// owner added to take over a dormant crate must not wait for the nightly `fetch`.
 fn gather(
     graph: &DependencyGraph,
     baseline: Option<&Baseline>,
+    published: &dyn Fn(&Package) -> Option<i64>,
     cache: &OwnershipCache,
     api: ApiAccess<'_>,
 ) -> OwnershipFacts {
@@ -110,6 +119,19 @@ fn gather(
     let Some(baseline) = baseline else {
         return facts;
     };
+    // The crates whose locked version moved, with the latest publish time of their versions
+    // the baseline does not record (`None`: not known).
+    let mut moved: BTreeMap<&str, Option<i64>> = BTreeMap::new();
+    for package in crates_io_packages(graph) {
+        if baseline
+            .crate_record(&package.name, CRATES_IO)
+            .is_some_and(|record| !record.versions.contains_key(&package.version))
+        {
+            let at = published(package);
+            let latest = moved.entry(package.name.as_str()).or_insert(at);
+            *latest = (*latest).max(at);
+        }
+    }
     let mut asker = Asker::new(cache, api);
     let mut owners_seen = BTreeSet::new();
     for package in crates_io_packages(graph) {
@@ -125,9 +147,19 @@ fn gather(
             continue;
         };
         if record.owners.is_some() && owners_seen.insert(package.name.clone()) {
-            match &cached.owners {
+            let (owners, not_refreshed) = match moved.get(package.name.as_str()) {
+                Some(release) => asker.owners_after_move(&package.name, *release, &cached),
+                None => (
+                    cached.owners.as_ref().map(|owners| owners.value.clone()),
+                    None,
+                ),
+            };
+            if let Some(why) = not_refreshed {
+                facts.unavailable.push((package.to_ref(), why));
+            }
+            match owners {
                 Some(owners) => {
-                    facts.owners.insert(package.name.clone(), owners.value.clone());
+                    facts.owners.insert(package.name.clone(), owners);
                 }
                 None => facts.unavailable.push((
                     package.to_ref(),
@@ -164,6 +196,10 @@ fn gather(
     }
     facts
 }
+
+/// How long the cached owners of a crate whose locked version moved are trusted without asking
+/// the API again, when they were fetched after that release was published: a day.
+pub const MOVED_OWNERS_FRESH_FOR: u64 = 24 * 60 * 60;
 
 /// How long a 404 of the API for a crate is remembered by `check` (a day): a crate that the
 /// registry does not know is not asked about again on every run. `fetch` always asks.
@@ -268,6 +304,49 @@ impl<'a> Asker<'a> {
         }
     }
 
+    /// The owners of a crate whose locked version moved since the baseline: the cached ones
+    /// when they were fetched after that release was published (`release`, when known) and
+    /// less than `MOVED_OWNERS_FRESH_FOR` ago, else asked again of the API (one request,
+    /// recorded in the cache). With them, why they could not be asked again, online (offline,
+    /// the cached ones are what the run has, as for every other crate).
+    fn owners_after_move(
+        &mut self,
+        name: &str,
+        release: Option<i64>,
+        cached: &CachedCrate,
+    ) -> (Option<Vec<OwnerRecord>>, Option<String>) {
+        let cached_owners = cached.owners.as_ref().map(|owners| owners.value.clone());
+        let now = crate::support::cache::unix_now();
+        if let Some(owners) = &cached.owners {
+            let recent = !owners.is_from_the_future(now)
+                && now.saturating_sub(owners.fetched_at) < MOVED_OWNERS_FRESH_FOR;
+            let after_release = release.is_none_or(|published| {
+                i64::try_from(owners.fetched_at).is_ok_and(|fetched| fetched > published)
+            });
+            if recent && after_release {
+                return (cached_owners, None);
+            }
+        }
+        if matches!(self.api, ApiAccess::Offline) || self.known_not_found(name, cached) {
+            return (cached_owners, None);
+        }
+        let asked = self.client().map(|client| client.owners(name));
+        match asked {
+            Ok(Ok(owners)) => {
+                self.answered();
+                let _ = self
+                    .cache
+                    .record_owners(name, refresh::stamped(owners.clone()));
+                (Some(owners), None)
+            }
+            Ok(Err(error)) => {
+                let why = self.failed(name, error);
+                (cached_owners, Some(not_refreshed(&why, cached)))
+            }
+            Err(why) => (cached_owners, Some(not_refreshed(&why, cached))),
+        }
+    }
+
     /// Every version of a crate, from the API (recorded in the cache), or why not.
     fn versions(&mut self, name: &str) -> Result<BTreeMap<String, VersionInfo>, String> {
         let client = self.client()?;
@@ -320,6 +399,21 @@ impl<'a> Asker<'a> {
             )),
         }
     }
+}
+
+/// Why the owners of a crate whose locked version moved were not asked again (`why`: "could not
+/// be asked: ..."), and what was compared instead.
+fn not_refreshed(why: &str, cached: &CachedCrate) -> String {
+    let compared = match &cached.owners {
+        Some(owners) => format!(
+            "the owners cached {} ago were compared",
+            crate::support::date::describe_duration(
+                crate::support::cache::unix_now().saturating_sub(owners.fetched_at)
+            )
+        ),
+        None => "no owners are cached".to_owned(),
+    };
+    format!("its locked version moved, but its owners {why}; {compared}")
 }
 
 /// What the API says of every version of each crate of `wanted` (crate name → versions whose
@@ -424,7 +518,7 @@ mod tests {
         let cache = OwnershipCache::open(&CacheDir::at(dir.path()), "http://127.0.0.1:9/").unwrap();
         let graph =
             DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
-        let facts = gather(&graph, None, &cache, ApiAccess::Offline);
+        let facts = gather(&graph, None, &|_| None, &cache, ApiAccess::Offline);
         assert!(
             facts.owners.is_empty() && facts.publishers.is_empty() && facts.unavailable.is_empty()
         );
@@ -437,7 +531,13 @@ mod tests {
         let cache = OwnershipCache::open(&CacheDir::at(dir.path()), "http://127.0.0.1:9/").unwrap();
         let graph =
             DependencyGraph::from_parts(PathBuf::from("/ws"), vec![package("serde", "1.1.0")], &[]);
-        let facts = gather(&graph, Some(&baseline()), &cache, ApiAccess::Offline);
+        let facts = gather(
+            &graph,
+            Some(&baseline()),
+            &|_| None,
+            &cache,
+            ApiAccess::Offline,
+        );
         let reasons: Vec<&str> = facts
             .unavailable
             .iter()
