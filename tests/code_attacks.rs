@@ -148,8 +148,9 @@ fn main() {
 }
 "#;
 
-#[test]
-fn a_trusted_crates_patch_release_whose_build_script_steals_credentials_is_denied_after_min_age() {
+/// A workspace that adopted cargo-trustcheck with onering 1.0.0 (committed), then moved to the
+/// compromised 1.0.1, published five days ago, whose build script steals credentials.
+fn onering_bumped() -> Workspace {
     let workspace = Workspace::new(
         "[dependencies]\nonering = \"1\"\n",
         vec![krate("onering", "1.0.0").lib("pub fn ring() {}\n")],
@@ -177,6 +178,12 @@ fn a_trusted_crates_patch_release_whose_build_script_steals_credentials_is_denie
             .build_script(ONERING_BUILD),
     );
     workspace.update("onering");
+    workspace
+}
+
+#[test]
+fn a_trusted_crates_patch_release_whose_build_script_steals_credentials_is_denied_after_min_age() {
+    let workspace = onering_bumped();
     let (code, report) = workspace.check();
     assert_eq!(code, 1, "{report}");
     let findings = findings_of(&report, "onering");
@@ -247,6 +254,57 @@ fn a_trusted_crates_patch_release_whose_build_script_steals_credentials_is_denie
     let (code, markdown, stderr) = workspace.run(&["diff", "HEAD", "--format", "markdown"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(markdown.starts_with("⚠️"), "{markdown}");
+}
+
+#[test]
+fn diff_did_not_count_a_bumped_version_whose_build_script_gained_capabilities_as_trust_granted() {
+    let workspace = onering_bumped();
+    let (code, report) = workspace.check();
+    assert_eq!(code, 1, "{report}");
+
+    // The reviewer's report of the bump, from cached facts: what check denies, diff introduces.
+    let (code, markdown, stderr) = workspace.run(&["diff", "HEAD", "--format", "markdown"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(markdown.starts_with("⚠️"), "{markdown}");
+    assert!(
+        markdown.contains("1 version whose code gained capabilities, not accepted"),
+        "{markdown}"
+    );
+    let (code, stdout, stderr) = workspace.run(&["diff", "HEAD", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report = json(&stdout);
+    let introduced: Vec<(&str, &str)> = report["findings"]["introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["kind"].as_str().unwrap(),
+                finding["crate"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        introduced.contains(&("build-capability", "onering")),
+        "{report}"
+    );
+    assert!(
+        report["trust-granted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|line| line == "1 version whose code gained capabilities, not accepted"),
+        "{report}"
+    );
+    // Its code was read from the copy at hand: nothing about it is missing.
+    assert!(
+        report["findings"]["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|line| !line.as_str().unwrap().contains("onering")),
+        "{report}"
+    );
 }
 
 #[test]

@@ -541,3 +541,160 @@ fn an_interrupted_fetch_keeps_what_it_got_and_resumes() {
         "{again:?}"
     );
 }
+
+#[test]
+fn owners_of_a_bumped_crate_were_never_asked_so_a_dormant_crates_new_owner_passed_silently() {
+    const DAY: i64 = 86_400;
+    let now = cargo_trustcheck::support::date::now();
+    // tiny-ini: 1.0.0 three years ago, then nothing until 1.1.0, eight days ago.
+    let file = index_file_published(
+        "tiny-ini",
+        &[
+            ("1.0.0", false, now - 3 * 365 * DAY - 40 * DAY),
+            ("1.1.0", false, now - 8 * DAY),
+        ],
+    );
+    let path = format!("/{}", index_path("tiny-ini"));
+    let index = Server::start(move |request| {
+        if request.path == path {
+            Reply::new(200, file.clone())
+        } else {
+            Reply::new(404, "")
+        }
+    });
+    let mut registry = Registry::default();
+    registry
+        .owners
+        .insert("tiny-ini".into(), vec![user(1, "alice")]);
+    // alice's account publishes the release (the new owner got her token, or her consent).
+    registry.versions.insert(
+        "tiny-ini".into(),
+        vec![
+            published("1.0.0", Some((1, "alice"))),
+            published("1.1.0", Some((1, "alice"))),
+        ],
+    );
+    let registry = Arc::new(Mutex::new(registry));
+    let api = serve(registry.clone());
+    let fixture = Fixture::new(
+        vec![member("app", "[dependencies]\ntiny-ini = \"1\"\n")],
+        vec![krate("tiny-ini", "1.0.0")],
+    );
+    let db = AdvisoryDb::new();
+    let cache = tempfile::tempdir().unwrap();
+    let tool = |args: &[&str]| {
+        run(trustcheck(cache.path())
+            .current_dir(fixture.root())
+            .env("TRUSTCHECK_INDEX_URL", index.base())
+            .env("TRUSTCHECK_API_URL", api.base())
+            .args(args)
+            .arg("--advisory-db")
+            .arg(db.path()))
+    };
+    let (code, _, stderr) = tool(&["init"]);
+    assert_eq!(code, 0, "{stderr}");
+    fixture.write_file("trustcheck.toml", "[ownership]\nrequests-per-second = 50\n");
+    assert!(
+        fixture
+            .read_file("trustcheck.lock")
+            .contains("login = \"alice\"")
+    );
+    // The baseline was made before 1.1.0 was published: so were the cached owners.
+    let entry = cache_file(cache.path(), "tiny-ini.json");
+    let mut cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&entry).unwrap()).unwrap();
+    cached["owners"]["fetched_at"] = (now - 9 * DAY).into();
+    std::fs::write(&entry, cached.to_string()).unwrap();
+
+    // mallory becomes an owner; the workspace moves to 1.1.0.
+    registry
+        .lock()
+        .unwrap()
+        .owners
+        .get_mut("tiny-ini")
+        .unwrap()
+        .push(user(666, "mallory"));
+    fixture.vendor(&krate("tiny-ini", "1.1.0"));
+    let output = isolate(
+        &mut std::process::Command::new(env!("CARGO")),
+        fixture.home.path(),
+    )
+    .args(["update", "--offline", "-p", "tiny-ini"])
+    .current_dir(fixture.root())
+    .output()
+    .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(fixture.read_file("Cargo.lock").contains("1.1.0"));
+
+    api.clear();
+    let (code, stdout, stderr) = tool(&["check", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let report = json(&stdout);
+    assert_eq!(
+        kinds(&report),
+        vec![("owner-change".into(), "tiny-ini".into(), "deny".into())],
+        "{report}"
+    );
+    let message = report["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("added mallory (user 666)"), "{message}");
+    assert!(
+        message.contains(
+            "(1.1.0 ends 3 years of dormancy: the release before it, 1.0.0, was published "
+        ),
+        "{message}"
+    );
+    let owner_requests = || {
+        api.requests()
+            .iter()
+            .filter(|request| request.path == "/api/v1/crates/tiny-ini/owners")
+            .count()
+    };
+    assert_eq!(owner_requests(), 1, "one request for the owners");
+
+    // The owners are now cached after the release: the next run asks nothing about them.
+    api.clear();
+    let (code, _, _) = tool(&["check", "--format", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(owner_requests(), 0);
+
+    // explain says it too.
+    let (code, human, stderr) = tool(&["explain", "tiny-ini"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        human.contains(
+            "  dormancy    1.1.0 ends 3 years of dormancy: the release before it, 1.0.0, was published "
+        ),
+        "{human}"
+    );
+    let (code, stdout, stderr) = tool(&["explain", "tiny-ini", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let explained = json(&stdout);
+    assert_eq!(
+        explained["packages"][0]["ends-dormancy"]["years"], 3,
+        "{explained}"
+    );
+    assert_eq!(
+        explained["packages"][0]["ends-dormancy"]["previous"], "1.0.0",
+        "{explained}"
+    );
+}
+
+/// The file named `name` under `dir` (the first found).
+fn cache_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|file| file == name)
+                && path
+                    .components()
+                    .any(|part| part.as_os_str() == "ownership")
+            {
+                return path;
+            }
+        }
+    }
+    panic!("no {name} under {}", dir.display());
+}

@@ -48,16 +48,27 @@ fn the_example_documents_every_key() {
         "unsound",
         "notice",
         "yanked",
+        "deleted",
         "db-url",
         "max-db-age",
         "[releases]",
         "min-age",
         "fresh",
+        "yank-lure",
         "[baseline]",
         "new-crate",
         "build-code",
         "lookalike",
         "lookalike-max-age",
+        "mismatch",
+        "[code]",
+        "build-capability",
+        "library-capability",
+        "binary-added",
+        "binary-shipped",
+        "[[code.allow]]",
+        "capabilities",
+        "binaries",
         "[[ban]]",
         "[licenses]",
         "allow",
@@ -85,6 +96,28 @@ fn the_example_documents_every_key() {
         assert!(
             text.contains(key),
             "policy.example.toml does not mention {key}"
+        );
+    }
+}
+
+#[test]
+fn the_example_names_every_kind_an_exemption_may_name() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policy.example.toml"))
+            .unwrap();
+    let listed: String = text
+        .lines()
+        .skip_while(|line| !line.starts_with("# kind = "))
+        .take_while(|line| line.starts_with("# kind = ") || line.starts_with("#     "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<&str> = listed
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .collect();
+    for kind in cargo_trustcheck::finding::FindingKind::EXEMPTIBLE {
+        assert!(
+            words.contains(&kind.as_str()),
+            "policy.example.toml's exemption `kind` comment does not name {kind}: {listed}"
         );
     }
 }

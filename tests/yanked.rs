@@ -135,22 +135,27 @@ fn paths(server: &Server) -> Vec<String> {
     paths
 }
 
+/// What a `deleted-release` finding advises.
+const TAKEDOWN: &str = "A release deleted after publication is what a registry does with malware (crates.io deletes it rather than yanking it); treat the locked copy as hostile: remove the dependency or move to a release the registry still lists, and do not build it";
+
 fn expected_findings() -> Vec<(String, String, String, String)> {
     let row = |kind: &str, name: &str, level: &str, message: &str| {
         (kind.into(), name.into(), level.into(), message.into())
     };
     vec![
         row(
-            "unchecked",
+            "deleted-release",
             "gone",
-            "warn",
-            "yanked status and publish time not checked: the crate is not in the index of crates.io (HTTP 404: deleted, or never published there)",
+            "deny",
+            &format!("the crate gone is gone from the index of crates.io (HTTP 404). {TAKEDOWN}"),
         ),
         row(
-            "unchecked",
+            "deleted-release",
             "newer",
-            "warn",
-            "yanked status and publish time not checked: the index of crates.io does not list the locked version",
+            "deny",
+            &format!(
+                "newer 3.0.0 is gone from the index of crates.io: its entry lists other versions of the crate, not this one. {TAKEDOWN}"
+            ),
         ),
         row(
             "yanked",
@@ -203,10 +208,10 @@ fn yanked_versions_come_from_the_index_and_fresh_entries_need_no_request() {
     let (code, again) = check(&fixture, cache.path(), &server.base(), &[]);
     assert_eq!(code, 1);
     assert_eq!(findings(&again), expected_findings());
-    assert!(
-        server.requests().is_empty(),
-        "within the freshness window a run makes no request: {:?}",
-        paths(&server)
+    assert_eq!(
+        paths(&server),
+        ["/go/ne/gone", "/ne/we/newer"],
+        "within the freshness window a run asks only for the entries that lack a locked version"
     );
 }
 
@@ -273,7 +278,7 @@ fn fetch_revalidates_every_entry_and_offline_then_gives_the_online_result() {
     for expected in [
         "Yanked versions (2)",
         "yanky 1.0.0",
-        "Checks not done (2)",
+        "Releases deleted from their registry (2)",
         "path app → yanky",
     ] {
         assert!(
@@ -357,6 +362,9 @@ fn an_exemption_of_kind_yanked_covers_the_yanked_version() {
             "[[exemption]]\ncrate = \"yanky\"\nversion = \"{version}\"\nkind = \"yanked\"\nreason = \"The fix is not released yet.\"\nexpires = \"{expires}\"\n"
         )
     };
+    // The fixture's deleted releases are not what this test is about.
+    let exemption =
+        |version: &str| format!("[advisories]\ndeleted = \"warn\"\n\n{}", exemption(version));
     fixture.write_file("trustcheck.toml", &exemption("=1.0.0"));
     let (code, report) = check(&fixture, cache.path(), &server.base(), &[]);
     assert_eq!(code, 0, "{report}");

@@ -1,7 +1,9 @@
 //! The bans check: a crate the policy's `[[ban]]` names (in a version it matches) is `banned`,
 //! always at level deny, and no exemption covers it: what incident responders write while an
-//! attack is live, before any advisory exists.
+//! attack is live, before any advisory exists. Names match as crates.io matches them (case
+//! aside, `-` and `_` alike), so `B_Inferred` bans `b-inferred`.
 
+use crate::facts::index::same_crate_name;
 use crate::finding::{Finding, FindingKind};
 use crate::load::graph::DependencyGraph;
 use crate::policy::Ban;
@@ -11,7 +13,7 @@ pub fn check(graph: &DependencyGraph, bans: &[Ban], policy_file: &str) -> Vec<Fi
     let mut findings = Vec::new();
     for package in graph.packages().iter().filter(|package| !package.is_member) {
         for ban in bans.iter().filter(|ban| {
-            ban.crate_name == package.name
+            same_crate_name(&ban.crate_name, &package.name)
                 && ban
                     .version
                     .as_ref()

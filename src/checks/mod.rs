@@ -1,6 +1,7 @@
 //! Running the checks: each is a function from loaded facts to findings; this module runs them
 //! all over the same facts and attaches the dependency paths, in one place.
 
+pub mod accounts;
 pub mod advisories;
 pub mod arrivals;
 pub mod bans;
@@ -10,6 +11,7 @@ pub mod lookalike;
 pub mod ownership;
 pub mod releases;
 pub mod sources;
+pub mod yank_lure;
 pub mod yanked;
 
 use crate::facts::advisories::{AdvisoryDatabase, TargetFilter};
@@ -64,8 +66,14 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
     findings.extend(yanked::check(
         facts.graph,
         facts.index,
+        &facts.ownership.mass_yanks,
         &policy.releases,
         facts.now,
+    ));
+    findings.extend(yank_lure::check(
+        facts.graph,
+        facts.index,
+        &facts.ownership.mass_yanks,
     ));
     findings.extend(crate::checks::releases::check(
         facts.graph,
@@ -99,28 +107,54 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
         &policy.code,
         crate::support::date::Date::from_unix_seconds(facts.now),
     ));
+    findings.extend(accounts::check(
+        facts.graph,
+        facts.baseline,
+        facts.ownership,
+    ));
+    note_dormancy(&mut findings, facts.graph, facts.baseline, facts.index);
     attach_paths(&mut findings, facts.graph);
     findings
 }
 
-/// The checks a graph read from a lock file at some revision supports (no licenses, index or
-/// ownership data, every platform): bans, advisories and sources, with the dependency paths
-/// attached.
-pub fn run_lock_checks(
+/// Says, in each finding about a locked registry version that ends years in which its crate
+/// published nothing (`facts::index::releases::dormancy`), that it does: a long-dormant crate
+/// that wakes up, often under a new owner, is how abandoned crates are taken over. Only for
+/// versions the baseline does not record (the versions a change brings in), or every version
+/// without a baseline; not in `unchecked` findings, which say what is not known.
+fn note_dormancy(
+    findings: &mut [Finding],
     graph: &DependencyGraph,
-    policy: &Policy,
-    advisories: &AdvisoryDatabase,
-    registries: &RegistryNames,
-) -> Vec<Finding> {
-    let mut findings = graph_findings(
-        graph,
-        policy,
-        advisories,
-        &TargetFilter::new(&[]),
-        registries,
-    );
-    attach_paths(&mut findings, graph);
-    findings
+    baseline: Option<&Baseline>,
+    index: &IndexFacts,
+) {
+    for finding in findings.iter_mut() {
+        if finding.kind == crate::finding::FindingKind::Unchecked {
+            continue;
+        }
+        let Some(found) = &finding.package else {
+            continue;
+        };
+        let Some(package) = graph.packages_named(&found.name).find(|candidate| {
+            candidate.version == found.version && candidate.source == found.source
+        }) else {
+            continue;
+        };
+        let recorded = baseline.is_some_and(|baseline| {
+            crate::load::baseline::source_key(package)
+                .and_then(|source| baseline.crate_record(&package.name, &source))
+                .is_some_and(|record| record.versions.contains_key(&package.version))
+        });
+        if recorded {
+            continue;
+        }
+        let Ok(Some(entry)) = index.entry_of(package) else {
+            continue;
+        };
+        if let Some(dormancy) = crate::facts::index::releases::dormancy(entry, &package.version) {
+            finding.message = format!("{} ({})", finding.message, dormancy.describe());
+        }
+    }
 }
 
 /// The checks that read nothing but the graph, the policy, the advisory database and cargo's

@@ -5,12 +5,13 @@
 use std::collections::BTreeSet;
 
 use super::{Outcome, print};
-use crate::diff::{self, Diff, FindingDiff, Side, render};
+use crate::diff::{self, Diff, Side, render};
 use crate::error::Error;
 use crate::facts::crates::sources::RegistryNames;
 use crate::load::workspace::files::{FileOptions, FileSource, RootFiles};
 use crate::load::workspace::guess_root;
 use crate::load::workspace::revision::{Repository, Revision};
+use crate::pipeline::revision::RevisionFiles;
 use crate::pipeline::{self, RunOptions};
 use crate::support::terminal::Terminal;
 
@@ -119,39 +120,66 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
         narrow(&mut head, &repository, &head_revision, options)?;
     }
 
-    // Findings need the advisory database: the given directory, or the cached clone (nothing
-    // is fetched for a diff).
-    let findings = match pipeline::facts::cached_database(
+    // Every kind at both revisions, from cached facts only (a diff never fetches): the given
+    // advisory directory or the cached clone, the caches of crate facts, index entries and
+    // ownership data. What no cache held is said.
+    let mut database = pipeline::facts::cached_database(
         options.advisory_db.as_deref(),
         &head.policy.advisories.db_url,
-    )? {
-        Some(mut opened) => {
-            let names: Vec<&str> = base.lockfile.names().chain(head.lockfile.names()).collect();
-            opened.database.load_crates(names)?;
-            let registries = RegistryNames::discover(&root);
-            let verdicts = |side: &Side| {
-                let graph = diff::lock_graph(&side.lockfile, &root);
-                pipeline::evaluate_lock_graph(
-                    &graph,
-                    &side.policy,
-                    &opened.database,
-                    &registries,
-                    options.today,
-                )
-                .into_iter()
-                .filter(|verdict| !verdict.finding.kind.is_about_exemptions())
-                .collect()
-            };
-            diff::diff_findings(verdicts(&base), verdicts(&head))
-        }
-        None => FindingDiff::default(),
+    )?;
+    if let Some(opened) = &mut database {
+        let names: Vec<&str> = base.lockfile.names().chain(head.lockfile.names()).collect();
+        opened.database.load_crates(names)?;
+    }
+    let registries = RegistryNames::discover(&root);
+    let findings_at = |side: &Side, baseline: &crate::load::baseline::Baseline| {
+        pipeline::revision::evaluate_revision(
+            &RevisionFiles {
+                policy: &side.policy,
+                lockfile: &side.lockfile,
+                baseline: (!baseline.crates.is_empty()).then_some(baseline),
+            },
+            &root,
+            database.as_ref().map(|opened| &opened.database),
+            &registries,
+            options,
+        )
     };
+    let (base_findings, head_findings) = (
+        findings_at(&base, &base_baseline),
+        findings_at(&head, &head_baseline),
+    );
+    let mut missing = head_findings.missing.clone();
+    for line in base_findings.missing {
+        if !missing.contains(&line) {
+            missing.push(format!("at {}: {line}", base.label));
+        }
+    }
+    let licenses_widened = widened_licenses(&base, &head, |policy| {
+        pipeline::revision::evaluate_revision(
+            &RevisionFiles {
+                policy,
+                lockfile: &head.lockfile,
+                baseline: (!head_baseline.crates.is_empty()).then_some(&head_baseline),
+            },
+            &root,
+            None,
+            &registries,
+            options,
+        )
+        .verdicts
+    });
+    let mut findings = diff::diff_findings(base_findings.verdicts, head_findings.verdicts);
+    findings.available = database.is_some();
+    findings.missing = missing;
     Ok(Diff {
         base: base.label.clone(),
         head: head.label.clone(),
         policy: diff::policy::diff_policies(&base.policy, &head.policy),
         exemptions: diff::diff_exemptions(&base.policy.exemptions, &head.policy.exemptions),
         unrecorded: diff::unrecorded(&head_baseline, &head.lockfile),
+        unrecorded_versions: diff::unrecorded_versions(&head_baseline, &head.lockfile),
+        licenses_widened,
         baseline: diff::baseline::diff_baselines(&base_baseline, &head_baseline),
         dependencies: diff::diff_dependencies(&base.lockfile, &head.lockfile),
         arrivals: diff::arrivals(
@@ -161,6 +189,74 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
             &head.lockfile,
         ),
         findings,
+    })
+}
+
+/// The license ids the head's allow list adds, each with the crates of the head that the
+/// base's allow list refused and the head's accepts (`license_findings` runs the checks on the
+/// head's files under a policy).
+fn widened_licenses(
+    base: &Side,
+    head: &Side,
+    license_findings: impl Fn(&crate::policy::Policy) -> Vec<crate::finding::Verdict>,
+) -> Vec<diff::LicenseWidening> {
+    let added: Vec<&String> = head
+        .policy
+        .licenses
+        .allow
+        .iter()
+        .filter(|id| !base.policy.licenses.allow.contains(id))
+        .collect();
+    if added.is_empty() {
+        return Vec::new();
+    }
+    let refused = |policy: &crate::policy::Policy| -> BTreeSet<(String, String, String)> {
+        license_findings(policy)
+            .into_iter()
+            .filter(|verdict| verdict.finding.kind == crate::finding::FindingKind::License)
+            .filter_map(|verdict| {
+                let finding = &verdict.finding;
+                Some((
+                    finding.crate_name()?.to_owned(),
+                    finding.version()?.to_string(),
+                    finding.message.clone(),
+                ))
+            })
+            .collect()
+    };
+    let mut with_base_allow = head.policy.clone();
+    with_base_allow.licenses.allow = base.policy.licenses.allow.clone();
+    let at_head: BTreeSet<(String, String)> = refused(&head.policy)
+        .into_iter()
+        .map(|(name, version, _)| (name, version))
+        .collect();
+    let let_in: Vec<(String, String, String)> = refused(&with_base_allow)
+        .into_iter()
+        .filter(|(name, version, _)| !at_head.contains(&(name.clone(), version.clone())))
+        .collect();
+    added
+        .into_iter()
+        .map(|id| diff::LicenseWidening {
+            license: id.clone(),
+            // The license finding's message names the ids the allow list lacked.
+            lets_in: let_in
+                .iter()
+                .filter(|(_, _, message)| names_id(message, id))
+                .map(|(name, version, _)| format!("{name} {version}"))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Whether `text` names the SPDX id `id` as a whole word.
+fn names_id(text: &str, id: &str) -> bool {
+    text.match_indices(id).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + id.len()..].chars().next();
+        let part = |c: Option<char>| {
+            c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '+')
+        };
+        !part(before) && !part(after)
     })
 }
 
@@ -174,10 +270,13 @@ pub fn run(request: &DiffRequest, terminal: &Terminal) -> Result<Outcome, Error>
         diff.dependencies.added.len(),
         diff.dependencies.removed.len(),
         diff.dependencies.changed.len(),
-        if diff.findings.available {
-            "from the advisory database"
+        if diff.findings.missing.is_empty() {
+            "from cached facts".to_owned()
         } else {
-            "not compared (no advisory database in the cache)"
+            format!(
+                "from cached facts, without {}",
+                diff.findings.missing.join("; ")
+            )
         }
     ));
     let text = match request.format {

@@ -1,15 +1,14 @@
 //! The two lock files compared: dependencies added, removed, upgraded and downgraded; crates
 //! new to the baseline and how they arrived; crates the head's baseline does not record; and
-//! the graph of a lock file, for the findings of each side.
+//! the locked versions the head's baseline does not record.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use serde::Serialize;
 
 use super::Arrival;
 use crate::load::baseline::Baseline;
-use crate::load::graph::{DependencyGraph, Package};
+use crate::load::graph::Package;
 use crate::load::lockfile::Lockfile;
 
 /// A dependency present on one side only.
@@ -88,6 +87,34 @@ pub fn unrecorded(baseline: &Baseline, lock: &Lockfile) -> Vec<DependencyEntry> 
         }
     }
     entries.sort_by(|a, b| a.crate_name.cmp(&b.crate_name));
+    entries
+}
+
+/// The locked registry versions of `lock` whose crate `baseline` records, but not in that
+/// version: a bump that no `cargo trustcheck baseline` accepted. Nothing without a baseline.
+pub fn unrecorded_versions(baseline: &Baseline, lock: &Lockfile) -> Vec<DependencyEntry> {
+    let mut entries: Vec<DependencyEntry> = lock
+        .packages
+        .iter()
+        .filter(|locked| {
+            let package = Package::new(
+                &locked.name,
+                locked.version.clone(),
+                locked.source.as_deref(),
+            );
+            package.source_kind.is_registry()
+                && crate::load::baseline::source_key(&package)
+                    .and_then(|source| baseline.crate_record(&locked.name, &source))
+                    .is_some_and(|record| !record.versions.contains_key(&locked.version))
+        })
+        .map(|locked| DependencyEntry {
+            crate_name: locked.name.clone(),
+            version: locked.version.to_string(),
+            source: locked.source.clone(),
+            new_source: false,
+        })
+        .collect();
+    entries.sort_by(|a, b| (&a.crate_name, &a.version).cmp(&(&b.crate_name, &b.version)));
     entries
 }
 
@@ -196,42 +223,4 @@ pub fn diff_dependencies(base: &Lockfile, head: &Lockfile) -> DependencyDiff {
         }
     }
     diff
-}
-
-/// The dependency graph a lock file describes: its packages and their dependency lists.
-/// Local packages (no source) stand for the workspace members.
-pub fn lock_graph(lockfile: &Lockfile, workspace_root: &Path) -> DependencyGraph {
-    let id = |package: &crate::load::lockfile::LockedPackage| {
-        Package::id_for(&package.name, &package.version, package.source.as_deref())
-    };
-    let packages: Vec<Package> = lockfile
-        .packages
-        .iter()
-        .map(|package| Package {
-            manifest_path: workspace_root.join("Cargo.toml"),
-            publishable: false,
-            ..Package::new(
-                &package.name,
-                package.version.clone(),
-                package.source.as_deref(),
-            )
-        })
-        .collect();
-    let edges: Vec<(String, String)> = lockfile
-        .packages
-        .iter()
-        .flat_map(|package| {
-            package.dependencies.iter().map(move |dependency| {
-                (
-                    id(package),
-                    Package::id_for(
-                        &dependency.name,
-                        &dependency.version,
-                        dependency.source.as_deref(),
-                    ),
-                )
-            })
-        })
-        .collect();
-    DependencyGraph::from_parts(workspace_root.to_path_buf(), packages, &edges)
 }

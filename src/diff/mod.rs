@@ -9,8 +9,8 @@ pub mod policy;
 pub mod render;
 
 pub use dependencies::{
-    DependencyChange, DependencyDiff, DependencyEntry, arrivals, diff_dependencies, lock_graph,
-    unrecorded,
+    DependencyChange, DependencyDiff, DependencyEntry, arrivals, diff_dependencies, unrecorded,
+    unrecorded_versions,
 };
 pub use exemptions::{ExemptionChange, ExemptionDiff, ExemptionEntry, diff_exemptions};
 
@@ -36,8 +36,12 @@ pub struct Side {
 /// Findings the change introduces and resolves.
 #[derive(Clone, Debug, Default)]
 pub struct FindingDiff {
-    /// Whether findings could be computed (an advisory database was available).
+    /// Whether advisories were compared (an advisory database was available); the other kinds
+    /// are always computed, from what the caches hold.
     pub available: bool,
+    /// The facts no cache held, at the head (or, prefixed with its label, at the base): the
+    /// findings that depend on them could not be computed.
+    pub missing: Vec<String>,
     /// Findings at the head that the base did not have (not exempted).
     pub introduced: Vec<Verdict>,
     /// Findings at the base that the head no longer has (or now exempts).
@@ -64,8 +68,24 @@ pub struct Diff {
     /// Registry crates of the head's lock file that the head's baseline does not record (added
     /// without `cargo trustcheck baseline`); empty when the head has no baseline.
     pub unrecorded: Vec<DependencyEntry>,
+    /// Locked registry versions of the head whose crate the head's baseline records, but not
+    /// in that version (bumped without `cargo trustcheck baseline`); empty without a baseline.
+    pub unrecorded_versions: Vec<DependencyEntry>,
+    /// License ids the head's allow list adds, each with the crates of the head it now lets in.
+    pub licenses_widened: Vec<LicenseWidening>,
     /// Findings.
     pub findings: FindingDiff,
+}
+
+/// A license id the head's `[licenses] allow` adds, and what it lets in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LicenseWidening {
+    /// The SPDX id added to the allow list.
+    pub license: String,
+    /// The crates of the head ("name version") whose license the base's allow list refused and
+    /// the head's accepts, because of this id.
+    #[serde(rename = "lets-in")]
+    pub lets_in: Vec<String>,
 }
 
 /// A registry crate of the head's lock file that the base's baseline never accepted, in no
@@ -109,12 +129,36 @@ impl Diff {
             .iter()
             .filter(|arrival| !arrival.lookalike_of.is_empty())
             .count();
+        let unrecorded_versions = self.unrecorded_versions.len();
+        let let_in: usize = self
+            .licenses_widened
+            .iter()
+            .map(|widening| widening.lets_in.len())
+            .sum();
         let denied = self
             .findings
             .introduced
             .iter()
             .filter(|verdict| verdict.denies())
             .count();
+        // Code the head brings in that no baseline accepted: versions whose build-time or
+        // library code gained capabilities, or that ship binaries, as the head's findings say
+        // (what the baseline accepted of them is counted above).
+        let code_introduced = |kinds: &[FindingKind]| {
+            self.findings
+                .introduced
+                .iter()
+                .filter(|verdict| kinds.contains(&verdict.finding.kind))
+                .filter_map(|verdict| {
+                    Some((verdict.finding.crate_name()?, verdict.finding.version()?))
+                })
+                .collect::<BTreeSet<_>>()
+                .len()
+        };
+        let capabilities_introduced =
+            code_introduced(&[FindingKind::BuildCapability, FindingKind::LibraryCapability]);
+        let binaries_introduced =
+            code_introduced(&[FindingKind::BinaryAdded, FindingKind::BinaryShipped]);
         // (how many, what, the rest of the line)
         let decisions = [
             (self.policy.weakening(), "policy change", " weakening it"),
@@ -140,7 +184,23 @@ impl Diff {
                 "crate",
                 " in the graph that trustcheck.lock does not record",
             ),
+            (
+                unrecorded_versions,
+                "crate version",
+                " in the graph that trustcheck.lock does not record",
+            ),
             (lookalikes, "lookalike name", ""),
+            (let_in, "crate", " let in by a widened license allow list"),
+            (
+                capabilities_introduced,
+                "version whose code gained capabilities",
+                ", not accepted",
+            ),
+            (
+                binaries_introduced,
+                "version with new binaries",
+                ", not accepted",
+            ),
             (denied, "denied finding", " introduced"),
         ];
         decisions
@@ -203,6 +263,7 @@ pub fn diff_findings(base: Vec<Verdict>, head: Vec<Verdict>) -> FindingDiff {
         .collect();
     FindingDiff {
         available: true,
+        missing: Vec::new(),
         introduced,
         resolved,
     }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::finding::Level;
-use crate::policy::{Ban, Clarification, Policy};
+use crate::policy::{Ban, Clarification, CodeAllowance, Policy};
 
 /// A policy key whose value changed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -79,6 +79,33 @@ fn clarification_text(clarification: &Clarification) -> String {
         clarification.crate_name,
         clarification.expression,
         files.join(", ")
+    )
+}
+
+/// A `[[code.allow]]` entry as one line: the crate, its versions, what it allows, and until when
+/// (its reason is not a grant of trust, and is left out).
+fn allowance_text(allowance: &CodeAllowance) -> String {
+    let mut allowed: Vec<&str> = allowance
+        .capabilities
+        .iter()
+        .map(|capability| capability.as_str())
+        .collect();
+    if allowance.binaries {
+        allowed.push("binaries");
+    }
+    format!(
+        "{}{}: {}{}",
+        allowance.crate_name,
+        allowance
+            .version
+            .as_ref()
+            .map(|version| format!(" {version}"))
+            .unwrap_or_default(),
+        allowed.join(", "),
+        allowance
+            .expires
+            .map(|date| format!(" until {date}"))
+            .unwrap_or_default()
     )
 }
 
@@ -161,6 +188,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
     changes.level("advisories.unsound", a.unsound, b.unsound);
     changes.level("advisories.notice", a.notice, b.notice);
     changes.level("advisories.yanked", a.yanked, b.yanked);
+    changes.level("advisories.deleted", a.deleted, b.deleted);
     // Another database may lack advisories the usual one has.
     changes.push("advisories.db-url", json!(a.db_url), json!(b.db_url), true);
     changes.push(
@@ -178,6 +206,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
         b.min_age < a.min_age,
     );
     changes.level("releases.fresh", a.fresh, b.fresh);
+    changes.level("releases.yank-lure", a.yank_lure, b.yank_lure);
 
     let (a, b) = (&base.baseline, &head.baseline);
     changes.level("baseline.new-crate", a.new_crate, b.new_crate);
@@ -189,6 +218,25 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
         json!(duration_text(b.lookalike_max_age)),
         b.lookalike_max_age < a.lookalike_max_age,
     );
+    changes.level("baseline.mismatch", a.mismatch, b.mismatch);
+
+    let (a, b) = (&base.code, &head.code);
+    changes.level(
+        "code.build-capability",
+        a.build_capability,
+        b.build_capability,
+    );
+    changes.level(
+        "code.library-capability",
+        a.library_capability,
+        b.library_capability,
+    );
+    changes.level("code.binary-added", a.binary_added, b.binary_added);
+    changes.level("code.binary-shipped", a.binary_shipped, b.binary_shipped);
+    let allowances = |code: &crate::policy::CodePolicy| {
+        code.allow.iter().map(allowance_text).collect::<Vec<_>>()
+    };
+    changes.allow_list("code.allow", &allowances(a), &allowances(b));
 
     let bans = |policy: &Policy| policy.bans.iter().map(ban_text).collect::<Vec<_>>();
     changes.deny_list("ban", &bans(base), &bans(head));
@@ -220,6 +268,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
 
     let (a, b) = (&base.ownership, &head.ownership);
     changes.level("ownership.change", a.change, b.change);
+    changes.level("ownership.lookalike", a.lookalike, b.lookalike);
     changes.push(
         "ownership.requests-per-second",
         json!(a.requests_per_second),
@@ -325,6 +374,82 @@ mod tests {
         assert_eq!(
             changes("", "[licenses]\nchange = \"allow\"\n"),
             [("licenses.change".to_owned(), true)]
+        );
+    }
+
+    /// Every level key that `policy.example.toml` documents, dotted, with its level there (the
+    /// built-in default).
+    fn documented_level_keys() -> Vec<(String, Level)> {
+        let example: toml::Table = include_str!("../../policy.example.toml").parse().unwrap();
+        let level = |value: &toml::Value| match value.as_str()? {
+            "deny" => Some(Level::Deny),
+            "warn" => Some(Level::Warn),
+            "allow" => Some(Level::Allow),
+            _ => None,
+        };
+        let mut keys = Vec::new();
+        for (name, value) in &example {
+            if let Some(level) = level(value) {
+                keys.push((name.clone(), level));
+            } else if let Some(table) = value.as_table() {
+                for (key, value) in table {
+                    if let Some(level) = level(value) {
+                        keys.push((format!("{name}.{key}"), level));
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_documented_level_key_is_compared() {
+        let keys = documented_level_keys();
+        for key in [
+            "advisories.deleted",
+            "releases.yank-lure",
+            "baseline.mismatch",
+            "code.build-capability",
+            "code.library-capability",
+            "code.binary-added",
+            "code.binary-shipped",
+            "ownership.lookalike",
+        ] {
+            assert!(
+                keys.iter().any(|(dotted, _)| dotted == key),
+                "{key} is documented in policy.example.toml: {keys:?}"
+            );
+        }
+        for (dotted, default) in keys {
+            if default == Level::Allow {
+                continue;
+            }
+            let text = match dotted.split_once('.') {
+                Some((section, key)) => format!("[{section}]\n{key} = \"allow\"\n"),
+                None => format!("{dotted} = \"allow\"\n"),
+            };
+            assert_eq!(changes("", &text), [(dotted.clone(), true)], "{dotted}");
+        }
+    }
+
+    #[test]
+    fn a_code_allowance_added_or_extended_weakens() {
+        let entry = |expires: &str| {
+            format!(
+                "[[code.allow]]\ncrate = \"ring\"\ncapabilities = [\"network\"]\nreason = \"r\"\nexpires = \"{expires}\"\n"
+            )
+        };
+        assert_eq!(
+            changes("", &entry("2027-01-01")),
+            [("code.allow".to_owned(), true)]
+        );
+        assert_eq!(
+            changes(&entry("2027-01-01"), &entry("2028-01-01")),
+            [("code.allow".to_owned(), true)]
+        );
+        assert_eq!(
+            changes(&entry("2027-01-01"), ""),
+            [("code.allow".to_owned(), false)]
         );
     }
 

@@ -27,11 +27,14 @@ pub fn json(diff: &Diff) -> String {
         "dependencies": diff.dependencies,
         "arrivals": diff.arrivals,
         "unrecorded": diff.unrecorded,
+        "unrecorded-versions": diff.unrecorded_versions,
+        "licenses-widened": diff.licenses_widened,
         "trust-granted": diff.trust_granted(),
         "findings": {
             "introduced": findings(&diff.findings.introduced),
             "resolved": findings(&diff.findings.resolved),
             "available": diff.findings.available,
+            "missing": diff.findings.missing,
         },
     });
     serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
@@ -129,13 +132,11 @@ fn counts(diff: &Diff) -> Vec<String> {
             dependencies.changed.len() - upgrades
         ));
     }
-    if diff.findings.available {
-        parts.push(format!(
-            "findings +{} −{}",
-            diff.findings.introduced.len(),
-            diff.findings.resolved.len()
-        ));
-    }
+    parts.push(format!(
+        "findings +{} −{}",
+        diff.findings.introduced.len(),
+        diff.findings.resolved.len()
+    ));
     parts
 }
 
@@ -336,24 +337,54 @@ pub fn human(diff: &Diff) -> String {
         }
         out.push('\n');
     }
-    if diff.findings.available {
-        let _ = writeln!(out, "Findings");
-        for verdict in &diff.findings.introduced {
-            let _ = writeln!(out, "  + {}", clean(&finding_text(verdict)));
+    if !diff.licenses_widened.is_empty() {
+        let _ = writeln!(out, "Licenses newly allowed");
+        for widening in &diff.licenses_widened {
+            let _ = writeln!(out, "  {}", clean(&widening_text(widening)));
         }
-        for verdict in &diff.findings.resolved {
-            let _ = writeln!(out, "  - {}", clean(&finding_text(verdict)));
-        }
-        if diff.findings.introduced.is_empty() && diff.findings.resolved.is_empty() {
-            let _ = writeln!(out, "  none introduced, none resolved");
-        }
-    } else {
+        out.push('\n');
+    }
+    if !diff.unrecorded_versions.is_empty() {
         let _ = writeln!(
             out,
-            "Findings: not compared (no advisory database: pass --advisory-db or run `cargo trustcheck fetch`)"
+            "Versions not in trustcheck.lock (accept them with `cargo trustcheck baseline`)"
+        );
+        for entry in &diff.unrecorded_versions {
+            let _ = writeln!(out, "  ! {} {}", clean(&entry.crate_name), entry.version);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "Findings");
+    for verdict in &diff.findings.introduced {
+        let _ = writeln!(out, "  + {}", clean(&finding_text(verdict)));
+    }
+    for verdict in &diff.findings.resolved {
+        let _ = writeln!(out, "  - {}", clean(&finding_text(verdict)));
+    }
+    if diff.findings.introduced.is_empty() && diff.findings.resolved.is_empty() {
+        let _ = writeln!(out, "  none introduced, none resolved");
+    }
+    if !diff.findings.missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "  not computed, as no cache held (run `cargo trustcheck fetch` at each revision): {}",
+            clean(&diff.findings.missing.join("; "))
         );
     }
     out
+}
+
+/// "+CDLA-Permissive-2.0 (lets in webpki-roots 0.26.1)".
+fn widening_text(widening: &super::LicenseWidening) -> String {
+    if widening.lets_in.is_empty() {
+        format!("+{} (lets in no crate of the graph yet)", widening.license)
+    } else {
+        format!(
+            "+{} (lets in {})",
+            widening.license,
+            widening.lets_in.join(", ")
+        )
+    }
 }
 
 fn finding_text(verdict: &Verdict) -> String {

@@ -5,7 +5,7 @@
 //! may download crates) or, for the lockfile-first graph, cargo's verdict on the lock file and
 //! the `.crate` files whose facts no cache holds (`crate::facts::crates`); nothing else does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::RunOptions;
@@ -19,6 +19,7 @@ use crate::facts::ownership::OwnershipFacts;
 use crate::facts::ownership::access::OwnershipAccess;
 use crate::finding::Level;
 use crate::load::baseline::Baseline;
+use crate::load::graph::DependencyGraph;
 use crate::load::workspace::{Loading, Workspace};
 use crate::policy::Policy;
 use crate::report::DatabaseInfo;
@@ -182,35 +183,28 @@ pub fn obtain(
     ))?;
     notes.extend(index.notes);
 
-    let policy = &workspace.policy;
-    let wants_new_owners = policy.baseline.new_crate != Level::Allow;
-    let compared = workspace
-        .baseline
-        .as_ref()
-        .filter(|_| policy.ownership.change != Level::Allow || wants_new_owners);
-    let unpublished = missing_publish_times(workspace, &index.facts);
+    let wants = OwnershipWants::of(
+        &workspace.graph,
+        &workspace.policy,
+        workspace.baseline.as_ref(),
+        &index.facts,
+    );
     // The ownership cache and the API client, only when something will be read through them.
-    let access = if compared.is_some() || !unpublished.is_empty() {
-        Some(OwnershipAccess::open(
+    let ownership = if wants.any() {
+        let access = OwnershipAccess::open(
             &CacheDir::from_env()?,
-            policy.ownership.requests_per_second,
+            workspace.policy.ownership.requests_per_second,
             options.network(),
             options.progress(),
-        )?)
+        )?;
+        wants.gather(&access, &workspace.graph, &mut index.facts)
     } else {
-        None
+        OwnershipFacts::default()
     };
-    let mut ownership = OwnershipFacts::default();
-    if let Some(access) = &access {
-        fill_publish_times(access, &unpublished, &mut index.facts);
-        if let Some(baseline) = compared {
-            ownership = access.gather(&workspace.graph, Some(baseline));
-        }
-    }
     unless_interrupted(Ok(()))?;
     notes.extend(ownership.notes.iter().cloned());
     let introductions = match &workspace.baseline {
-        Some(baseline) => introductions(workspace, baseline, &index.facts),
+        Some(baseline) => introductions(&workspace.graph, baseline, &index.facts),
         None => Introductions::new(),
     };
     Ok(Facts {
@@ -224,15 +218,79 @@ pub fn obtain(
     })
 }
 
+/// What a run reads through the ownership cache (and the API, when the run may ask it).
+pub(super) struct OwnershipWants<'a> {
+    /// The baseline the owners and publishers are compared with, when a check looks.
+    compared: Option<&'a Baseline>,
+    /// The locked crates.io versions (name, version) whose index entry gives no publish time.
+    unpublished: BTreeSet<(String, String)>,
+    /// The crates.io crates of a mass yank, with their yanked versions: who yanked them.
+    lures: BTreeMap<String, Vec<String>>,
+}
+
+impl<'a> OwnershipWants<'a> {
+    /// What the checks the policy does not allow need of `graph` against `baseline`.
+    pub(super) fn of(
+        graph: &DependencyGraph,
+        policy: &Policy,
+        baseline: Option<&'a Baseline>,
+        index: &IndexFacts,
+    ) -> OwnershipWants<'a> {
+        let wants_new_owners =
+            policy.baseline.new_crate != Level::Allow || policy.ownership.lookalike != Level::Allow;
+        OwnershipWants {
+            compared: baseline
+                .filter(|_| policy.ownership.change != Level::Allow || wants_new_owners),
+            unpublished: missing_publish_times(graph, policy, index),
+            lures: mass_yanks(graph, policy, index),
+        }
+    }
+
+    /// Whether anything is to be read at all (else the cache is not even opened).
+    pub(super) fn any(&self) -> bool {
+        self.compared.is_some() || !self.unpublished.is_empty() || !self.lures.is_empty()
+    }
+
+    /// Reads what is wanted through `access`: owners and publishers, who yanked the releases
+    /// of a mass yank, and the publish times the index lacks (filled into `index`).
+    pub(super) fn gather(
+        &self,
+        access: &OwnershipAccess,
+        graph: &DependencyGraph,
+        index: &mut IndexFacts,
+    ) -> OwnershipFacts {
+        fill_publish_times(access, &self.unpublished, index);
+        let published = |package: &crate::load::graph::Package| {
+            index
+                .entry_of(package)
+                .ok()
+                .flatten()?
+                .published_at(&package.version.to_string())
+        };
+        let mut ownership = match self.compared {
+            Some(baseline) => access.gather(graph, Some(baseline), &published),
+            None => OwnershipFacts::default(),
+        };
+        if !self.lures.is_empty() {
+            ownership.mass_yanks =
+                crate::facts::ownership::access::version_lists(access, &self.lures);
+        }
+        ownership
+    }
+}
+
 /// The locked crates.io versions (name, version) whose index entry gives no publish time, when
 /// the policy judges fresh releases (else none).
-fn missing_publish_times(workspace: &Workspace, index: &IndexFacts) -> BTreeSet<(String, String)> {
-    let releases = &workspace.policy.releases;
+fn missing_publish_times(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    index: &IndexFacts,
+) -> BTreeSet<(String, String)> {
+    let releases = &policy.releases;
     if !index.is_enabled() || releases.fresh == Level::Allow || releases.min_age.is_zero() {
         return BTreeSet::new();
     }
-    workspace
-        .graph
+    graph
         .packages()
         .iter()
         .filter(|package| package.is_crates_io())
@@ -242,6 +300,40 @@ fn missing_publish_times(workspace: &Workspace, index: &IndexFacts) -> BTreeSet<
         })
         .map(|package| (package.name.clone(), package.version.to_string()))
         .collect()
+}
+
+/// The locked crates.io crates whose index entry shows every release but the newest yanked
+/// (`releases::mass_yank`), locked at one of those releases, with the yanked versions: who
+/// yanked them and who published the newest is asked of the API (when the policy looks).
+fn mass_yanks(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    index: &IndexFacts,
+) -> BTreeMap<String, Vec<String>> {
+    if !index.is_enabled()
+        || (policy.advisories.yanked == Level::Allow && policy.releases.yank_lure == Level::Allow)
+    {
+        return BTreeMap::new();
+    }
+    let mut wanted = BTreeMap::new();
+    for package in graph.packages() {
+        if !package.is_crates_io() {
+            continue;
+        }
+        let Ok(Some(entry)) = index.entry_of(package) else {
+            continue;
+        };
+        if let Some(pattern) = crate::facts::index::releases::mass_yank(entry)
+            && (pattern.newest.version == package.version
+                || pattern.yanked.contains(&package.version))
+        {
+            wanted.insert(
+                package.name.clone(),
+                pattern.yanked.iter().map(ToString::to_string).collect(),
+            );
+        }
+    }
+    wanted
 }
 
 /// Fills in the publish times of `wanted` from the API's `created_at` (cached; asked only
@@ -265,8 +357,11 @@ fn fill_publish_times(
 /// How each registry package new to the baseline came into the graph: its dependents, and for
 /// a dependent whose locked version the baseline has not accepted, whether the accepted version
 /// depended on it too (from the cached index entry's dependencies).
-fn introductions(workspace: &Workspace, baseline: &Baseline, index: &IndexFacts) -> Introductions {
-    let graph = &workspace.graph;
+pub(super) fn introductions(
+    graph: &DependencyGraph,
+    baseline: &Baseline,
+    index: &IndexFacts,
+) -> Introductions {
     let cache = CacheDir::from_env()
         .ok()
         .and_then(|cache| IndexCache::new(&cache).ok());
@@ -349,7 +444,9 @@ fn describe_database(
 }
 
 /// Whether any check the policy does not allow reads the index entries: `yanked`,
-/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times).
+/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times). Whenever
+/// the index is asked, what it no longer lists is `deleted-release`; that level alone does not
+/// make the index asked, so that `yanked = "allow"` (with the others) still asks nothing.
 pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
     policy.advisories.yanked != Level::Allow
         || (policy.releases.fresh != Level::Allow && !policy.releases.min_age.is_zero())
@@ -385,7 +482,7 @@ pub(super) fn obtain_index(
         });
     }
     let early = early.map(EarlyRead::finish).unwrap_or_default();
-    let keys = index_fetch::keys_of_graph(&workspace.graph, &config);
+    let keys = index_fetch::locked_of_graph(&workspace.graph, &config);
     if keys.is_empty() {
         return Ok(IndexLoad {
             facts: IndexFacts::new(config, Default::default()),
@@ -394,9 +491,10 @@ pub(super) fn obtain_index(
         });
     }
     let cache = IndexCache::new(&CacheDir::from_env()?)?;
-    let obtained = index_fetch::obtain(&keys, &cache, early, refresh, progress, HttpClient::new)?;
+    let obtained =
+        index_fetch::obtain_locked(&keys, &cache, early, refresh, progress, HttpClient::new)?;
     Ok(IndexLoad {
-        facts: IndexFacts::new(config, obtained.lookups),
+        facts: IndexFacts::new(config, obtained.lookups).with_confirmed(obtained.confirmed),
         notes: obtained.notes,
         stats: obtained.stats,
     })

@@ -10,25 +10,25 @@
 //! ```
 //!
 //! `check` and `explain` run all of it (`check`); `fetch`, `init` and `baseline` run the load
-//! stage and one facts operation; `diff` runs the facts and checks stages on each revision's
-//! files (`evaluate`). No command calls another, and nothing holds a cache lock across a call
-//! that takes it again.
+//! stage and one facts operation; `diff` runs the checks and the policy on each revision's
+//! files, from cached facts (`revision::evaluate_revision`, which calls `evaluate`). No command
+//! calls another, and nothing holds a cache lock across a call that takes it again.
 
 pub mod facts;
 pub mod refresh;
+pub mod revision;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::checks::{self, CheckInputs};
 use crate::error::Error;
-use crate::facts::advisories::{AdvisoryDatabase, TargetFilter};
+use crate::facts::advisories::TargetFilter;
 use crate::facts::crates::sources::RegistryNames;
 use crate::finding::Verdict;
-use crate::load::graph::DependencyGraph;
 use crate::load::workspace::lockfile_graph::GraphSource;
 use crate::load::workspace::{Loading, Reads, Workspace, WorkspaceOptions};
-use crate::policy::{self, Policy};
+use crate::policy;
 use crate::report::Report;
 use crate::support::cache::{FRESH_FOR, Refresh};
 use crate::support::date::Date;
@@ -258,20 +258,4 @@ fn compare_graphs(
 /// The checks and the policy over obtained facts: every finding, levelled and exempted.
 pub fn evaluate(inputs: &CheckInputs<'_>, today: Date) -> Vec<Verdict> {
     policy::evaluate(checks::run_all(inputs), inputs.policy, today)
-}
-
-/// The checks that need nothing but a graph, a policy and an advisory database (bans,
-/// advisories and sources), for `diff`, which compares lock files at two revisions.
-pub fn evaluate_lock_graph(
-    graph: &DependencyGraph,
-    policy: &Policy,
-    database: &AdvisoryDatabase,
-    registries: &RegistryNames,
-    today: Date,
-) -> Vec<Verdict> {
-    policy::evaluate(
-        checks::run_lock_checks(graph, policy, database, registries),
-        policy,
-        today,
-    )
 }

@@ -58,6 +58,7 @@ struct RawPolicy {
 struct RawReleases {
     min_age: Option<Spanned<String>>,
     fresh: Option<Spanned<String>>,
+    yank_lure: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -89,6 +90,7 @@ struct RawAdvisories {
     unsound: Option<Spanned<String>>,
     notice: Option<Spanned<String>>,
     yanked: Option<Spanned<String>>,
+    deleted: Option<Spanned<String>>,
     db_url: Option<Spanned<String>>,
     max_db_age: Option<Spanned<String>>,
 }
@@ -109,6 +111,7 @@ struct RawLicenses {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawOwnership {
     change: Option<Spanned<String>>,
+    lookalike: Option<Spanned<String>>,
     requests_per_second: Option<Spanned<f64>>,
 }
 
@@ -320,6 +323,11 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             "advisories.yanked",
             defaults.advisories.yanked,
         )?,
+        deleted: check.level(
+            &raw_advisories.deleted,
+            "advisories.deleted",
+            defaults.advisories.deleted,
+        )?,
         db_url: match &raw_advisories.db_url {
             Some(url) => check.non_empty(url, "advisories.db-url")?,
             None => defaults.advisories.db_url.clone(),
@@ -374,6 +382,11 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             "ownership.change",
             defaults.ownership.change,
         )?,
+        lookalike: check.level(
+            &raw.ownership.lookalike,
+            "ownership.lookalike",
+            defaults.ownership.lookalike,
+        )?,
         requests_per_second: match &raw.ownership.requests_per_second {
             Some(rate)
                 if *rate.get_ref() > 0.0
@@ -424,6 +437,11 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             &raw.releases.fresh,
             "releases.fresh",
             defaults.releases.fresh,
+        )?,
+        yank_lure: check.level(
+            &raw.releases.yank_lure,
+            "releases.yank-lure",
+            defaults.releases.yank_lure,
         )?,
     };
     let raw_baseline = &raw.baseline;

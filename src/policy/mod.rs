@@ -75,6 +75,8 @@ pub struct ReleasePolicy {
     pub min_age: jiff::SignedDuration,
     /// Level of `fresh-release` findings.
     pub fresh: Level,
+    /// Level of `yank-lure` findings.
+    pub yank_lure: Level,
 }
 
 /// `[baseline]`: the levels of the checks of what enters the graph, against the baseline.
@@ -165,6 +167,8 @@ pub struct AdvisoryPolicy {
     pub notice: Level,
     /// Level of `yanked` findings.
     pub yanked: Level,
+    /// Level of `deleted-release` findings.
+    pub deleted: Level,
     /// The git URL of the advisory database.
     pub db_url: String,
     /// A database older than this gets a warning.
@@ -229,6 +233,8 @@ pub struct ClarifiedFile {
 pub struct OwnershipPolicy {
     /// Level of `owner-change` and `publisher-change` findings.
     pub change: Level,
+    /// Level of `owner-lookalike` findings.
+    pub lookalike: Level,
     /// crates.io API requests per second at most.
     pub requests_per_second: f64,
 }
@@ -341,6 +347,7 @@ impl Default for Policy {
                 unsound: Level::Warn,
                 notice: Level::Warn,
                 yanked: Level::Deny,
+                deleted: Level::Deny,
                 db_url: DEFAULT_ADVISORY_DB_URL.to_owned(),
                 max_db_age: Days(90),
             },
@@ -357,6 +364,7 @@ impl Default for Policy {
             },
             ownership: OwnershipPolicy {
                 change: Level::Deny,
+                lookalike: Level::Deny,
                 requests_per_second: 1.0,
             },
             sources: SourcePolicy {
@@ -367,6 +375,7 @@ impl Default for Policy {
             releases: ReleasePolicy {
                 min_age: jiff::SignedDuration::from_hours(72),
                 fresh: Level::Deny,
+                yank_lure: Level::Deny,
             },
             baseline: BaselinePolicy {
                 new_crate: Level::Warn,
@@ -408,13 +417,16 @@ impl Policy {
             FindingKind::Unsound => self.advisories.unsound,
             FindingKind::Notice => self.advisories.notice,
             FindingKind::Yanked => self.advisories.yanked,
+            FindingKind::DeletedRelease => self.advisories.deleted,
             FindingKind::License => self.licenses.disallowed,
             FindingKind::Unlicensed => self.licenses.unlicensed,
             FindingKind::LicenseChange => self.licenses.change,
             FindingKind::OwnerChange | FindingKind::PublisherChange => self.ownership.change,
+            FindingKind::OwnerLookalike => self.ownership.lookalike,
             FindingKind::Source => self.sources.unknown,
             FindingKind::Banned => Level::Deny,
             FindingKind::FreshRelease => self.releases.fresh,
+            FindingKind::YankLure => self.releases.yank_lure,
             FindingKind::NewCrate => self.baseline.new_crate,
             FindingKind::BuildCode => self.baseline.build_code,
             FindingKind::Lookalike => self.baseline.lookalike,

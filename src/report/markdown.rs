@@ -70,25 +70,39 @@ pub fn bounded(text: String, max: usize) -> String {
     kept
 }
 
-/// A table of verdicts with level, kind, crate, version, advisory and message; verdicts of
-/// checks not done for the same reason are one row, their crates listed after the table.
+/// How many crates a folded row names itself (all of them are listed after the table).
+const FOLDED_SHOWN: usize = 10;
+
+/// A table of verdicts with level, kind, crate, version, advisory and message. Rows at level
+/// deny come first, so that a report cut to `MAX_LENGTH` never loses them to warnings; verdicts
+/// of checks not done for the same reason are one row, and so are verdicts of one kind with the
+/// same level, advisory and message (the same cause), their crates listed after the table.
 pub fn verdict_table(out: &mut String, verdicts: &[&Verdict]) {
     out.push_str("| Level | Kind | Crate | Version | Advisory | Message |\n");
     out.push_str("| --- | --- | --- | --- | --- | --- |\n");
-    let mut groups = Vec::new();
-    for entry in super::entries(verdicts) {
+    let mut ordered: Vec<&Verdict> = verdicts.to_vec();
+    ordered.sort_by_key(|verdict| verdict.exemption.is_some() || verdict.level != Level::Deny);
+    // (level, kind, crate, version, advisory, message) of each row, and the crates it folds.
+    let mut rows: Vec<([String; 6], Vec<String>)> = Vec::new();
+    let mut row_of: std::collections::HashMap<[String; 6], usize> =
+        std::collections::HashMap::new();
+    let mut lists: Vec<(String, Vec<String>)> = Vec::new();
+    for entry in super::entries(&ordered) {
         let verdict = match entry {
             super::Entry::Single(verdict) => verdict,
             super::Entry::Group(group) => {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} crates | | | {} |",
-                    level_marker(group.verdicts[0]),
-                    group.verdicts[0].finding.kind,
-                    group.verdicts.len(),
-                    esc(&group.sentence())
-                );
-                groups.push(group);
+                rows.push((
+                    [
+                        level_marker(group.verdicts[0]).to_owned(),
+                        group.verdicts[0].finding.kind.to_string(),
+                        format!("{} crates", group.verdicts.len()),
+                        String::new(),
+                        String::new(),
+                        esc(&group.sentence()),
+                    ],
+                    Vec::new(),
+                ));
+                lists.push((esc(&group.not_checked.what), group.crates()));
                 continue;
             }
         };
@@ -111,28 +125,64 @@ pub fn verdict_table(out: &mut String, verdicts: &[&Verdict]) {
                 esc(&exemption.reason)
             );
         }
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            level_marker(verdict),
-            finding.kind,
-            finding.crate_name().map(code).unwrap_or_default(),
-            finding
-                .version()
-                .map(|version| code(&version.to_string()))
-                .unwrap_or_default(),
+        let subject = match (finding.crate_name(), finding.version()) {
+            (Some(name), Some(version)) => format!("{name} {version}"),
+            (Some(name), None) => name.to_owned(),
+            _ => String::new(),
+        };
+        let cause = [
+            level_marker(verdict).to_owned(),
+            finding.kind.to_string(),
+            String::new(),
+            String::new(),
             advisory,
-            message
-        );
+            message,
+        ];
+        if let Some(&index) = row_of.get(&cause) {
+            rows[index].1.push(subject);
+            continue;
+        }
+        let mut row = cause.clone();
+        row[2] = finding.crate_name().map(code).unwrap_or_default();
+        row[3] = finding
+            .version()
+            .map(|version| code(&version.to_string()))
+            .unwrap_or_default();
+        row_of.insert(cause, rows.len());
+        rows.push((row, vec![subject]));
     }
-    for group in groups {
+    for (row, crates) in &mut rows {
+        if crates.len() > 1 {
+            row[2] = format!("{} crates", crates.len());
+            row[3] = String::new();
+            // The first crates in the row itself, which a cut report keeps.
+            let shown: Vec<String> = crates
+                .iter()
+                .take(FOLDED_SHOWN)
+                .map(|name| code(name))
+                .collect();
+            let _ = write!(row[5], "<br>{}", shown.join(", "));
+            if crates.len() > FOLDED_SHOWN {
+                let _ = write!(row[5], " and {} more", crates.len() - FOLDED_SHOWN);
+            }
+            lists.push((format!("{} {}", row[0], row[1]), std::mem::take(crates)));
+        }
+        out.push('|');
+        for cell in row.iter() {
+            if cell.is_empty() {
+                out.push_str(" |");
+            } else {
+                let _ = write!(out, " {cell} |");
+            }
+        }
+        out.push('\n');
+    }
+    for (what, crates) in lists {
         let _ = write!(
             out,
-            "\n<details><summary>{} ({} crates)</summary>\n\n{}\n</details>\n",
-            esc(&group.not_checked.what),
-            group.verdicts.len(),
-            group
-                .crates()
+            "\n<details><summary>{what} ({} crates)</summary>\n\n{}\n</details>\n",
+            crates.len(),
+            crates
                 .iter()
                 .map(|name| code(name))
                 .collect::<Vec<_>>()

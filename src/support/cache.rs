@@ -187,7 +187,53 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
         let _ = std::fs::remove_file(&temp);
         return Err(io_error("write", source));
     }
+    remove_stale_temp_files(dir, false);
     Ok(())
+}
+
+/// How old a temporary file of `write_atomic` must be to count as left behind by a killed run:
+/// a live write holds one for milliseconds.
+pub const STALE_TEMP_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// Whether `name` is the name of a temporary file of `write_atomic`.
+fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+/// Removes the temporary files of `write_atomic` that killed runs left in `dir` (older than
+/// `STALE_TEMP_AFTER`), and in its subdirectories too when `recursive`. Best effort: what
+/// cannot be read or removed is left. Returns how many were removed.
+pub fn remove_stale_temp_files(dir: &Path, recursive: bool) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            if recursive {
+                removed += remove_stale_temp_files(&entry.path(), true);
+            }
+            continue;
+        }
+        let name = entry.file_name();
+        if !file_type.is_file() || !name.to_str().is_some_and(is_temp_name) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age >= STALE_TEMP_AFTER);
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 fn unique_suffix() -> u64 {

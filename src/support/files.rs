@@ -123,6 +123,36 @@ fn kind_of(metadata: &Metadata) -> &'static str {
     "a special file"
 }
 
+/// Looks at `path` without opening it (symbolic links followed), for a file that another
+/// program (cargo) is about to read: `Ok(false)` when it does not exist, `Ok(true)` for a
+/// regular file of at most `limit` bytes, and an error for anything else (a FIFO would block
+/// its reader forever, `/dev/zero` never ends, a huge file exhausts its memory).
+pub fn check_regular(path: &Path, limit: u64) -> Result<bool, FileError> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(source) => {
+            return Err(FileError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if !metadata.is_file() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            kind: kind_of(&metadata),
+        });
+    }
+    if metadata.len() > limit {
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    Ok(true)
+}
+
 /// Reads a regular file (symbolic links followed) of at most `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
     let io = |source| FileError::Io {

@@ -9,5 +9,6 @@ pub mod http;
 pub mod interrupt;
 pub mod network;
 pub mod progress;
+pub mod similar;
 pub mod terminal;
 pub mod text;

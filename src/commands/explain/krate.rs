@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{ExplainFormat, ExplainRequest};
 use crate::diff::exemptions::ExemptionEntry;
 use crate::error::{Error, UsageError};
-use crate::facts::index::releases::age;
+use crate::facts::index::releases::{Dormancy, age, dormancy};
 use crate::finding::Verdict;
 use crate::load::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
 use crate::load::graph::{BuildCode, DependencyGraph, Package, PackageCode};
@@ -105,6 +105,11 @@ pub(super) fn explain_crate(
                     "dependencies": dependency_names(graph, package),
                     "published": releases.published.map(crate::support::date::rfc3339),
                     "first-published": releases.first_published.map(crate::support::date::rfc3339),
+                    "ends-dormancy": releases.dormancy.as_ref().map(|dormancy| json!({
+                        "years": dormancy.years(),
+                        "previous": dormancy.previous.to_string(),
+                        "previous-published": crate::support::date::rfc3339(dormancy.previous_published),
+                    })),
                     "build": package.build_code.map(BuildCode::parts),
                     "code": code_json(package),
                     "lookalikes": releases.lookalikes,
@@ -157,6 +162,9 @@ pub(super) fn explain_crate(
         }
         if let Some(first) = releases.first_published {
             let _ = writeln!(out, "  first       {}", age(first, request.run.now));
+        }
+        if let Some(dormancy) = &releases.dormancy {
+            let _ = writeln!(out, "  dormancy    {}", dormancy.describe());
         }
         if let Some(code) = package.build_code {
             let _ = writeln!(out, "  build code  {}", code.describe());
@@ -278,11 +286,14 @@ fn render_code(out: &mut String, package: &Package) {
     }
 }
 
-/// When a package's version and its crate were first published, and the trusted crates its
-/// name is one edit from (for a crate new to the baseline).
+/// When a package's version and its crate were first published, whether the version ends years
+/// of dormancy, and the trusted crates its name is one edit from (for a crate new to the
+/// baseline).
 struct ReleaseFacts {
     published: Option<i64>,
     first_published: Option<i64>,
+    /// When the version ends years in which its crate published nothing.
+    dormancy: Option<Dormancy>,
     lookalikes: Vec<String>,
 }
 
@@ -301,6 +312,7 @@ fn release_facts(checked: &pipeline::Checked, package: &Package) -> ReleaseFacts
     ReleaseFacts {
         published: entry.and_then(|entry| entry.published_at(&package.version.to_string())),
         first_published: entry.and_then(|entry| entry.first_published()),
+        dormancy: entry.and_then(|entry| dormancy(entry, &package.version)),
         lookalikes,
     }
 }

@@ -71,6 +71,34 @@ pub fn markdown(diff: &Diff) -> String {
         }
         out.push('\n');
     }
+    if !diff.licenses_widened.is_empty() {
+        out.push_str("### Licenses newly allowed\n\n| License | Lets in |\n| --- | --- |\n");
+        for widening in &diff.licenses_widened {
+            let _ = writeln!(
+                out,
+                "| {} | {} |",
+                code(&format!("+{}", widening.license)),
+                widening
+                    .lets_in
+                    .iter()
+                    .map(|name| code(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    if !diff.unrecorded_versions.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Versions not in trustcheck.lock\n\nLocked, but not recorded in the baseline (accept them with `cargo trustcheck baseline`): {}\n",
+            diff.unrecorded_versions
+                .iter()
+                .map(|entry| code(&format!("{} {}", entry.crate_name, entry.version)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if !diff.unrecorded.is_empty() {
         let _ = writeln!(
             out,
@@ -212,29 +240,30 @@ pub fn markdown(diff: &Diff) -> String {
         out.push_str("\n</details>\n\n");
     }
 
-    if diff.findings.available {
-        if !diff.findings.introduced.is_empty() {
-            out.push_str("### Findings introduced\n\n");
-            let verdicts: Vec<&Verdict> = diff.findings.introduced.iter().collect();
-            verdict_table(&mut out, &verdicts);
+    if !diff.findings.introduced.is_empty() {
+        out.push_str("### Findings introduced\n\n");
+        let verdicts: Vec<&Verdict> = diff.findings.introduced.iter().collect();
+        verdict_table(&mut out, &verdicts);
+        out.push('\n');
+    }
+    if !diff.findings.resolved.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>Findings resolved ({})</summary>\n",
+            diff.findings.resolved.len()
+        );
+        let verdicts: Vec<&Verdict> = diff.findings.resolved.iter().collect();
+        verdict_table(&mut out, &verdicts);
+        out.push_str("\n</details>\n");
+    }
+    if !diff.findings.missing.is_empty() {
+        if !out.ends_with("\n\n") {
             out.push('\n');
         }
-        if !diff.findings.resolved.is_empty() {
-            let _ = writeln!(
-                out,
-                "<details><summary>Findings resolved ({})</summary>\n",
-                diff.findings.resolved.len()
-            );
-            let verdicts: Vec<&Verdict> = diff.findings.resolved.iter().collect();
-            verdict_table(&mut out, &verdicts);
-            out.push_str("\n</details>\n");
-        }
-        if diff.findings.introduced.is_empty() && diff.findings.resolved.is_empty() {
-            out.push_str("No findings introduced or resolved.\n");
-        }
-    } else {
-        out.push_str(
-            "> [!NOTE]\n> Findings were not compared: no advisory database was available.\n",
+        let _ = writeln!(
+            out,
+            "> [!NOTE]\n> Not computed, as no cache held (run `cargo trustcheck fetch` at each revision): {}",
+            esc(&diff.findings.missing.join("; "))
         );
     }
     crate::report::markdown::bounded(out, crate::report::markdown::MAX_LENGTH)

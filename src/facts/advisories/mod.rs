@@ -122,6 +122,17 @@ impl AdvisoryDatabase {
         })
     }
 
+    /// No database at all: no advisory matches anything (`diff` without a database, which
+    /// says so).
+    pub fn empty() -> AdvisoryDatabase {
+        AdvisoryDatabase {
+            root: PathBuf::new(),
+            by_crate: HashMap::new(),
+            crate_dirs: BTreeSet::new(),
+            last_updated: None,
+        }
+    }
+
     /// The database directory.
     pub fn root(&self) -> &Path {
         &self.root

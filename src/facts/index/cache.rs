@@ -150,11 +150,22 @@ pub struct IndexCache {
 }
 
 impl IndexCache {
-    /// The index cache inside `cache` (`<cache>/index`).
+    /// The index cache inside `cache` (`<cache>/index`). The first time a run opens it, the
+    /// temporary files that killed runs left in it are removed (`write_atomic` removes those of
+    /// a directory it writes to as well). Each cache directory is swept once per process,
+    /// whichever was opened first.
     pub fn new(cache: &CacheDir) -> Result<IndexCache, CacheError> {
-        Ok(IndexCache {
-            dir: cache.subdir("index")?,
-        })
+        let dir = cache.subdir("index")?;
+        static SWEPT: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
+            std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let first = SWEPT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(dir.clone());
+        if first {
+            crate::support::cache::remove_stale_temp_files(&dir, true);
+        }
+        Ok(IndexCache { dir })
     }
 
     /// An index cache at `dir` (for tests).
@@ -245,6 +256,27 @@ mod tests {
                 dependencies: Vec::new(),
             },
         ]
+    }
+
+    #[test]
+    fn every_index_cache_opened_is_swept_of_temp_files_killed_runs_left() {
+        let stale_in = |root: &std::path::Path| {
+            let dir = root.join("index").join("some-index");
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join(".serde.json.4242.0.tmp");
+            let file = std::fs::File::create(&path).unwrap();
+            file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3_600))
+                .unwrap();
+            path
+        };
+        // Two caches in one process (a test run, a library user): each is swept, not only the
+        // first one opened.
+        for _ in 0..2 {
+            let root = tempfile::tempdir().unwrap();
+            let stale = stale_in(root.path());
+            IndexCache::new(&CacheDir::at(root.path())).unwrap();
+            assert!(!stale.exists(), "{}", stale.display());
+        }
     }
 
     #[test]

@@ -14,14 +14,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
-use super::cache::{Entry, IndexCache};
+use super::cache::{Entry, IndexCache, VersionStatus};
 use super::{
     IndexConfig, IndexError, Location, Lookup, crate_path, is_valid_name, parse_index_file,
 };
 use crate::load::graph::{DependencyGraph, SourceKind};
 use crate::load::lockfile::Lockfile;
 use crate::support::cache::Refresh;
-use crate::support::cache::{CacheError, unix_now};
+use crate::support::cache::{CacheError, FRESH_FOR, unix_now};
 use crate::support::http::{HttpClient, HttpError, join_url};
 use crate::support::progress::{Progress, ProgressMode};
 
@@ -45,6 +45,23 @@ pub fn keys_of_graph(graph: &DependencyGraph, config: &IndexConfig) -> BTreeSet<
         .iter()
         .filter_map(|package| key_of(config, &package.source_kind, &package.name))
         .collect()
+}
+
+/// The index entries the registry packages of a graph need, each with the versions locked.
+pub fn locked_of_graph(
+    graph: &DependencyGraph,
+    config: &IndexConfig,
+) -> BTreeMap<Key, BTreeSet<String>> {
+    let mut locked: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+    for package in graph.packages() {
+        if let Some(key) = key_of(config, &package.source_kind, &package.name) {
+            locked
+                .entry(key)
+                .or_default()
+                .insert(package.version.to_string());
+        }
+    }
+    locked
 }
 
 /// The index entries the registry packages of a lock file need (read before the graph exists).
@@ -117,6 +134,9 @@ pub struct FetchStats {
 pub struct Obtained {
     /// What is known of each crate.
     pub lookups: BTreeMap<Key, Lookup>,
+    /// The entries the index itself vouched for in this run (fetched, revalidated, or, offline,
+    /// fetched within the freshness window): what they lack, the index lacks.
+    pub confirmed: BTreeSet<Key>,
     /// Notes for the report (cached entries used after a failure), one per index.
     pub notes: Vec<String>,
     /// Counts.
@@ -143,6 +163,25 @@ enum Outcome {
 pub fn obtain(
     keys: &BTreeSet<Key>,
     cache: &IndexCache,
+    early: HashMap<Key, Entry>,
+    refresh: Refresh,
+    progress: ProgressMode,
+    client: impl FnOnce() -> HttpClient,
+) -> Result<Obtained, IndexError> {
+    let locked = keys
+        .iter()
+        .map(|key| (key.clone(), BTreeSet::new()))
+        .collect();
+    obtain_locked(&locked, cache, early, refresh, progress, client)
+}
+
+/// `obtain` for the crates of `locked`, each with its locked versions (canonical semver text):
+/// a cached entry that lacks a locked version is never fresh enough to trust without asking
+/// the index again, whatever its age, since the lock file may have moved to a version
+/// published after it was fetched, or the version may have been deleted since.
+pub fn obtain_locked(
+    locked: &BTreeMap<Key, BTreeSet<String>>,
+    cache: &IndexCache,
     mut early: HashMap<Key, Entry>,
     refresh: Refresh,
     progress: ProgressMode,
@@ -151,12 +190,21 @@ pub fn obtain(
     let now = unix_now();
     let mut stats = FetchStats::default();
     let mut lookups = BTreeMap::new();
+    let mut confirmed = BTreeSet::new();
     let mut jobs: Vec<(Key, Option<Entry>)> = Vec::new();
-    for key in keys {
+    for (key, versions) in locked {
         let cached = early.remove(key).or_else(|| cache.read(&key.0, &key.1));
+        let lists_locked = |entry: &Entry| {
+            versions
+                .iter()
+                .all(|version| entry.status_of(version) != VersionStatus::Absent)
+        };
         match (refresh, cached) {
             (Refresh::Offline, Some(entry)) => {
                 stats.cached += 1;
+                if entry.is_fresh(now, FRESH_FOR) {
+                    confirmed.insert(key.clone());
+                }
                 lookups.insert(key.clone(), Lookup::Entry(entry));
             }
             (Refresh::Offline, None) => {
@@ -169,8 +217,11 @@ pub fn obtain(
                     ),
                 );
             }
-            (Refresh::IfStale(window), Some(entry)) if entry.is_fresh(now, window) => {
+            (Refresh::IfStale(window), Some(entry))
+                if entry.is_fresh(now, window) && lists_locked(&entry) =>
+            {
                 stats.cached += 1;
+                confirmed.insert(key.clone());
                 lookups.insert(key.clone(), Lookup::Entry(entry));
             }
             (_, cached) => jobs.push((key.clone(), cached)),
@@ -179,6 +230,7 @@ pub fn obtain(
     if jobs.is_empty() {
         return Ok(Obtained {
             lookups,
+            confirmed,
             notes: Vec::new(),
             stats,
         });
@@ -198,11 +250,13 @@ pub fn obtain(
                 } else {
                     stats.not_found += 1;
                 }
+                confirmed.insert(key.clone());
                 lookups.insert(key, Lookup::Entry(entry));
                 continue;
             }
             Outcome::NotModified(entry) => {
                 stats.unchanged += 1;
+                confirmed.insert(key.clone());
                 lookups.insert(key, Lookup::Entry(entry));
                 continue;
             }
@@ -255,6 +309,7 @@ pub fn obtain(
         .collect();
     Ok(Obtained {
         lookups,
+        confirmed,
         notes,
         stats,
     })

@@ -146,6 +146,19 @@ pub fn is_valid_name(name: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
 }
 
+/// Whether two crate names name the same crate, as crates.io decides: ASCII letters without
+/// regard to case, and `-` and `_` alike (crates.io refuses `Serde_Json` beside `serde-json`).
+pub fn same_crate_name(a: &str, b: &str) -> bool {
+    let canonical = |byte: u8| match byte {
+        b'_' => b'-',
+        byte => byte.to_ascii_lowercase(),
+    };
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| canonical(x) == canonical(y))
+}
+
 /// The path of a crate's file in a sparse index: `1/{name}`, `2/{name}`, `3/{c}/{name}` or
 /// `{ab}/{cd}/{name}`, lower-cased. The name must pass `is_valid_name`.
 pub fn crate_path(name: &str) -> String {
@@ -286,6 +299,22 @@ pub struct IndexFacts {
     config: IndexConfig,
     enabled: bool,
     lookups: BTreeMap<(String, String), Lookup>,
+    /// The entries the index vouched for in this run (see `fetch::Obtained::confirmed`).
+    confirmed: std::collections::BTreeSet<(String, String)>,
+}
+
+/// A locked version that its registry's index does not list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Absence {
+    /// The name of the registry (`crates.io`, or `the registry URL`).
+    pub registry: String,
+    /// Whether the whole crate is gone (HTTP 404), not only the version.
+    pub whole_crate: bool,
+    /// Whether the index said so in this run (or, offline, within the freshness window):
+    /// otherwise only an older cached entry says so.
+    pub confirmed: bool,
+    /// When the entry that says so was fetched (Unix seconds).
+    pub fetched_at: u64,
 }
 
 impl IndexFacts {
@@ -295,6 +324,7 @@ impl IndexFacts {
             config,
             enabled: false,
             lookups: BTreeMap::new(),
+            confirmed: Default::default(),
         }
     }
 
@@ -304,7 +334,42 @@ impl IndexFacts {
             config,
             enabled: true,
             lookups,
+            confirmed: Default::default(),
         }
+    }
+
+    /// These facts, with the entries the index vouched for in this run.
+    pub fn with_confirmed(
+        mut self,
+        confirmed: std::collections::BTreeSet<(String, String)>,
+    ) -> IndexFacts {
+        self.confirmed = confirmed;
+        self
+    }
+
+    /// Whether the locked version of a registry package is missing from its index entry: the
+    /// crate answered 404, or its entry does not list the version. `None` when the entry lists
+    /// it, or is not known at all.
+    pub fn absence(&self, package: &crate::load::graph::Package) -> Option<Absence> {
+        let Location::Sparse(base) = self.config.locate(&package.source_kind) else {
+            return None;
+        };
+        let key = (base, package.name.clone());
+        let Some(Lookup::Entry(entry)) = self.lookups.get(&key) else {
+            return None;
+        };
+        let whole_crate = !entry.found;
+        if !whole_crate
+            && entry.status_of(&package.version.to_string()) != cache::VersionStatus::Absent
+        {
+            return None;
+        }
+        Some(Absence {
+            registry: self.config.registry_name(&key.0),
+            whole_crate,
+            confirmed: self.confirmed.contains(&key),
+            fetched_at: entry.fetched_at,
+        })
     }
 
     /// Whether the index was asked at all.
@@ -390,6 +455,14 @@ mod tests {
         assert_eq!(crate_path("rand"), "ra/nd/rand");
         assert_eq!(crate_path("MyCrate_Name"), "my/cr/mycrate_name");
         assert_eq!(crate_path("a-b_c"), "a-/b_/a-b_c");
+    }
+
+    #[test]
+    fn names_are_the_same_crate_as_crates_io_decides() {
+        assert!(same_crate_name("B_Inferred", "b-inferred"));
+        assert!(same_crate_name("serde_json", "Serde-JSON"));
+        assert!(!same_crate_name("serde_json", "serde_jsonx"));
+        assert!(!same_crate_name("b-inferred", "b.inferred"));
     }
 
     #[test]

@@ -46,6 +46,97 @@ pub fn releases(entry: &Entry) -> Vec<Release> {
     releases
 }
 
+/// How many releases must be yanked, all but the newest, for the pattern of `mass_yank`.
+pub const MASS_YANK_MIN: usize = 3;
+
+/// Every release of a crate yanked but the newest: how a compromised account lures users to a
+/// malicious release ("your version is yanked: update").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MassYank {
+    /// The one release left, the newest by version.
+    pub newest: Release,
+    /// Every other release, all yanked, by version.
+    pub yanked: Vec<Version>,
+}
+
+/// Whether the entry shows the pattern: at least `MASS_YANK_MIN` releases, every one yanked
+/// but the newest.
+pub fn mass_yank(entry: &Entry) -> Option<MassYank> {
+    let releases = releases(entry);
+    let (newest, others) = releases.split_last()?;
+    if newest.yanked || others.len() < MASS_YANK_MIN || !others.iter().all(|r| r.yanked) {
+        return None;
+    }
+    Some(MassYank {
+        newest: newest.clone(),
+        yanked: others
+            .iter()
+            .map(|release| release.version.clone())
+            .collect(),
+    })
+}
+
+/// How long a crate must have published nothing for a release to end its dormancy: two years.
+/// A crate that wakes up after that long, often with a new owner, is how an abandoned crate is
+/// taken over.
+pub const DORMANT_AFTER: i64 = 2 * 365 * 86_400;
+
+/// A release that ends years in which its crate published nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dormancy {
+    /// The release.
+    pub version: Version,
+    /// When it was published (Unix seconds).
+    pub published: i64,
+    /// The release before it, by publish time (yanked ones count: they were published).
+    pub previous: Version,
+    /// When that one was published (Unix seconds).
+    pub previous_published: i64,
+}
+
+impl Dormancy {
+    /// Whole years between the two releases.
+    pub fn years(&self) -> i64 {
+        (self.published - self.previous_published) / (365 * 86_400)
+    }
+
+    /// "1.1.0 ends 3 years of dormancy: the release before it, 1.0.0, was published
+    /// 2023-05-01 10:00 UTC".
+    pub fn describe(&self) -> String {
+        let years = self.years();
+        format!(
+            "{} ends {years} year{} of dormancy: the release before it, {}, was published {}",
+            self.version,
+            if years == 1 { "" } else { "s" },
+            self.previous,
+            format_utc(self.previous_published)
+        )
+    }
+}
+
+/// Whether `version` ends at least `DORMANT_AFTER` in which its crate published nothing: the
+/// latest release published before it is that much older (`None` when either publish time is
+/// unknown, or it is the crate's first release).
+pub fn dormancy(entry: &Entry, version: &Version) -> Option<Dormancy> {
+    let all = releases(entry);
+    let published = all
+        .iter()
+        .find(|release| &release.version == version)?
+        .published?;
+    let (previous, previous_published) = all
+        .iter()
+        .filter(|release| &release.version != version)
+        .filter_map(|release| Some((&release.version, release.published?)))
+        .filter(|(_, at)| *at < published)
+        .max_by_key(|(_, at)| *at)?;
+    (published - previous_published >= DORMANT_AFTER).then(|| Dormancy {
+        version: version.clone(),
+        published,
+        previous: previous.clone(),
+        previous_published,
+    })
+}
+
 /// What to move to from `locked`, given its crate's releases and the time before which a
 /// release counts as old enough (`cutoff`, Unix seconds).
 pub fn advice(releases: &[Release], locked: &Version, cutoff: i64) -> Advice {
@@ -93,8 +184,17 @@ pub fn update_command(graph: &DependencyGraph, package: &Package, version: &Vers
     )
 }
 
-/// A release's age in words, from its publish time: "3 hours ago (2026-08-20 14:03 UTC)".
+/// A release's age in words, from its publish time: "3 hours ago (2026-08-20 14:03 UTC)". A
+/// publish time in the future (a wrong clock, the registry's or this machine's) is said as
+/// such, never as "0 seconds ago"; the checks count such a release as fresh, never as old.
 pub fn age(published: i64, now: i64) -> String {
+    if published > now {
+        return format!(
+            "in the future ({}, {} from now: the registry's clock or this machine's is wrong)",
+            format_utc(published),
+            describe_duration(u64::try_from(published - now).unwrap_or(0))
+        );
+    }
     format!(
         "{} ago ({})",
         describe_duration(u64::try_from(now - published).unwrap_or(0)),
@@ -108,6 +208,87 @@ mod tests {
 
     const HOUR: i64 = 3_600;
     const DAY: i64 = 24 * HOUR;
+
+    #[test]
+    fn a_mass_yank_is_every_release_but_the_newest_and_at_least_three() {
+        use crate::facts::index::IndexVersion;
+        let entry = |yanked: &[bool]| {
+            let versions: Vec<IndexVersion> = yanked
+                .iter()
+                .enumerate()
+                .map(|(index, yanked)| IndexVersion {
+                    version: format!("1.{index}.0"),
+                    yanked: *yanked,
+                    ..IndexVersion::default()
+                })
+                .collect();
+            Entry::found(&versions, None, None, 0)
+        };
+        let pattern = mass_yank(&entry(&[true, true, true, false])).unwrap();
+        assert_eq!(pattern.newest.version.to_string(), "1.3.0");
+        assert_eq!(pattern.yanked.len(), 3);
+        assert!(
+            mass_yank(&entry(&[true, true, false])).is_none(),
+            "two are not a mass"
+        );
+        assert!(mass_yank(&entry(&[true, false, true, false])).is_none());
+        assert!(mass_yank(&entry(&[true, true, true, true])).is_none());
+    }
+
+    #[test]
+    fn a_release_after_two_years_of_nothing_ends_a_dormancy() {
+        use crate::facts::index::IndexVersion;
+        let now = 2_000 * DAY;
+        let entry = |versions: &[(&str, bool, Option<i64>)]| {
+            let versions: Vec<IndexVersion> = versions
+                .iter()
+                .map(|(version, yanked, published)| IndexVersion {
+                    version: (*version).to_owned(),
+                    yanked: *yanked,
+                    pubtime: *published,
+                    ..IndexVersion::default()
+                })
+                .collect();
+            Entry::found(&versions, None, None, 0)
+        };
+        let version = |text: &str| text.parse::<Version>().unwrap();
+        // tiny-ini: 1.0.0 three years ago, a yanked 1.0.1 a bit later, 1.1.0 eight days ago.
+        let tiny = entry(&[
+            ("1.0.0", false, Some(now - 3 * 365 * DAY - 40 * DAY)),
+            ("1.0.1", true, Some(now - 3 * 365 * DAY)),
+            ("1.1.0", false, Some(now - 8 * DAY)),
+        ]);
+        let woke = dormancy(&tiny, &version("1.1.0")).unwrap();
+        assert_eq!(
+            woke.previous,
+            version("1.0.1"),
+            "a yanked release was a release"
+        );
+        assert_eq!(woke.years(), 2);
+        assert!(
+            woke.describe().starts_with(
+                "1.1.0 ends 2 years of dormancy: the release before it, 1.0.1, was published "
+            ),
+            "{}",
+            woke.describe()
+        );
+        assert_eq!(dormancy(&tiny, &version("1.0.1")), None, "40 days");
+        assert_eq!(
+            dormancy(&tiny, &version("1.0.0")),
+            None,
+            "the first release"
+        );
+        // A backport published after a long silence of its line, but not of the crate.
+        let busy = entry(&[
+            ("1.0.0", false, Some(now - 1_000 * DAY)),
+            ("2.0.0", false, Some(now - 100 * DAY)),
+            ("1.0.1", false, Some(now - DAY)),
+        ]);
+        assert_eq!(dormancy(&busy, &version("1.0.1")), None);
+        // Unknown publish times say nothing.
+        let unknown = entry(&[("1.0.0", false, None), ("1.1.0", false, Some(now))]);
+        assert_eq!(dormancy(&unknown, &version("1.1.0")), None);
+    }
 
     fn release(version: &str, yanked: bool, published: Option<i64>) -> Release {
         Release {

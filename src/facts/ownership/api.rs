@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::{OwnerKind, OwnerRecord, Publisher, VersionInfo};
+use super::{OwnerKind, OwnerRecord, Publisher, VersionInfo, YankRecord};
 use crate::facts::index::is_valid_name;
 use crate::support::http::{HttpClient, HttpError, join_url};
 use crate::support::text::sanitize_terminal;
@@ -145,6 +145,19 @@ struct ApiVersion {
     published_by: Option<ApiUser>,
     #[serde(default)]
     trustpub_data: Option<TrustpubData>,
+    #[serde(default)]
+    audit_actions: Vec<ApiAudit>,
+}
+
+/// One entry of a version's `audit_actions`: `publish`, `yank` or `unyank`, by whom, when.
+#[derive(Deserialize)]
+struct ApiAudit {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    user: Option<ApiUser>,
+    #[serde(default)]
+    time: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +276,21 @@ impl ApiClient {
                     }),
                     (None, None) => None,
                 };
+                // The last yank, unless an unyank followed it (the API lists them oldest first).
+                let yanked_by = version
+                    .audit_actions
+                    .into_iter()
+                    .filter(|audit| audit.action == "yank" || audit.action == "unyank")
+                    .max_by(|a, b| a.time.cmp(&b.time))
+                    .filter(|audit| audit.action == "yank" && version.yanked)
+                    .and_then(|audit| {
+                        let user = audit.user?;
+                        Some(YankRecord {
+                            id: user.id,
+                            login: user.login,
+                            at: audit.time,
+                        })
+                    });
                 (
                     version.num,
                     VersionInfo {
@@ -270,6 +298,7 @@ impl ApiClient {
                         yanked: version.yanked,
                         created_at: version.created_at,
                         published_by,
+                        yanked_by,
                     },
                 )
             })

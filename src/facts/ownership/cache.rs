@@ -246,6 +246,7 @@ mod tests {
                 id: 1,
                 login: login.to_owned(),
             }),
+            yanked_by: None,
         };
         cache
             .record_versions(

@@ -304,6 +304,7 @@ pub fn import(
                             yanked: matches!(row.get(yanked).map(str::trim), Some("t" | "true")),
                             created_at: text(row.get(created_at)),
                             published_by: publisher,
+                            yanked_by: None,
                         },
                     );
                 })?;

@@ -63,6 +63,60 @@ pub struct VersionInfo {
     /// Who published it (unknown for versions published before crates.io recorded it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_by: Option<Publisher>,
+    /// Who yanked it last, and when, from the API's `audit_actions` (when it says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yanked_by: Option<YankRecord>,
+}
+
+/// A yank, as the crates.io API's `audit_actions` records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YankRecord {
+    /// The account's id.
+    pub id: u64,
+    /// The account's login, as the API gave it (untrusted text).
+    pub login: String,
+    /// When (RFC 3339), when the API says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// How close together yanks must be to count as one mass yank: two days.
+pub const MASS_YANK_WINDOW: i64 = 2 * 24 * 60 * 60;
+
+/// The one account that yanked every version of `yanked`, within `MASS_YANK_WINDOW`, as the
+/// API's `versions` say: its record (the latest yank), and the times of the first and last yank
+/// when known. `None` when a yank is not on record, or accounts or times differ.
+pub fn mass_yanker<'a>(
+    versions: &'a BTreeMap<String, VersionInfo>,
+    yanked: &[semver::Version],
+) -> Option<(&'a YankRecord, Option<(i64, i64)>)> {
+    let records: Vec<&YankRecord> = yanked
+        .iter()
+        .map(|version| versions.get(&version.to_string())?.yanked_by.as_ref())
+        .collect::<Option<_>>()?;
+    let first = records.first()?;
+    if records.iter().any(|record| record.id != first.id) {
+        return None;
+    }
+    let times: Option<Vec<i64>> = records
+        .iter()
+        .map(|record| {
+            record
+                .at
+                .as_deref()
+                .and_then(crate::support::date::unix_seconds)
+        })
+        .collect();
+    let span = times.and_then(|times| Some((*times.iter().min()?, *times.iter().max()?)));
+    if span.is_some_and(|(from, to)| to - from > MASS_YANK_WINDOW) {
+        return None;
+    }
+    let latest = records
+        .iter()
+        .max_by(|a, b| a.at.cmp(&b.at))
+        .copied()
+        .unwrap_or(first);
+    Some((latest, span))
 }
 
 /// What the ownership check knows about the graph, gathered from the cache and the API.
@@ -79,6 +133,10 @@ pub struct OwnershipFacts {
     pub new_owners: BTreeMap<String, Vec<OwnerRecord>>,
     /// Warnings about the run (an unreachable API).
     pub notes: Vec<String>,
+    /// What the API says of every version of the crates whose index entry shows every release
+    /// but the newest yanked (`facts::index::releases::mass_yank`), by crate name; a crate
+    /// the API could not be asked about maps to why.
+    pub mass_yanks: BTreeMap<String, Result<BTreeMap<String, VersionInfo>, String>>,
 }
 
 /// The API, or why it is not asked.

@@ -48,6 +48,21 @@ pub enum GraphError {
         /// What it printed on stderr.
         stderr: String,
     },
+    /// With `--offline`, the graph could not be read from `Cargo.lock` and `cargo metadata`,
+    /// asked instead, failed too (it cannot download what it lacks).
+    #[error(
+        "--offline: the graph could not be read from Cargo.lock ({reason}), and `cargo metadata`, asked instead, failed ({status}): \
+         what it names is missing from this machine's caches; run `cargo trustcheck fetch` when the network is available \
+         (it fills the caches that `check --offline` reads). cargo said:\n{stderr}"
+    )]
+    OfflineWithoutFacts {
+        /// Why the graph was not read from `Cargo.lock`.
+        reason: String,
+        /// cargo's exit status.
+        status: String,
+        /// What cargo printed on stderr.
+        stderr: String,
+    },
     /// Recorded metadata could not be read.
     #[error("could not read recorded cargo metadata: {0}")]
     ReadMetadata(crate::support::files::FileError),

@@ -230,7 +230,8 @@ impl<'a> Plan<'a> {
 
 /// A registry package known by its facts: as the full graph would have it, its files
 /// recorded instead of read.
-fn registry_package(
+/// A registry package of a lock file with the facts obtained for it.
+pub fn registry_package(
     name: &str,
     version: &semver::Version,
     source: &str,

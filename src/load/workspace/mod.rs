@@ -139,7 +139,22 @@ impl Context {
         read_root: &Path,
         read: RootFiles,
     ) -> Result<Workspace, Error> {
-        let metadata = job.wait()?;
+        let metadata = match job.wait() {
+            Ok(metadata) => metadata,
+            // Offline, cargo fails on what it would have to download: say which facts the
+            // caches lack, and how to fill them, before cargo's own words.
+            Err(crate::load::graph::GraphError::CargoFailed { status, stderr })
+                if self.options.offline =>
+            {
+                return Err(crate::load::graph::GraphError::OfflineWithoutFacts {
+                    reason: reason.0,
+                    status,
+                    stderr,
+                }
+                .into());
+            }
+            Err(error) => return Err(error.into()),
+        };
         let mut graph = DependencyGraph::from_metadata_json(&metadata.json, &self.options.graph)?;
         let files = if same_dir(&graph.workspace_root, read_root) {
             read
@@ -196,6 +211,8 @@ impl Loading {
     /// policy or baseline there is an error at once.
     pub fn start(options: &WorkspaceOptions, reads: Reads, today: Date) -> Result<Loading, Error> {
         crate::load::graph::narrow::validate_targets(&options.graph.targets)?;
+        let early_root = guess_root(options.manifest_path.as_deref());
+        refuse_unreadable_lockfile(&early_root)?;
         let mode = Mode::from_env();
         let job = match lockfile_first::metadata_only(options, mode) {
             Some(reason) => Job::Metadata(MetadataJob::start(&options.metadata_source())?, reason),
@@ -204,7 +221,6 @@ impl Loading {
                 mode,
             ),
         };
-        let early_root = guess_root(options.manifest_path.as_deref());
         let early = read_root_files(&early_root, options, reads, today);
         let loading = Loading {
             job,
@@ -256,6 +272,9 @@ impl Loading {
         };
         let members = job.wait()?;
         let root = &members.workspace_root;
+        if !same_dir(root, &self.early_root) {
+            refuse_unreadable_lockfile(root)?;
+        }
         let files = if same_dir(root, &self.early_root) {
             self.early
         } else {
@@ -332,6 +351,21 @@ pub fn graph_at(
         &metadata.json,
         &options.graph,
     )?)
+}
+
+/// Refuses, before cargo is run on it, a `Cargo.lock` at `root` that is not a regular file of
+/// at most `files::MAX_FILE_SIZE` bytes: cargo would block forever on a FIFO and read
+/// `/dev/zero` until memory runs out.
+fn refuse_unreadable_lockfile(root: &Path) -> Result<(), Error> {
+    let path = root.join(files::LOCK_FILE);
+    match crate::support::files::check_regular(&path, files::MAX_FILE_SIZE) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(crate::load::lockfile::LockfileError::Read {
+            path: crate::support::text::sanitize_terminal(&path.display().to_string()),
+            message: format!("{}; cargo was not run on it", error.reason()),
+        }
+        .into()),
+    }
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

@@ -1,15 +1,11 @@
-//! Findings: what the checks found (`Finding`), and what the policy made of each (`Verdict`).
-//!
-//! Checks produce `Finding`s and never decide levels; the policy turns each into a `Verdict`
-//! with a level and, when one applies, the exemption; renderers only read verdicts.
+//! The kinds of finding: each kind's stable kebab-case code (part of the external contract),
+//! its one-line description, its heading, whether an exemption may name it, and the order in
+//! which reports list it. Adding a kind means adding it here (and to its check).
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-
-use crate::support::date::Date;
 
 /// The kind of a finding: a stable kebab-case code, part of the external contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -27,8 +23,14 @@ pub enum FindingKind {
     Notice,
     /// The locked version is yanked from its registry.
     Yanked,
+    /// The locked version, or its whole crate, is gone from its registry's index (deleted:
+    /// how crates.io takes malware down).
+    DeletedRelease,
     /// The locked version was published less than `[releases] min-age` ago.
     FreshRelease,
+    /// The locked version was published by the account that yanked every other release of its
+    /// crate: the lure of a compromised account.
+    YankLure,
     /// A crate new to the baseline whose name is one edit from a crate the workspace trusts.
     Lookalike,
     /// A registry crate the baseline has never accepted.
@@ -57,6 +59,9 @@ pub enum FindingKind {
     OwnerChange,
     /// The locked version was published by an account that published no baseline version.
     PublisherChange,
+    /// An owner or publisher whose login is one edit, or a confusable spelling, from an
+    /// account the baseline trusts, but who is not that account.
+    OwnerLookalike,
     /// The package comes from a registry or git repository the policy does not allow.
     Source,
     /// An exemption whose `expires` date has passed.
@@ -71,12 +76,14 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 25] = [
+    pub const ALL: [FindingKind; 28] = [
         FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
         FindingKind::Unmaintained,
         FindingKind::Notice,
+        FindingKind::DeletedRelease,
+        FindingKind::YankLure,
         FindingKind::Yanked,
         FindingKind::FreshRelease,
         FindingKind::Lookalike,
@@ -92,6 +99,7 @@ impl FindingKind {
         FindingKind::LicenseChange,
         FindingKind::OwnerChange,
         FindingKind::PublisherChange,
+        FindingKind::OwnerLookalike,
         FindingKind::Source,
         FindingKind::ExemptionExpired,
         FindingKind::ExemptionExpiring,
@@ -101,12 +109,14 @@ impl FindingKind {
 
     /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
     /// covers a ban).
-    pub const EXEMPTIBLE: [FindingKind; 21] = [
+    pub const EXEMPTIBLE: [FindingKind; 24] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
         FindingKind::Notice,
         FindingKind::Yanked,
+        FindingKind::DeletedRelease,
+        FindingKind::YankLure,
         FindingKind::FreshRelease,
         FindingKind::NewCrate,
         FindingKind::BuildCode,
@@ -121,6 +131,7 @@ impl FindingKind {
         FindingKind::LicenseChange,
         FindingKind::OwnerChange,
         FindingKind::PublisherChange,
+        FindingKind::OwnerLookalike,
         FindingKind::Source,
         FindingKind::Unchecked,
     ];
@@ -130,6 +141,7 @@ impl FindingKind {
         match self {
             FindingKind::Banned => "banned",
             FindingKind::FreshRelease => "fresh-release",
+            FindingKind::YankLure => "yank-lure",
             FindingKind::Lookalike => "lookalike",
             FindingKind::NewCrate => "new-crate",
             FindingKind::BuildCode => "build-code",
@@ -143,11 +155,13 @@ impl FindingKind {
             FindingKind::Unsound => "unsound",
             FindingKind::Notice => "notice",
             FindingKind::Yanked => "yanked",
+            FindingKind::DeletedRelease => "deleted-release",
             FindingKind::License => "license",
             FindingKind::Unlicensed => "unlicensed",
             FindingKind::LicenseChange => "license-change",
             FindingKind::OwnerChange => "owner-change",
             FindingKind::PublisherChange => "publisher-change",
+            FindingKind::OwnerLookalike => "owner-lookalike",
             FindingKind::Source => "source",
             FindingKind::ExemptionExpired => "exemption-expired",
             FindingKind::ExemptionExpiring => "exemption-expiring",
@@ -162,6 +176,9 @@ impl FindingKind {
             FindingKind::Banned => "The policy bans this crate",
             FindingKind::FreshRelease => {
                 "The locked version was published more recently than the policy's minimum age"
+            }
+            FindingKind::YankLure => {
+                "The locked version was published by the account that yanked every other release of the crate"
             }
             FindingKind::Lookalike => {
                 "A recently published crate new to the baseline whose name is one edit from a trusted crate's"
@@ -192,6 +209,9 @@ impl FindingKind {
             FindingKind::Unsound => "A RustSec advisory reports unsound code in the locked version",
             FindingKind::Notice => "A RustSec informational notice applies to the locked version",
             FindingKind::Yanked => "The locked version is yanked from its registry",
+            FindingKind::DeletedRelease => {
+                "The locked version, or its whole crate, was deleted from its registry"
+            }
             FindingKind::License => "The crate's license is not allowed by the policy",
             FindingKind::Unlicensed => "The crate declares no license the policy can evaluate",
             FindingKind::LicenseChange => {
@@ -200,6 +220,9 @@ impl FindingKind {
             FindingKind::OwnerChange => "The crate's owners changed since the baseline",
             FindingKind::PublisherChange => {
                 "The locked version was published by an account new to the baseline"
+            }
+            FindingKind::OwnerLookalike => {
+                "An owner or publisher named like an account the baseline trusts, but another account"
             }
             FindingKind::Source => "The package comes from a source the policy does not allow",
             FindingKind::ExemptionExpired => "An exemption has expired and no longer applies",
@@ -214,6 +237,7 @@ impl FindingKind {
         match self {
             FindingKind::Banned => "Banned crates",
             FindingKind::FreshRelease => "Fresh releases",
+            FindingKind::YankLure => "Releases left by a mass yank",
             FindingKind::Lookalike => "Lookalike names",
             FindingKind::NewCrate => "Crates new to the baseline",
             FindingKind::BuildCode => "Build-time code new to the baseline",
@@ -227,11 +251,13 @@ impl FindingKind {
             FindingKind::Unsound => "Unsound code",
             FindingKind::Notice => "Notices",
             FindingKind::Yanked => "Yanked versions",
+            FindingKind::DeletedRelease => "Releases deleted from their registry",
             FindingKind::License => "Licenses not allowed",
             FindingKind::Unlicensed => "Unlicensed crates",
             FindingKind::LicenseChange => "License changes",
             FindingKind::OwnerChange => "Owner changes",
             FindingKind::PublisherChange => "Publisher changes",
+            FindingKind::OwnerLookalike => "Lookalike accounts",
             FindingKind::Source => "Sources not allowed",
             FindingKind::ExemptionExpired => "Expired exemptions",
             FindingKind::ExemptionExpiring => "Exemptions expiring soon",
@@ -250,7 +276,8 @@ impl FindingKind {
         )
     }
 
-    fn order(self) -> usize {
+    /// Its position in report order (`ALL`).
+    pub(super) fn order(self) -> usize {
         FindingKind::ALL
             .iter()
             .position(|kind| *kind == self)
@@ -272,295 +299,6 @@ impl FromStr for FindingKind {
             .into_iter()
             .find(|kind| kind.as_str() == text)
             .ok_or(())
-    }
-}
-
-/// What the policy does with a kind of finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Level {
-    /// Listed, and fails the run (exit 1) unless exempted.
-    Deny,
-    /// Listed; does not fail the run.
-    Warn,
-    /// Not listed at all.
-    Allow,
-}
-
-impl Level {
-    /// The level's name as written in the policy file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Deny => "deny",
-            Level::Warn => "warn",
-            Level::Allow => "allow",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The package a finding is about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PackageRef {
-    /// The crate name.
-    pub name: String,
-    /// The locked version.
-    pub version: semver::Version,
-    /// Cargo's source string (`registry+https://...`, `git+...`), or `None` for local packages.
-    pub source: Option<String>,
-}
-
-/// The advisory a finding is about.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AdvisoryRef {
-    /// The RustSec id, e.g. `RUSTSEC-2020-0071`.
-    pub id: String,
-    /// Other ids of the same advisory (CVE, GHSA).
-    pub aliases: Vec<String>,
-    /// The advisory's title.
-    pub title: String,
-    /// CVSS severity (`low`, `medium`, `high`, `critical`) and score, where the advisory has one.
-    pub severity: Option<String>,
-    /// The CVSS base score and vector, where the advisory has one.
-    pub cvss: Option<Cvss>,
-    /// Version requirements that are patched.
-    pub patched: Vec<String>,
-    /// Where to read more.
-    pub url: Option<String>,
-    /// The date the advisory was reported.
-    pub date: Option<String>,
-}
-
-/// An advisory's CVSS base score and vector.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Cvss {
-    /// The base score, 0.0 to 10.0.
-    pub score: f64,
-    /// The vector, e.g. `CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`.
-    pub vector: String,
-}
-
-impl Eq for Cvss {}
-
-/// Something a check found about the workspace, before the policy has given it a level.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    /// What kind of finding this is.
-    pub kind: FindingKind,
-    /// The package concerned, if any (exemption findings may have none).
-    pub package: Option<PackageRef>,
-    /// The crate name when there is no locked package (exemption findings naming a crate).
-    pub crate_name: Option<String>,
-    /// The advisory concerned, if any.
-    pub advisory: Option<AdvisoryRef>,
-    /// One sentence saying what is wrong.
-    pub message: String,
-    /// Shortest dependency chains from a workspace member to the package, by crate name.
-    pub paths: Vec<Vec<String>>,
-    /// The license expression concerned, for license findings (used to group them).
-    pub license: Option<String>,
-    /// The 1-based line in the policy file this finding is about (exemption findings).
-    pub policy_line: Option<usize>,
-    /// For an `unchecked` finding: which check could not be done, and why.
-    pub unchecked: Option<NotChecked>,
-    /// For a finding drawn from a crate's files: each fact behind it, so that a reviewer or an
-    /// outside tool can check the claim (JSON `evidence`).
-    pub evidence: Vec<Evidence>,
-}
-
-/// One fact behind a finding drawn from a crate version's files.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Evidence {
-    /// Whose code shows it: `build-script`, `proc-macro`, `library`, or `package` (a file the
-    /// package ships).
-    pub role: String,
-    /// The file, relative to the crate root.
-    pub file: String,
-    /// The line (1-based), or null where it does not apply (a shipped file).
-    pub line: Option<u32>,
-    /// The call, path or literal that shows it (`std::net::TcpStream::connect`), or what a
-    /// shipped file is.
-    pub what: String,
-    /// The capability it shows (`network`), or null for a shipped file.
-    pub capability: Option<String>,
-}
-
-/// Why checks could not be done for a package: the checks (by the kinds of finding they would
-/// give) and the cause, which many packages often share (offline, a service down).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NotChecked {
-    /// The kinds of finding the checks would have given (`yanked`, `fresh-release` ...).
-    pub checks: Vec<FindingKind>,
-    /// What was not checked, in words ("yanked status and publish time").
-    pub what: String,
-    /// Why they could not be done, in words that do not name the package.
-    pub cause: String,
-}
-
-impl Finding {
-    /// A finding about a package, with nothing else filled in.
-    pub fn for_package(
-        kind: FindingKind,
-        package: PackageRef,
-        message: impl Into<String>,
-    ) -> Finding {
-        Finding {
-            kind,
-            package: Some(package),
-            crate_name: None,
-            advisory: None,
-            message: message.into(),
-            paths: Vec::new(),
-            license: None,
-            policy_line: None,
-            unchecked: None,
-            evidence: Vec::new(),
-        }
-    }
-
-    /// A finding about the workspace as a whole, not about one package.
-    pub fn general(kind: FindingKind, message: impl Into<String>) -> Finding {
-        Finding {
-            package: None,
-            ..Finding::for_package(
-                kind,
-                PackageRef {
-                    name: String::new(),
-                    version: semver::Version::new(0, 0, 0),
-                    source: None,
-                },
-                message,
-            )
-        }
-    }
-
-    /// An `unchecked` finding: the checks that give findings of the kinds `checks` could not be
-    /// done for `package`; `what` says what was not checked ("yanked status"), `cause` why.
-    pub fn not_checked(
-        package: PackageRef,
-        checks: &[FindingKind],
-        what: &str,
-        cause: impl Into<String>,
-    ) -> Finding {
-        let cause = cause.into();
-        let mut finding = Finding::for_package(
-            FindingKind::Unchecked,
-            package,
-            format!("{what} not checked: {cause}"),
-        );
-        finding.unchecked = Some(NotChecked {
-            checks: checks.to_vec(),
-            what: what.to_owned(),
-            cause,
-        });
-        finding
-    }
-
-    /// The crate name this finding is about, if any.
-    pub fn crate_name(&self) -> Option<&str> {
-        self.package
-            .as_ref()
-            .map(|package| package.name.as_str())
-            .or(self.crate_name.as_deref())
-    }
-
-    /// The locked version this finding is about, if any.
-    pub fn version(&self) -> Option<&semver::Version> {
-        self.package.as_ref().map(|package| &package.version)
-    }
-
-    /// The advisory id, if any.
-    pub fn advisory_id(&self) -> Option<&str> {
-        self.advisory.as_ref().map(|advisory| advisory.id.as_str())
-    }
-
-    /// The advisory this finding came from: not one an exemption finding merely names (only an
-    /// advisory's own findings carry its date).
-    pub fn source_advisory(&self) -> Option<&AdvisoryRef> {
-        self.advisory
-            .as_ref()
-            .filter(|advisory| advisory.date.is_some())
-    }
-
-    /// The order in which findings are reported: by kind, then crate, version and advisory.
-    pub fn report_order(&self, other: &Finding) -> Ordering {
-        (
-            self.kind.order(),
-            self.crate_name(),
-            self.version(),
-            self.advisory_id(),
-            self.policy_line,
-        )
-            .cmp(&(
-                other.kind.order(),
-                other.crate_name(),
-                other.version(),
-                other.advisory_id(),
-                other.policy_line,
-            ))
-            .then_with(|| self.message.cmp(&other.message))
-    }
-}
-
-/// The exemption that covers a finding.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppliedExemption {
-    /// Why the finding is accepted, from the policy.
-    pub reason: String,
-    /// The last day the exemption applies.
-    pub expires: Date,
-    /// The exemption's 1-based line in the policy file.
-    pub line: usize,
-}
-
-/// A finding after the policy: its level, and the exemption that covers it, if any.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    /// The finding.
-    pub finding: Finding,
-    /// The level the policy gives its kind (`deny` or `warn`; `allow` findings are dropped).
-    pub level: Level,
-    /// The exemption covering it; an exempted finding neither denies nor warns.
-    pub exemption: Option<AppliedExemption>,
-}
-
-impl Verdict {
-    /// Whether this verdict fails the run.
-    pub fn denies(&self) -> bool {
-        self.level == Level::Deny && self.exemption.is_none()
-    }
-}
-
-/// Counts of verdicts, as in the JSON `summary`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Findings at level deny that are not exempted.
-    pub deny: usize,
-    /// Findings at level warn that are not exempted.
-    pub warn: usize,
-    /// Exempted findings.
-    pub exempted: usize,
-}
-
-impl Summary {
-    /// Counts the verdicts.
-    pub fn of(verdicts: &[Verdict]) -> Summary {
-        let mut summary = Summary::default();
-        for verdict in verdicts {
-            match (&verdict.exemption, verdict.level) {
-                (Some(_), _) => summary.exempted += 1,
-                (None, Level::Deny) => summary.deny += 1,
-                (None, Level::Warn) => summary.warn += 1,
-                (None, Level::Allow) => {}
-            }
-        }
-        summary
     }
 }
 
