@@ -15,7 +15,7 @@ const STAGES: [&str; 9] = [
 /// What `src/` holds at its root: the stages, and the few files every stage shares.
 const ROOT: [&str; 15] = [
     "checks",
-    "cli.rs",
+    "cli",
     "commands",
     "diff",
     "error.rs",
