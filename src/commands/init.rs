@@ -120,6 +120,14 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
             );
         }
     }
+    if !usage.unlicensed_members.is_empty() {
+        let _ = writeln!(
+            out,
+            "note: workspace members without a license ({}): {}",
+            name_list(&usage.unlicensed_members),
+            licenses::MEMBER_LICENSE_FIX
+        );
+    }
     let _ = writeln!(
         out,
         "Review both files, then commit them; `cargo trustcheck check` enforces the policy."

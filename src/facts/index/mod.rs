@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::load::graph::{CRATES_IO_SPARSE_INDEX, SourceKind};
+use crate::support::network::PROXY_HINT;
 use cache::Entry;
 
 /// The environment variable that overrides the base of the crates.io sparse index.
@@ -27,7 +28,7 @@ pub enum IndexError {
     #[error(
         "could not reach the registry index at {url} ({message}), and the cache holds no entry for `{krate}`; \
          run `cargo trustcheck fetch` when the network is available, or pass --offline to check with \
-         cached data only (missing entries are then reported as `unchecked`)"
+         cached data only (missing entries are then reported as `unchecked`); {PROXY_HINT}"
     )]
     Unreachable {
         /// The URL that was requested.
