@@ -129,3 +129,91 @@ fn a_fresh_member_without_a_license_was_denied_without_saying_the_fix() {
         assert_eq!(code, 0, "{fix}: {stdout}\n{stderr}");
     }
 }
+
+#[test]
+fn init_wrote_allow_git_empty_and_the_next_check_denied_the_git_packages_unexplained() {
+    let world = World::new(vec![member("app", "")], vec![krate("old", "1.0.0")]);
+    // A crate in a git repository (file://: cargo fetches it without a network).
+    let repository = tempfile::tempdir().unwrap();
+    write(
+        &repository.path().join("Cargo.toml"),
+        "[package]\nname = \"gitlib\"\nversion = \"0.3.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n",
+    );
+    write(&repository.path().join("src/lib.rs"), "");
+    let home = world.fixture.home.path();
+    git_in(repository.path(), home, &["init", "--quiet"]);
+    git_in(repository.path(), home, &["add", "."]);
+    git_in(
+        repository.path(),
+        home,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            "gitlib",
+        ],
+    );
+    let url = format!("file://{}", repository.path().display());
+    world.fixture.write_file(
+        "members/app/Cargo.toml",
+        &format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nold = \"1\"\ngitlib = {{ git = \"{url}\" }}\n"
+        ),
+    );
+    let output = isolate(&mut Command::new(env!("CARGO")), home)
+        .arg("generate-lockfile")
+        .current_dir(world.fixture.root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let (code, stdout, stderr) = run(world.command().arg("init"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("crates from sources commented out for review in [sources] (1): gitlib")
+            && stdout.contains(&format!("git {url}"))
+            && stdout.contains("denies them until their source is allowed"),
+        "init says which sources it left for review: {stdout}"
+    );
+    let policy = world.fixture.read_file("trustcheck.toml");
+    let commented = format!("    # \"{url}\", # used by gitlib; uncomment to allow them\n");
+    assert!(
+        policy.contains(&format!("allow-git = [\n{commented}]\n")),
+        "{policy}"
+    );
+
+    let index = index_server(&world.fixture.crates);
+    let check = || {
+        run(world
+            .command()
+            .env("TRUSTCHECK_INDEX_URL", index.base())
+            .args(["check", "--format", "json", "--advisory-db"])
+            .arg(world.db.path()))
+    };
+    let (code, stdout, stderr) = check();
+    assert_eq!(code, 1, "reviewed first: {stderr}");
+    let sources: Vec<String> = json(&stdout)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["kind"] == "source")
+        .map(|finding| finding["crate"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sources, ["gitlib"], "{stdout}");
+
+    // Uncommenting the line init wrote is the whole review.
+    world.fixture.write_file(
+        "trustcheck.toml",
+        &policy.replace(&commented, &format!("    \"{url}\",\n")),
+    );
+    let (code, stdout, stderr) = check();
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+}
