@@ -404,7 +404,7 @@ fn a_cold_run_that_downloads_many_crates_says_so_in_a_ci_log() {
     assert_eq!(
         stderr
             .lines()
-            .filter(|line| line.starts_with("crate facts: 24 crates to read or download"))
+            .filter(|line| line == &"crate facts: 24 crate versions to read (24 to download)")
             .count(),
         1,
         "one line when the downloads start, none per crate:\n{stderr}"

@@ -15,6 +15,7 @@ use crate::finding::{Finding, FindingKind};
 use crate::load::graph::{DependencyGraph, Package};
 use crate::policy::ReleasePolicy;
 use crate::support::date::describe_duration;
+use crate::support::text::Phrase;
 
 /// The yanked check over the graph's packages and the index entries obtained for them. The
 /// advice of a yanked finding never names a release younger than `releases.min-age`.
@@ -33,7 +34,7 @@ pub fn check(
             Ok(Some(entry)) => entry,
             Ok(None) => continue,
             Err(why) => {
-                findings.push(unchecked(package, &why));
+                findings.push(unchecked(package, why));
                 continue;
             }
         };
@@ -55,14 +56,17 @@ pub fn check(
             )),
             VersionStatus::Absent => findings.push(unchecked(
                 package,
-                &format!("the index of {registry} does not list the locked version"),
+                Phrase::new(
+                    format!("the index of {registry} does not list the locked version"),
+                    format!("the index of {registry} does not list the locked versions"),
+                ),
             )),
         }
     }
     findings
 }
 
-fn unchecked(package: &Package, why: &str) -> Finding {
+fn unchecked(package: &Package, why: Phrase) -> Finding {
     Finding::not_checked(
         package.to_ref(),
         &[FindingKind::Yanked, FindingKind::FreshRelease],
@@ -225,7 +229,7 @@ mod tests {
                 (
                     INDEX,
                     "down",
-                    Lookup::Unavailable("the server said no".to_owned()),
+                    Lookup::Unavailable("the server said no".into()),
                 ),
                 (
                     "https://reg.example/index/",

@@ -128,7 +128,7 @@ pub fn verdict_table(out: &mut String, verdicts: &[&Verdict]) {
     for group in groups {
         let _ = write!(
             out,
-            "\n<details><summary>{} ({} crates)</summary>\n\n{}\n</details>\n",
+            "\n<details><summary>{} ({} crate versions)</summary>\n\n{}\n</details>\n",
             esc(&group.not_checked.what),
             group.verdicts.len(),
             group
@@ -163,7 +163,7 @@ pub fn paths_details(out: &mut String, verdicts: &[&Verdict]) {
                 .unwrap_or_default()
         );
         for path in &finding.paths {
-            let chain: Vec<String> = path.iter().map(|name| code(name)).collect();
+            let chain: Vec<String> = path.labels().iter().map(|label| code(label)).collect();
             let _ = writeln!(out, "- {}: {}", subject.trim(), chain.join(" → "));
         }
     }
