@@ -8,7 +8,7 @@
 //! thread waiting on that pipe does the talking and the clearing.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -69,6 +69,12 @@ pub enum Stopped {
 /// have answered is abandoned (it ends on its own time limit, or with the process).
 pub fn wait_for<T>(receiver: &Receiver<T>) -> Result<T, Stopped> {
     loop {
+        // An answer that came is taken, even after Ctrl-C: what it brings is kept.
+        match receiver.try_recv() {
+            Ok(answer) => return Ok(answer),
+            Err(TryRecvError::Disconnected) => return Err(Stopped::Abandoned),
+            Err(TryRecvError::Empty) => {}
+        }
         if requested() {
             return Err(Stopped::Interrupted);
         }
