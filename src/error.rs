@@ -103,21 +103,11 @@ pub enum UsageError {
     /// An environment variable of the tool has a value it does not understand.
     #[error(transparent)]
     InvalidEnvironment(#[from] EnvironmentError),
-    /// An option that makes no sense for the command.
-    #[error("`{command}` does not take {option}: {why}")]
-    NotApplicable {
-        /// The command.
-        command: &'static str,
-        /// The option, as written.
-        option: &'static str,
-        /// Why it does not apply.
-        why: &'static str,
-    },
-    /// `--format` given before a subcommand that is not `check`.
+    /// Options before the subcommand that could not be read as the subcommand's own.
     #[error(
-        "--format before the subcommand applies to `check`; write `cargo trustcheck {command} --format ...`"
+        "the options before `{command}` could not be read as its own; write them after it: `cargo trustcheck {command} ...`"
     )]
-    FormatBeforeSubcommand {
+    OptionsBeforeSubcommand {
         /// The subcommand.
         command: &'static str,
     },

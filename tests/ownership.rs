@@ -375,33 +375,11 @@ fn an_unreachable_api_leaves_the_baseline_without_owners_and_says_so() {
     );
 }
 
-/// Builds a crates.io database dump in its real layout.
-fn write_dump(path: &std::path::Path, tables: &[(&str, String)]) {
-    let file = std::fs::File::create(path).unwrap();
-    let encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-    let mut builder = tar::Builder::new(encoder);
-    for (name, content) in tables {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(content.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        let entry = if *name == "metadata.json" {
-            format!("2026-11-23-020000/{name}")
-        } else {
-            format!("2026-11-23-020000/data/{name}")
-        };
-        builder
-            .append_data(&mut header, entry, content.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap();
-}
-
 #[test]
 fn fetch_db_dump_fills_the_cache_without_the_api() {
     let world = World::new();
     let dump = world.fixture.root().join("db-dump.tar.gz");
-    write_dump(
+    write_db_dump(
         &dump,
         &[
             ("metadata.json", r#"{"timestamp":"2026-11-23T02:00:00Z","crates_io_commit":"abc"}"#.to_owned()),

@@ -242,30 +242,291 @@ fn ctrl_c_stops_a_fetch_at_the_next_request_keeps_what_it_got_and_says_how_to_go
     );
 }
 
+/// The index answers; the crates.io API accepts every request and never answers.
+fn hanging_api(request: &common::server::Request) -> Reply {
+    if request.path.starts_with("/api/") {
+        return Reply::hang();
+    }
+    let name = request.path.rsplit('/').next().unwrap_or_default();
+    Reply::new(200, index_file(name, &[("1.0.0", false)]))
+}
+
+/// What a terminal was sent, chunk by chunk, each with the time it came.
+type Drawn = std::sync::Arc<std::sync::Mutex<Vec<(Instant, Vec<u8>)>>>;
+
+/// A pseudo-terminal: the child's stderr is its terminal side, and a thread collects what the
+/// child draws, each chunk with the time it came.
+#[cfg(unix)]
+struct Pty {
+    terminal: Option<std::os::fd::OwnedFd>,
+    output: Drawn,
+}
+
+#[cfg(unix)]
+impl Pty {
+    fn open() -> Pty {
+        use std::os::fd::FromRawFd;
+        let (mut controller, mut terminal) = (-1, -1);
+        let size = libc::winsize {
+            ws_row: 24,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty fills two descriptors, which are owned from here on.
+        let status = unsafe {
+            libc::openpty(
+                &mut controller,
+                &mut terminal,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(status, 0, "openpty");
+        let mut controller = unsafe { std::fs::File::from_raw_fd(controller) };
+        let output: Drawn = Drawn::default();
+        let collected = output.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buffer = [0u8; 4096];
+            // Ends with EIO once the child and the test have closed the terminal side.
+            while let Ok(read) = controller.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                collected
+                    .lock()
+                    .unwrap()
+                    .push((Instant::now(), buffer[..read].to_vec()));
+            }
+        });
+        Pty {
+            terminal: Some(unsafe { std::os::fd::OwnedFd::from_raw_fd(terminal) }),
+            output,
+        }
+    }
+
+    /// The terminal side, for the child's stderr (the test keeps no copy of it).
+    fn take_terminal(&mut self) -> Stdio {
+        Stdio::from(self.terminal.take().unwrap())
+    }
+
+    fn text(&self) -> String {
+        let output = self.output.lock().unwrap();
+        let bytes: Vec<u8> = output.iter().flat_map(|(_, chunk)| chunk.clone()).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// When `needle` had been drawn in full.
+    fn drawn_at(&self, needle: &str) -> Option<Instant> {
+        let output = self.output.lock().unwrap();
+        let mut bytes = Vec::new();
+        for (at, chunk) in output.iter() {
+            bytes.extend_from_slice(chunk);
+            if String::from_utf8_lossy(&bytes).contains(needle) {
+                return Some(*at);
+            }
+        }
+        None
+    }
+}
+
+/// The lines a terminal shows after `text` is drawn on it (carriage returns, line feeds, cursor
+/// up and down, and line erasing, as a progress bar uses them; other sequences are ignored).
+fn screen(text: &str) -> Vec<String> {
+    let mut rows: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut column) = (0usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => column = 0,
+            '\n' => {
+                row += 1;
+                column = 0;
+            }
+            '\u{1b}' => {
+                if chars.peek() != Some(&'[') {
+                    chars.next();
+                    continue;
+                }
+                chars.next();
+                let mut parameters = String::new();
+                let mut last = None;
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() || c == '~' {
+                        last = Some(c);
+                        break;
+                    }
+                    parameters.push(c);
+                }
+                let count = parameters.parse::<usize>().unwrap_or(1).max(1);
+                match last {
+                    Some('A') => row = row.saturating_sub(count),
+                    Some('B') => row += count,
+                    Some('G') => column = count - 1,
+                    Some('K') => {
+                        if let Some(line) = rows.get_mut(row) {
+                            match parameters.as_str() {
+                                "2" => line.clear(),
+                                "1" => line.iter_mut().take(column + 1).for_each(|c| *c = ' '),
+                                _ => line.truncate(column),
+                            }
+                        }
+                    }
+                    Some('J') => {
+                        if let Some(line) = rows.get_mut(row) {
+                            line.truncate(column);
+                        }
+                        rows.truncate(row + 1);
+                    }
+                    _ => {}
+                }
+            }
+            c if c.is_control() => {}
+            c => {
+                while rows.len() <= row {
+                    rows.push(Vec::new());
+                }
+                let line = &mut rows[row];
+                while line.len() < column {
+                    line.push(' ');
+                }
+                if column < line.len() {
+                    line[column] = c;
+                } else {
+                    line.push(c);
+                }
+                column += 1;
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|line| line.into_iter().collect::<String>().trim_end().to_owned())
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
 #[test]
-fn a_second_ctrl_c_ends_the_run_at_once_even_while_a_request_hangs() {
+fn the_screen_model_erases_and_overwrites_lines_as_a_terminal_does() {
+    assert_eq!(
+        screen("ownership [==>  ] 1/24\r\u{1b}[2Kstopping\nerror: x\n"),
+        ["stopping", "error: x"]
+    );
+    assert_eq!(
+        screen("a\nbar 1\u{1b}[1A\r\u{1b}[2K\u{1b}[1B\r\u{1b}[2K\u{1b}[1Aok\n"),
+        ["ok"]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_on_a_hung_request_waited_a_minute_in_silence_and_left_the_progress_bar() {
     let world = World::new(50);
-    world.server.set_handler(|_| Reply::hang());
-    let mut child = world
-        .fetch()
+    world.server.set_handler(hanging_api);
+    let mut pty = Pty::open();
+    let mut command = world.fetch();
+    command
         .env("TRUSTCHECK_NETWORK_TIMEOUT", "120")
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(pty.take_terminal());
+    let mut child = command.spawn().unwrap();
+    drop(command);
+    world.wait_for_api_requests(1);
+    // The bar is on the screen, waiting on the requests in flight.
+    let started = Instant::now();
+    while pty.drawn_at("ownership").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the bar shows: {:?}",
+            pty.text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "it waits on the API");
+
+    let interrupted_at = Instant::now();
+    interrupt(&child);
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().unwrap_or(-1);
+        }
+        if interrupted_at.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("the run did not end within 5 s of Ctrl-C: {:?}", pty.text());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let ended = interrupted_at.elapsed();
+    assert_eq!(code, 2, "{}", pty.text());
+    assert!(ended < Duration::from_secs(2), "{ended:?}");
+    // Give the reader the last bytes.
+    std::thread::sleep(Duration::from_millis(200));
+    let said = pty
+        .drawn_at("stopping (Ctrl-C)")
+        .unwrap_or_else(|| panic!("it says it is stopping: {:?}", pty.text()));
+    assert!(
+        said.duration_since(interrupted_at) < Duration::from_millis(500),
+        "at once: {:?}",
+        said.duration_since(interrupted_at)
+    );
+    let shown = screen(&pty.text());
+    assert!(
+        !shown.iter().any(|line| line.contains("ownership")),
+        "no progress bar left on the screen: {shown:#?}\n{:?}",
+        pty.text()
+    );
+    let stopping = shown
+        .iter()
+        .find(|line| line.starts_with("stopping (Ctrl-C)"))
+        .unwrap_or_else(|| panic!("{shown:#?}"));
+    assert!(
+        stopping.contains("stays in the cache")
+            && stopping.contains("nothing is left half-written"),
+        "it says what it keeps: {stopping}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|line| line.starts_with("error: interrupted")),
+        "{shown:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_ends_the_run_at_once_while_it_waits_on_cargo() {
+    let world = World::new(50);
+    // A cargo that never answers: the first Ctrl-C lets it be (cargo has the terminal's own
+    // Ctrl-C), the second ends the run.
+    let fake = tempfile::tempdir().unwrap();
+    let cargo = fake.path().join("cargo");
+    std::fs::write(&cargo, "#!/bin/sh\nexec sleep 20\n").unwrap();
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut child = world
+        .command()
+        .env("CARGO", &cargo)
+        .env("TRUSTCHECK_GRAPH", "metadata")
+        .args(["check", "--advisory-db"])
+        .arg(world.db.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while world.server.requests().is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "it waits on cargo");
     interrupt(&child);
-    std::thread::sleep(Duration::from_millis(200));
+    std::thread::sleep(Duration::from_millis(300));
     assert!(
         child.try_wait().unwrap().is_none(),
-        "the first Ctrl-C waits for the request in flight"
+        "the first Ctrl-C waits for cargo"
     );
     interrupt(&child);
-    let (code, _) = wait_within(&mut child, Duration::from_secs(2));
+    let (code, stderr) = wait_within(&mut child, Duration::from_secs(2));
     assert_eq!(code, 130);
+    assert!(stderr.contains("stopping (Ctrl-C)"), "{stderr}");
 }

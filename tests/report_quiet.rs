@@ -65,7 +65,7 @@ fn checks_not_done_for_500_crates_are_one_line_not_500() {
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains(
-            "warn    yanked status and publish time not checked for 500 crates: its index entry is not in the cache (--offline); `cargo trustcheck fetch` fills the cache"
+            "warn    yanked status and publish time not checked for 500 crate versions: their index entries are not in the cache (--offline); `cargo trustcheck fetch` fills the cache"
         ),
         "{stdout}"
     );

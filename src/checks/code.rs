@@ -426,7 +426,7 @@ fn unread_finding(why: &str, crates: &BTreeSet<String>) -> Finding {
             FindingKind::BaselineMismatch,
         ],
         what: "code".to_owned(),
-        cause,
+        cause: cause.into(),
     });
     finding
 }

@@ -133,7 +133,10 @@ pub fn check(
                 package.to_ref(),
                 &[FindingKind::Lookalike],
                 "lookalike name",
-                "its first publish time is not known, so whether a name one edit from a trusted crate's is new cannot be told",
+                crate::support::text::Phrase::new(
+                    "its first publish time is not known, so whether a name one edit from a trusted crate's is new cannot be told",
+                    "their first publish times are not known, so whether names one edit from a trusted crate's are new cannot be told",
+                ),
             ));
             continue;
         };

@@ -38,7 +38,7 @@ fn unrecorded_owners(graph: &DependencyGraph, baseline: &Baseline) -> Option<Fin
     finding.unchecked = Some(crate::finding::NotChecked {
         checks: vec![FindingKind::OwnerChange],
         what: "ownership".to_owned(),
-        cause,
+        cause: cause.into(),
     });
     Some(finding)
 }
@@ -127,7 +127,10 @@ pub fn check(
                 package.to_ref(),
                 &[FindingKind::PublisherChange],
                 "publisher",
-                "the registry does not record who published this version, so it cannot be compared with the baseline's publishers",
+                crate::support::text::Phrase::new(
+                    "the registry does not record who published this version, so it cannot be compared with the baseline's publishers",
+                    "the registry does not record who published these versions, so they cannot be compared with the baseline's publishers",
+                ),
             )),
             Some(publisher) if !known.iter().any(|known| known.same_as(publisher)) => {
                 let mut known_names: Vec<String> = known.iter().map(ToString::to_string).collect();

@@ -41,7 +41,10 @@ pub fn check(
                 package.to_ref(),
                 &[FindingKind::FreshRelease],
                 "publish time",
-                "its registry gives no publish time for the locked version",
+                crate::support::text::Phrase::new(
+                    "its registry gives no publish time for the locked version",
+                    "their registry gives no publish time for the locked versions",
+                ),
             ));
             continue;
         };

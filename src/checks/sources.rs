@@ -3,6 +3,8 @@
 //! Registries are allowed by name (`crates-io`, or a name from cargo's `[registries]` config)
 //! or by index URL. Local (path) packages are always allowed.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::facts::crates::sources::{RegistryNames, strip_protocol};
 use crate::finding::{Finding, FindingKind};
 use crate::load::graph::{DependencyGraph, SourceKind, is_crates_io_index};
@@ -29,6 +31,72 @@ pub fn git_allowed(repository: &str, policy: &SourcePolicy) -> bool {
     })
 }
 
+/// The sources of a graph's packages that a policy does not allow, for writing a first policy
+/// (`init`): each with the crates that come from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Registries, by the `allow-registries` entry that allows them (the name cargo's
+    /// configuration gives the registry, else its index URL).
+    pub registries: BTreeMap<String, BTreeSet<String>>,
+    /// Git repositories, by URL (an `allow-git` entry that allows exactly that repository).
+    pub git: BTreeMap<String, BTreeSet<String>>,
+    /// Crates from sources no entry can allow.
+    pub unknown: BTreeSet<String>,
+}
+
+impl Usage {
+    /// Every crate from a source the policy does not allow.
+    pub fn crates(&self) -> BTreeSet<String> {
+        self.registries
+            .values()
+            .chain(self.git.values())
+            .flatten()
+            .chain(&self.unknown)
+            .cloned()
+            .collect()
+    }
+}
+
+/// The sources the packages of `graph` come from that `policy` does not allow.
+pub fn usage(graph: &DependencyGraph, policy: &SourcePolicy, names: &RegistryNames) -> Usage {
+    let mut usage = Usage::default();
+    for package in graph.packages() {
+        match &package.source_kind {
+            SourceKind::Local => {}
+            SourceKind::Registry { index, .. } if registry_allowed(index, policy, names) => {}
+            SourceKind::Registry { index, .. } => {
+                let entry = registry_name(index, names).unwrap_or_else(|| index.clone());
+                usage
+                    .registries
+                    .entry(entry)
+                    .or_default()
+                    .insert(package.name.clone());
+            }
+            SourceKind::Git { repository, .. } if git_allowed(repository, policy) => {}
+            SourceKind::Git { repository, .. } => {
+                usage
+                    .git
+                    .entry(repository.clone())
+                    .or_default()
+                    .insert(package.name.clone());
+            }
+            SourceKind::Other(_) => {
+                usage.unknown.insert(package.name.clone());
+            }
+        }
+    }
+    usage
+}
+
+/// The name cargo's configuration gives the registry of `index`, if any.
+fn registry_name(index: &str, names: &RegistryNames) -> Option<String> {
+    names
+        .by_name
+        .iter()
+        .find(|(_, url)| **url == strip_protocol(index))
+        .map(|(name, _)| name.clone())
+}
+
 /// The sources check: one `source` finding per package from a source the policy does not allow.
 pub fn check(
     graph: &DependencyGraph,
@@ -43,11 +111,8 @@ pub fn check(
                 continue;
             }
             SourceKind::Registry { index, .. } => {
-                let name = names
-                    .by_name
-                    .iter()
-                    .find(|(_, url)| **url == strip_protocol(index))
-                    .map(|(name, _)| format!(" (`{name}`)"))
+                let name = registry_name(index, names)
+                    .map(|name| format!(" (`{name}`)"))
                     .unwrap_or_default();
                 format!(
                     "comes from the registry {index}{name}, which is not in sources.allow-registries"

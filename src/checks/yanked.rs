@@ -21,7 +21,7 @@ use crate::finding::{Finding, FindingKind};
 use crate::load::graph::{DependencyGraph, Package};
 use crate::policy::ReleasePolicy;
 use crate::support::date::{describe_duration, format_utc};
-use crate::support::text::sanitize_terminal;
+use crate::support::text::{Phrase, sanitize_terminal};
 use std::collections::BTreeMap;
 
 /// The yanked check over the graph's packages and the index entries obtained for them. The
@@ -46,7 +46,7 @@ pub fn check(
             Ok(Some(entry)) => entry,
             Ok(None) => continue,
             Err(why) => {
-                findings.push(unchecked(package, &why));
+                findings.push(unchecked(package, why));
                 continue;
             }
         };
@@ -73,7 +73,10 @@ pub fn check(
             }
             VersionStatus::Absent => findings.push(unchecked(
                 package,
-                &format!("the index of {registry} does not list the locked version"),
+                Phrase::new(
+                    format!("the index of {registry} does not list the locked version"),
+                    format!("the index of {registry} does not list the locked versions"),
+                ),
             )),
         }
     }
@@ -158,16 +161,16 @@ fn gone(package: &Package, absence: &Absence, now: i64) -> Finding {
         .saturating_sub(absence.fetched_at);
     unchecked(
         package,
-        &format!(
+        Phrase::from(format!(
             "the cached index entry, fetched {} ago, does not list the locked version ({what}): \
              it was deleted from the registry (a takedown) or published after that fetch; \
              `cargo trustcheck fetch` asks the index which",
             describe_duration(fetched)
-        ),
+        )),
     )
 }
 
-fn unchecked(package: &Package, why: &str) -> Finding {
+fn unchecked(package: &Package, why: Phrase) -> Finding {
     Finding::not_checked(
         package.to_ref(),
         &[FindingKind::Yanked, FindingKind::FreshRelease],
@@ -331,7 +334,7 @@ mod tests {
                 (
                     INDEX,
                     "down",
-                    Lookup::Unavailable("the server said no".to_owned()),
+                    Lookup::Unavailable("the server said no".into()),
                 ),
                 (
                     "https://reg.example/index/",

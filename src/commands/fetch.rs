@@ -7,10 +7,9 @@
 use std::path::PathBuf;
 
 use super::Outcome;
-use crate::error::{Error, FetchError, UsageError};
+use crate::error::{Error, FetchError};
 use crate::load::workspace::Reads;
 use crate::pipeline::{self, RunOptions};
-use crate::support::network::Network;
 use crate::support::terminal::Terminal;
 
 /// What `fetch` is asked to do.
@@ -24,14 +23,6 @@ pub struct FetchRequest {
 
 /// Runs `fetch` and prints what each step did on stderr.
 pub fn run(request: &FetchRequest, terminal: &Terminal) -> Result<Outcome, Error> {
-    if request.run.network() == Network::Offline {
-        return Err(UsageError::NotApplicable {
-            command: "fetch",
-            option: "--offline",
-            why: "it fills the caches from the network",
-        }
-        .into());
-    }
     let workspace = pipeline::load(&request.run, Reads::ALL)?;
     // What `check --offline` will read the graph from: fetch says it as a step.
     terminal.status(&format!("graph: from {}", workspace.graph_source));

@@ -1,15 +1,18 @@
 //! `init`: writes a commented `trustcheck.toml` for the workspace, whose license allow list is
-//! the licenses the graph uses today, and the first baseline, `trustcheck.lock`. It needs the
-//! dependency graph and ownership data (from the cache, else the API unless offline); no
-//! advisory database.
+//! the licenses the graph uses today and whose `[sources]` lists name, commented out for review,
+//! the git repositories and registries the graph uses beyond crates.io; and the first baseline,
+//! `trustcheck.lock`. It needs the dependency graph and ownership data (from the cache, else
+//! the API unless offline); no advisory database.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::{Outcome, print, write_file};
 use crate::checks::licenses::{self, Usage};
+use crate::checks::sources;
 use crate::error::{Error, UsageError};
+use crate::facts::crates::sources::RegistryNames;
 use crate::load::baseline::{self, BASELINE_FILE, Baseline};
 use crate::load::workspace::Reads;
 use crate::pipeline::{self, RunOptions};
@@ -61,7 +64,12 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
         }
     }
     let usage = licenses::usage(&workspace.graph, &Policy::default().licenses);
-    let policy = policy_text(&usage);
+    let source_usage = sources::usage(
+        &workspace.graph,
+        &Policy::default().sources,
+        &RegistryNames::discover(root),
+    );
+    let policy = policy_text(&usage, &source_usage);
     let mut baseline = Baseline::from_graph(&workspace.graph, None);
     let warnings = pipeline::refresh::fill_baseline_ownership(
         &mut baseline,
@@ -120,6 +128,38 @@ pub fn run(request: &InitRequest, terminal: &Terminal) -> Result<Outcome, Error>
             );
         }
     }
+    let from_sources = source_usage.crates();
+    if !from_sources.is_empty() {
+        let mut sources: Vec<String> = source_usage
+            .git
+            .keys()
+            .map(|url| format!("git {url}"))
+            .chain(
+                source_usage
+                    .registries
+                    .keys()
+                    .map(|entry| format!("registry {entry}")),
+            )
+            .collect();
+        if !source_usage.unknown.is_empty() {
+            sources.push("sources no entry allows".to_owned());
+        }
+        let _ = writeln!(
+            out,
+            "note: crates from sources commented out for review in [sources] ({}): {} (from {}); `cargo trustcheck check` denies them until their source is allowed",
+            from_sources.len(),
+            name_list(&from_sources),
+            sources.join(", ")
+        );
+    }
+    if !usage.unlicensed_members.is_empty() {
+        let _ = writeln!(
+            out,
+            "note: workspace members without a license ({}): {}",
+            name_list(&usage.unlicensed_members),
+            licenses::MEMBER_LICENSE_FIX
+        );
+    }
     let _ = writeln!(
         out,
         "Review both files, then commit them; `cargo trustcheck check` enforces the policy."
@@ -170,9 +210,76 @@ fn allow_list_span(body: &str) -> (usize, usize) {
     (start, end)
 }
 
-/// The generated policy: `policy.example.toml` with its own header and an allow list of the
-/// licenses in use.
-pub fn policy_text(usage: &Usage) -> String {
+/// An `[sources]` list of the generated policy: `allowed` as the defaults have it, then the
+/// entries the graph needs (by the crates that need them), commented out for review.
+fn source_list(key: &str, allowed: &[&str], needed: &BTreeMap<String, BTreeSet<String>>) -> String {
+    let quoted = |entry: &str| toml::Value::String(entry.to_owned()).to_string();
+    if needed.is_empty() {
+        let entries: Vec<String> = allowed.iter().map(|entry| quoted(entry)).collect();
+        return format!("{key} = [{}]\n", entries.join(", "));
+    }
+    let width = needed
+        .keys()
+        .map(|entry| quoted(entry).len() + 1)
+        .max()
+        .unwrap_or(0)
+        .min(ALIGN_WIDTH);
+    let mut list = format!("{key} = [\n");
+    for entry in allowed {
+        let _ = writeln!(list, "    {},", quoted(entry));
+    }
+    for (entry, crates) in needed {
+        let _ = writeln!(
+            list,
+            "    # {:<width$} # used by {}; uncomment to allow them",
+            format!("{},", quoted(entry)),
+            name_list(crates)
+        );
+    }
+    list.push_str("]\n");
+    list
+}
+
+/// `body` with the `[sources]` lists of the example replaced by the ones the graph needs.
+fn with_sources(body: &str, usage: &sources::Usage) -> String {
+    let defaults = crate::policy::Policy::default().sources;
+    let registries: Vec<&str> = defaults
+        .allow_registries
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let git: Vec<&str> = defaults.allow_git.iter().map(String::as_str).collect();
+    let table = body
+        .find("\n[sources]\n")
+        .expect("policy.example.toml has a [sources] table");
+    let (head, tail) = body.split_at(table);
+    let tail = replace_line(
+        tail,
+        "allow-registries = ",
+        &source_list("allow-registries", &registries, &usage.registries),
+    );
+    let tail = replace_line(
+        &tail,
+        "allow-git = ",
+        &source_list("allow-git", &git, &usage.git),
+    );
+    format!("{head}{tail}")
+}
+
+/// `text` with its first line that starts with `start` replaced by `replacement` (which ends
+/// with a newline).
+fn replace_line(text: &str, start: &str, replacement: &str) -> String {
+    let at = text
+        .find(&format!("\n{start}"))
+        .map(|at| at + 1)
+        .expect("policy.example.toml's [sources] has the list");
+    let end = text[at..].find('\n').map_or(text.len(), |end| at + end + 1);
+    format!("{}{replacement}{}", &text[..at], &text[end..])
+}
+
+/// The generated policy: `policy.example.toml` with its own header, an allow list of the
+/// licenses in use, and the sources in use that the defaults do not allow, commented out.
+pub fn policy_text(usage: &Usage, source_usage: &sources::Usage) -> String {
     let body = EXAMPLE_POLICY
         .find("\n# Levels:")
         .map(|start| &EXAMPLE_POLICY[start + 1..])
@@ -242,13 +349,14 @@ pub fn policy_text(usage: &Usage) -> String {
          #\n\
          # Written by `cargo trustcheck init` from the documented defaults. `[licenses] allow` lists\n\
          # the licenses the dependency graph uses today: the common permissive ones are allowed,\n\
-         # the others are commented out for review, with the crates that use them. Review this\n\
+         # the others are commented out for review, with the crates that use them; so are the git\n\
+         # repositories and registries beyond crates.io the graph uses, in `[sources]`. Review this\n\
          # file, then commit it together with trustcheck.lock, the baseline. Unknown keys are errors.\n\
          #\n",
     );
     text.push_str(&body[..start]);
     text.push_str(&allow);
-    text.push_str(&body[end..]);
+    text.push_str(&with_sources(&body[end..], source_usage));
     text
 }
 
@@ -277,15 +385,18 @@ mod tests {
 
     #[test]
     fn the_generated_policy_allows_the_permissive_licenses_in_use_and_comments_out_the_rest() {
-        let text = policy_text(&usage(
-            &[
-                ("MIT", &["a", "b", "f"]),
-                ("Apache-2.0 WITH LLVM-exception", &["c"]),
-                ("GPL-3.0-only", &["d", "e"]),
-                ("MPL-2.0", &["f"]),
-            ],
-            &["d", "e"],
-        ));
+        let text = policy_text(
+            &usage(
+                &[
+                    ("MIT", &["a", "b", "f"]),
+                    ("Apache-2.0 WITH LLVM-exception", &["c"]),
+                    ("GPL-3.0-only", &["d", "e"]),
+                    ("MPL-2.0", &["f"]),
+                ],
+                &["d", "e"],
+            ),
+            &sources::Usage::default(),
+        );
         let policy = load(&text);
         assert_eq!(
             policy.licenses.allow,
@@ -322,8 +433,48 @@ mod tests {
     }
 
     #[test]
+    fn init_wrote_allow_git_empty_in_a_workspace_with_git_packages() {
+        let mut sources = sources::Usage::default();
+        sources.git.insert(
+            "https://github.com/acme/lib".to_owned(),
+            ["lib-a".to_owned(), "lib-b".to_owned()].into(),
+        );
+        sources
+            .registries
+            .insert("internal".to_owned(), ["private".to_owned()].into());
+        let text = policy_text(&Usage::default(), &sources);
+        let policy = load(&text);
+        assert_eq!(
+            policy.sources,
+            Policy::default().sources,
+            "commented out: the defaults still apply until they are reviewed"
+        );
+        assert!(
+            text.contains(
+                "allow-git = [\n    # \"https://github.com/acme/lib\", # used by lib-a, lib-b; uncomment to allow them\n]\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("allow-registries = [\n    \"crates-io\",\n    # \"internal\", # used by private; uncomment to allow them\n]\n"),
+            "{text}"
+        );
+        // Uncommented, they allow what the graph uses.
+        let reviewed = load(&text.replace("    # \"", "    \""));
+        assert_eq!(reviewed.sources.allow_git, ["https://github.com/acme/lib"]);
+        assert_eq!(reviewed.sources.allow_registries, ["crates-io", "internal"]);
+        // Without such sources, the lists are the defaults, as written in the example.
+        let plain = policy_text(&Usage::default(), &sources::Usage::default());
+        assert!(
+            plain.contains("\nallow-registries = [\"crates-io\"]\n")
+                && plain.contains("\nallow-git = []\n"),
+            "{plain}"
+        );
+    }
+
+    #[test]
     fn a_graph_without_licenses_gets_an_empty_allow_list() {
-        let policy = load(&policy_text(&Usage::default()));
+        let policy = load(&policy_text(&Usage::default(), &sources::Usage::default()));
         assert!(policy.licenses.allow.is_empty());
     }
 
@@ -331,7 +482,10 @@ mod tests {
     fn init_panics_on_a_license_id_over_65535_characters() {
         // `{:<width$}` panics past u16::MAX; the padding width is capped at ALIGN_WIDTH.
         let long = format!("LicenseRef-{}", "x".repeat(70_000));
-        let text = policy_text(&usage(&[(long.as_str(), &["a"]), ("MIT", &["b"])], &["a"]));
+        let text = policy_text(
+            &usage(&[(long.as_str(), &["a"]), ("MIT", &["b"])], &["a"]),
+            &sources::Usage::default(),
+        );
         assert!(text.contains(&long));
         let mit_line = text
             .lines()

@@ -8,7 +8,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::load::graph::DependencyPath;
+/// The package a finding is about (a graph concept, named here where findings use it).
+pub use crate::load::graph::PackageRef;
 use crate::support::date::Date;
+use crate::support::text::Phrase;
 
 mod kind;
 
@@ -41,17 +45,6 @@ impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// The package a finding is about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PackageRef {
-    /// The crate name.
-    pub name: String,
-    /// The locked version.
-    pub version: semver::Version,
-    /// Cargo's source string (`registry+https://...`, `git+...`), or `None` for local packages.
-    pub source: Option<String>,
 }
 
 /// The advisory a finding is about.
@@ -99,8 +92,8 @@ pub struct Finding {
     pub advisory: Option<AdvisoryRef>,
     /// One sentence saying what is wrong.
     pub message: String,
-    /// Shortest dependency chains from a workspace member to the package, by crate name.
-    pub paths: Vec<Vec<String>>,
+    /// Shortest dependency chains from a workspace member to the package.
+    pub paths: Vec<DependencyPath>,
     /// The license expression concerned, for license findings (used to group them).
     pub license: Option<String>,
     /// The 1-based line in the policy file this finding is about (exemption findings).
@@ -138,8 +131,9 @@ pub struct NotChecked {
     pub checks: Vec<FindingKind>,
     /// What was not checked, in words ("yanked status and publish time").
     pub what: String,
-    /// Why they could not be done, in words that do not name the package.
-    pub cause: String,
+    /// Why they could not be done, in words that do not name the package, said of one
+    /// package and of the many that share it ("its index entry ..." / "their index entries ...").
+    pub cause: Phrase,
 }
 
 impl Finding {
@@ -185,13 +179,13 @@ impl Finding {
         package: PackageRef,
         checks: &[FindingKind],
         what: &str,
-        cause: impl Into<String>,
+        cause: impl Into<Phrase>,
     ) -> Finding {
         let cause = cause.into();
         let mut finding = Finding::for_package(
             FindingKind::Unchecked,
             package,
-            format!("{what} not checked: {cause}"),
+            format!("{what} not checked: {}", cause.one),
         );
         finding.unchecked = Some(NotChecked {
             checks: checks.to_vec(),

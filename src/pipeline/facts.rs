@@ -426,9 +426,8 @@ fn describe_database(
     let max_age = policy.advisories.max_db_age;
     match (last_updated, age_days) {
         (Some(date), Some(age)) if age > i64::from(max_age.0) => notes.push(format!(
-            "the advisory database is {age} days old (last updated {date}), older than advisories.max-db-age ({max_age}); \
-             update it with `cargo trustcheck fetch`{}",
-            if options.advisory_db.is_some() { " or a newer --advisory-db" } else { "" }
+            "the advisory database is {age} days old (last updated {date}), older than advisories.max-db-age ({max_age}); {}",
+            update_advice(options.advisory_db.as_deref())
         )),
         (None, _) => notes.push(
             "the advisory database's age is unknown (no git history and no dated advisories)"
@@ -440,6 +439,22 @@ fn describe_database(
         location: database.location.clone(),
         last_updated,
         age_days,
+    }
+}
+
+/// How to bring a stale database up to date: `fetch` updates the cached clone, but fetches
+/// nothing for a local `--advisory-db` copy, which its owner updates (`git pull` in a clone).
+fn update_advice(local: Option<&std::path::Path>) -> String {
+    match local {
+        None => "update it with `cargo trustcheck fetch`".to_owned(),
+        Some(path) if path.join(".git").exists() => format!(
+            "update that copy (--advisory-db, which `fetch` does not touch): `git -C {} pull`",
+            path.display()
+        ),
+        Some(path) => format!(
+            "replace {} (--advisory-db, which `fetch` does not touch) with a newer copy of the database",
+            path.display()
+        ),
     }
 }
 

@@ -79,7 +79,7 @@ fn annotation(
     }
     let mut message = finding.message.clone();
     if let Some(path) = finding.paths.first() {
-        message.push_str(&format!("\npath: {}", path.join(" → ")));
+        message.push_str(&format!("\npath: {path}"));
     }
     workflow_command(
         verdict.level,
@@ -191,7 +191,15 @@ mod tests {
             },
             "100% bad\n::error::injected",
         );
-        finding.paths = vec![vec!["app".to_owned(), "time".to_owned()]];
+        finding.paths = vec![crate::load::graph::DependencyPath(
+            ["app", "time"]
+                .iter()
+                .map(|name| crate::load::graph::PathStep {
+                    name: (*name).to_owned(),
+                    version: "1.0.0".parse().unwrap(),
+                })
+                .collect(),
+        )];
         let verdict = Verdict {
             finding,
             level: Level::Deny,

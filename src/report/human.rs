@@ -8,6 +8,7 @@ use owo_colors::OwoColorize;
 
 use super::{CauseGroup, Entry, Report};
 use crate::finding::{FindingKind, Level, Verdict};
+use crate::load::graph::DependencyPath;
 use crate::support::text::sanitize_terminal as clean;
 
 /// How many dependency paths are shown per finding.
@@ -219,9 +220,9 @@ fn render_verdict(out: &mut String, style: &Style, verdict: &Verdict) {
     }
 }
 
-fn render_paths(out: &mut String, style: &Style, paths: &[Vec<String>], indent: &str) {
+fn render_paths(out: &mut String, style: &Style, paths: &[DependencyPath], indent: &str) {
     for path in paths.iter().take(SHOWN_PATHS) {
-        let chain: Vec<String> = path.iter().map(|name| clean(name)).collect();
+        let chain: Vec<String> = path.labels().iter().map(|label| clean(label)).collect();
         let _ = writeln!(out, "{indent}{} {}", style.dim("path"), chain.join(" → "));
     }
     if paths.len() > SHOWN_PATHS {

@@ -86,7 +86,7 @@ impl JsonFinding {
             version: finding.version().map(ToString::to_string),
             advisory: finding.advisory_id().map(str::to_owned),
             message: finding.message.clone(),
-            paths: finding.paths.clone(),
+            paths: finding.paths.iter().map(|path| path.names()).collect(),
             exempted: verdict.exemption.is_some(),
             exemption: verdict.exemption.as_ref().map(|exemption| JsonExemption {
                 reason: exemption.reason.clone(),

@@ -213,7 +213,7 @@ pub fn paths_details(out: &mut String, verdicts: &[&Verdict]) {
                 .unwrap_or_default()
         );
         for path in &finding.paths {
-            let chain: Vec<String> = path.iter().map(|name| code(name)).collect();
+            let chain: Vec<String> = path.labels().iter().map(|label| code(label)).collect();
             let _ = writeln!(out, "- {}: {}", subject.trim(), chain.join(" → "));
         }
     }

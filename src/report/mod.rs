@@ -125,13 +125,14 @@ pub struct CauseGroup<'a> {
 }
 
 impl CauseGroup<'_> {
-    /// The group in one sentence: "yanked status not checked for 537 crates: CAUSE".
+    /// The group in one sentence: "yanked status not checked for 537 crate versions: CAUSE"
+    /// (the cause as said of many: "their index entries ...").
     pub fn sentence(&self) -> String {
         format!(
-            "{} not checked for {} crates: {}",
+            "{} not checked for {}: {}",
             self.not_checked.what,
-            self.verdicts.len(),
-            self.not_checked.cause
+            crate::support::text::counted(self.verdicts.len(), "crate version"),
+            self.not_checked.cause.many
         )
     }
 

@@ -174,8 +174,7 @@ fn result(
         message = format!("{}{version}: {message}", clean(name));
     }
     if let Some(path) = finding.paths.first() {
-        let chain: Vec<String> = path.iter().map(|name| clean(name)).collect();
-        message.push_str(&format!(" (path: {})", chain.join(" → ")));
+        message.push_str(&format!(" (path: {})", clean(&path.to_string())));
     }
     let fingerprint = format!(
         "{}:{}:{}:{}",
@@ -198,7 +197,7 @@ fn result(
             "crate": finding.crate_name().map(clean),
             "version": finding.version().map(ToString::to_string),
             "advisory": finding.advisory_id().map(clean),
-            "paths": finding.paths.iter().map(|path| path.iter().map(|name| clean(name)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "paths": finding.paths.iter().map(|path| path.names().iter().map(|name| clean(name)).collect::<Vec<_>>()).collect::<Vec<_>>(),
         },
     });
     if let Some(advisory) = &finding.advisory

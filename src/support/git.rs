@@ -44,6 +44,12 @@ pub enum GitError {
         /// What it printed on stderr.
         stderr: String,
     },
+    /// The user pressed Ctrl-C while git talked to a remote: it was stopped.
+    #[error("`git {command}` was stopped: the run was interrupted (Ctrl-C)")]
+    Interrupted {
+        /// The subcommand and its arguments.
+        command: String,
+    },
     /// git did not finish in time and was stopped.
     #[error("`git {command}` did not finish within {} s and was stopped", timeout.as_secs())]
     TimedOut {
@@ -61,6 +67,9 @@ pub struct Git {
     timeout: Duration,
     config: Vec<String>,
     index_file: Option<PathBuf>,
+    /// Whether Ctrl-C stops it (a command that talks to a remote; a local one that writes the
+    /// clone is left to finish).
+    interruptible: bool,
     #[cfg(unix)]
     inherited_lock: Option<std::os::fd::RawFd>,
 }
@@ -73,6 +82,7 @@ impl Git {
             timeout: LOCAL_TIMEOUT,
             config: Vec::new(),
             index_file: None,
+            interruptible: false,
             #[cfg(unix)]
             inherited_lock: None,
         }
@@ -85,6 +95,7 @@ impl Git {
             timeout: LOCAL_TIMEOUT,
             config: Vec::new(),
             index_file: None,
+            interruptible: false,
             #[cfg(unix)]
             inherited_lock: None,
         }
@@ -97,6 +108,7 @@ impl Git {
         self.config
             .push(format!("http.lowSpeedTime={}", stall.as_secs().max(1)));
         self.timeout = limit;
+        self.interruptible = true;
         self
     }
 
@@ -169,10 +181,16 @@ impl Git {
             .join(" ");
         let child = self.command(&args).spawn().map_err(GitError::NotRunnable)?;
         let (status, stdout, stderr) =
-            wait_with_timeout(child, self.timeout).ok_or_else(|| GitError::TimedOut {
-                command: shown.clone(),
-                timeout: self.timeout,
-            })?;
+            match wait_with_timeout(child, self.timeout, self.interruptible) {
+                Waited::Exited(status, stdout, stderr) => (status, stdout, stderr),
+                Waited::TimedOut => {
+                    return Err(GitError::TimedOut {
+                        command: shown,
+                        timeout: self.timeout,
+                    });
+                }
+                Waited::Interrupted => return Err(GitError::Interrupted { command: shown }),
+            };
         if status.success() {
             Ok(stdout)
         } else {
@@ -201,12 +219,19 @@ impl Git {
     }
 }
 
-/// Waits for `child` for at most `timeout`, collecting its output; kills it and returns `None`
-/// when the time is up.
-fn wait_with_timeout(
-    mut child: Child,
-    timeout: Duration,
-) -> Option<(ExitStatus, Vec<u8>, Vec<u8>)> {
+/// How a wait for git ended.
+enum Waited {
+    /// git exited: its status, stdout and stderr.
+    Exited(ExitStatus, Vec<u8>, Vec<u8>),
+    /// The time was up: git was killed.
+    TimedOut,
+    /// The user pressed Ctrl-C: git was killed.
+    Interrupted,
+}
+
+/// Waits for `child` for at most `timeout` (and, when `interruptible`, until Ctrl-C),
+/// collecting its output; kills it when the wait ends first.
+fn wait_with_timeout(mut child: Child, timeout: Duration, interruptible: bool) -> Waited {
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -232,21 +257,26 @@ fn wait_with_timeout(
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if interruptible && crate::support::interrupt::requested() => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Waited::Interrupted;
+            }
             Ok(None) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(10));
             }
             Ok(None) | Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return None;
+                return Waited::TimedOut;
             }
         }
     };
-    Some((
+    Waited::Exited(
         status,
         stdout.join().unwrap_or_default(),
         stderr.join().unwrap_or_default(),
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -13,12 +13,14 @@
 //! - a body larger than the caller's limit is an error, never a truncation.
 //!
 //! One client is shared by the threads that make concurrent requests: it keeps their
-//! connections alive and resolves each host once.
+//! connections alive and resolves each host once. Ctrl-C abandons a request in flight within
+//! `interrupt::POLL`, however long it would have waited.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::support::interrupt::{self, Stopped};
 use crate::support::network::NETWORK_TIMEOUT_ENV;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
@@ -53,6 +55,12 @@ fn seconds(duration: Duration) -> String {
 /// Errors of HTTP requests.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HttpError {
+    /// The user pressed Ctrl-C: the request was not made, or abandoned without its answer.
+    #[error("the request to {url} was abandoned: the run was interrupted (Ctrl-C)")]
+    Interrupted {
+        /// The URL requested.
+        url: String,
+    },
     /// The request could not be made or no response came (DNS, connection, TLS, a broken
     /// connection).
     #[error("request to {url} failed: {message}")]
@@ -139,7 +147,7 @@ impl HttpError {
     fn counts_against_host(&self) -> bool {
         !matches!(
             self,
-            HttpError::TooLarge { .. } | HttpError::HostDown { .. }
+            HttpError::TooLarge { .. } | HttpError::HostDown { .. } | HttpError::Interrupted { .. }
         )
     }
 }
@@ -339,53 +347,105 @@ impl HttpClient {
         let budget = self.timeout.saturating_mul(2);
         let mut backoff = self.retry.initial_backoff;
         let mut attempt = 0;
+        let interrupted = || HttpError::Interrupted {
+            url: url.to_owned(),
+        };
         loop {
             attempt += 1;
             let per_attempt = self
                 .timeout
                 .min(budget.saturating_sub(started.elapsed()))
                 .max(Duration::from_millis(1));
-            let (error, wait) = match self.attempt(url, headers, max_body, per_attempt) {
-                Ok(Attempt::Done(response)) => return Ok(response),
-                Ok(Attempt::Retry {
-                    status,
-                    retry_after,
-                }) => {
-                    let error = HttpError::Unavailable {
-                        url: url.to_owned(),
+            let (error, wait) =
+                match self.attempt_unless_interrupted(url, headers, max_body, per_attempt) {
+                    Ok(Attempt::Done(response)) => return Ok(response),
+                    Ok(Attempt::Retry {
                         status,
-                        attempts: attempt,
-                    };
-                    match retry_after.map(Duration::from_secs) {
-                        Some(asked) if asked > self.retry.max_backoff => {
-                            return Err(HttpError::RetryTooLate {
-                                url: url.to_owned(),
-                                status,
-                                seconds: asked.as_secs(),
-                                max_wait: self.retry.max_backoff,
-                            });
+                        retry_after,
+                    }) => {
+                        let error = HttpError::Unavailable {
+                            url: url.to_owned(),
+                            status,
+                            attempts: attempt,
+                        };
+                        match retry_after.map(Duration::from_secs) {
+                            Some(asked) if asked > self.retry.max_backoff => {
+                                return Err(HttpError::RetryTooLate {
+                                    url: url.to_owned(),
+                                    status,
+                                    seconds: asked.as_secs(),
+                                    max_wait: self.retry.max_backoff,
+                                });
+                            }
+                            Some(asked) => (error, asked),
+                            None => (error, backoff),
                         }
-                        Some(asked) => (error, asked),
-                        None => (error, backoff),
                     }
-                }
-                Err(HttpError::Timeout { url, .. }) => (
-                    HttpError::Timeout {
-                        url,
-                        per_attempt,
-                        attempts: attempt,
-                    },
-                    backoff,
-                ),
-                Err(error @ HttpError::Transport { .. }) => (error, backoff),
-                Err(error) => return Err(error),
-            };
+                    Err(HttpError::Timeout { url, .. }) => (
+                        HttpError::Timeout {
+                            url,
+                            per_attempt,
+                            attempts: attempt,
+                        },
+                        backoff,
+                    ),
+                    Err(error @ HttpError::Transport { .. }) => (error, backoff),
+                    Err(error) => return Err(error),
+                };
             // Give up when attempts run out, or when waiting would leave no time to try again.
             if attempt >= self.retry.attempts || started.elapsed() + wait >= budget {
                 return Err(error);
             }
-            std::thread::sleep(wait);
+            if interrupt::sleep(wait) {
+                return Err(interrupted());
+            }
             backoff = (backoff * 2).min(self.retry.max_backoff);
+        }
+    }
+
+    /// One attempt (`attempt`), made on a thread of its own and waited for until its answer
+    /// comes or the user presses Ctrl-C: a hung request is then abandoned at once
+    /// (`HttpError::Interrupted`) rather than waited out. None is started after Ctrl-C.
+    fn attempt_unless_interrupted(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        max_body: u64,
+        timeout: Duration,
+    ) -> Result<Attempt, HttpError> {
+        let interrupted = || HttpError::Interrupted {
+            url: url.to_owned(),
+        };
+        if interrupt::requested() {
+            return Err(interrupted());
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let client = self.clone();
+        let owned_url = url.to_owned();
+        let owned_headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        let spawned = std::thread::Builder::new()
+            .name("http".to_owned())
+            .spawn(move || {
+                let headers: Vec<(&str, &str)> = owned_headers
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.as_str()))
+                    .collect();
+                let _ = sender.send(client.attempt(&owned_url, &headers, max_body, timeout));
+            });
+        if spawned.is_err() {
+            // No thread to spare: the attempt is made here, and bounded by its timeout.
+            return self.attempt(url, headers, max_body, timeout);
+        }
+        match interrupt::wait_for(&receiver) {
+            Ok(outcome) => outcome,
+            Err(Stopped::Interrupted) => Err(interrupted()),
+            Err(Stopped::Abandoned) => Err(HttpError::Transport {
+                url: url.to_owned(),
+                message: "the request ended without an answer".to_owned(),
+            }),
         }
     }
 

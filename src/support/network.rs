@@ -15,6 +15,11 @@ pub const DEFAULT_NETWORK_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest network timeout accepted (one hour); longer values are invalid.
 pub const MAX_NETWORK_TIMEOUT: Duration = Duration::from_secs(3_600);
 
+/// The next step when a service cannot be reached from a network that needs a proxy: git and
+/// the tool's own HTTP requests both read `HTTPS_PROXY`.
+pub const PROXY_HINT: &str =
+    "if the network needs a proxy, set HTTPS_PROXY (git and the tool's own requests both use it)";
+
 /// A git command that talks to a remote is stopped after this many network timeouts.
 pub const GIT_LIMIT_FACTOR: u32 = 20;
 

@@ -60,6 +60,8 @@ pub struct Progress {
     last_line: Mutex<Instant>,
     lines: bool,
     bar: Option<indicatif::ProgressBar>,
+    /// Keeps the bar's clearing registered for Ctrl-C while the step runs.
+    _cleanup: Option<crate::support::interrupt::CleanupGuard>,
 }
 
 fn line(text: &str) {
@@ -69,6 +71,7 @@ fn line(text: &str) {
 impl Progress {
     /// Starts showing a step of `total` units (a bar, or a first line when the step has at
     /// least `long_from` units); `rate` is the requests per second it is limited to, if any.
+    /// The first line says "{what}: {total} {unit} to make".
     pub fn start(
         mode: ProgressMode,
         what: &str,
@@ -76,6 +79,20 @@ impl Progress {
         total: usize,
         long_from: usize,
         rate: Option<f64>,
+    ) -> Progress {
+        Progress::start_saying(mode, what, unit, total, long_from, rate, None)
+    }
+
+    /// `start`, with the first line's words after "{what}: " given (`opening`), for a step
+    /// that is not a count of things to make ("537 crate versions to read (12 to download)").
+    pub fn start_saying(
+        mode: ProgressMode,
+        what: &str,
+        unit: &str,
+        total: usize,
+        long_from: usize,
+        rate: Option<f64>,
+        opening: Option<&str>,
     ) -> Progress {
         let long = total >= long_from.max(1);
         let bar = (mode == ProgressMode::Bar && long).then(|| {
@@ -89,8 +106,14 @@ impl Progress {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_prefix(what.to_owned());
+            // Drawn now, so that a step whose first request hangs shows that it started.
+            bar.tick();
             bar
         });
+        // Ctrl-C clears the bar at once, before the run says it is stopping.
+        let cleanup = bar
+            .clone()
+            .map(|bar| crate::support::interrupt::on_interrupt(move || bar.finish_and_clear()));
         let lines = mode == ProgressMode::Lines && long;
         if lines {
             let pace = rate
@@ -102,7 +125,10 @@ impl Progress {
                     )
                 })
                 .unwrap_or_default();
-            line(&format!("{what}: {total} {unit} to make{pace}"));
+            match opening {
+                Some(opening) => line(&format!("{what}: {opening}{pace}")),
+                None => line(&format!("{what}: {total} {unit} to make{pace}")),
+            }
         }
         Progress {
             what: what.to_owned(),
@@ -114,12 +140,17 @@ impl Progress {
             last_line: Mutex::new(Instant::now()),
             lines,
             bar,
+            _cleanup: cleanup,
         }
     }
 
     /// One more unit done.
     pub fn tick(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if crate::support::interrupt::requested() {
+            // Stopping: the bar was cleared and the last line said; nothing more is drawn.
+            return;
+        }
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }

@@ -123,6 +123,11 @@ impl Terminal {
     }
 }
 
+/// A line on stderr that the user asked for by what they did (Ctrl-C), always; sanitized.
+pub fn notice(text: &str) {
+    stderr_lines("", text);
+}
+
 /// An error on stderr (`error: ...`), always; each line sanitized.
 pub fn error(text: &str) {
     stderr_lines("error: ", text);

@@ -78,6 +78,50 @@ pub fn counted(count: usize, noun: &str) -> String {
     }
 }
 
+/// Words said of one thing and of many that share them: a report that groups packages says
+/// "their index entries could not be fetched" where one package's finding says "its index
+/// entry could not be fetched".
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Phrase {
+    /// Said of one: "its index entry could not be fetched".
+    pub one: String,
+    /// Said of many: "their index entries could not be fetched".
+    pub many: String,
+}
+
+impl Phrase {
+    /// A phrase in its words for one and for many.
+    pub fn new(one: impl Into<String>, many: impl Into<String>) -> Phrase {
+        Phrase {
+            one: one.into(),
+            many: many.into(),
+        }
+    }
+}
+
+/// Words that read the same of one and of many ("offline").
+impl From<String> for Phrase {
+    fn from(text: String) -> Phrase {
+        Phrase {
+            many: text.clone(),
+            one: text,
+        }
+    }
+}
+
+impl From<&str> for Phrase {
+    fn from(text: &str) -> Phrase {
+        Phrase::from(text.to_owned())
+    }
+}
+
+impl std::fmt::Display for Phrase {
+    /// The words said of one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.one)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

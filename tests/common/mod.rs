@@ -624,6 +624,28 @@ pub fn index_server(crates: &[Crate]) -> server::Server {
     })
 }
 
+/// Builds a crates.io database dump in its real layout.
+pub fn write_db_dump(path: &std::path::Path, tables: &[(&str, String)]) {
+    let file = std::fs::File::create(path).unwrap();
+    let encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    let mut builder = tar::Builder::new(encoder);
+    for (name, content) in tables {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        let entry = if *name == "metadata.json" {
+            format!("2026-11-23-020000/{name}")
+        } else {
+            format!("2026-11-23-020000/data/{name}")
+        };
+        builder
+            .append_data(&mut header, entry, content.as_bytes())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap();
+}
+
 /// The crates of `unchecked` findings, sorted.
 pub fn unchecked_crates(report: &serde_json::Value) -> Vec<String> {
     let mut crates: Vec<String> = report["findings"]

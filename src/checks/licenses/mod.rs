@@ -19,6 +19,10 @@ use crate::policy::expression::{self, AllowList, canonical, same_license};
 use crate::policy::{Clarification, LicensePolicy};
 use crate::support::files::escapes_crate_dir;
 
+/// The fix for a workspace member that declares no license the policy can evaluate (a member
+/// with `publish = false` is not checked): what a fresh `cargo new` project needs.
+pub const MEMBER_LICENSE_FIX: &str = "to fix it, add `license = \"…\"` (its SPDX expression, e.g. \"MIT OR Apache-2.0\") to the [package] table of its Cargo.toml, or `publish = false` if it is never published (unpublished members are not checked)";
+
 /// The license a package declares, as the check sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Declared<'a> {
@@ -134,6 +138,10 @@ pub fn declared<'a>(package: &'a Package, clarifications: &'a [Clarification]) -
         reason.push_str("; ");
         reason.push_str(&mismatch);
     }
+    if package.is_member {
+        reason.push_str("; ");
+        reason.push_str(MEMBER_LICENSE_FIX);
+    }
     Declared::Unlicensed(reason)
 }
 
@@ -229,6 +237,8 @@ pub struct Usage {
     pub by_license: BTreeMap<String, BTreeSet<String>>,
     /// Crates that declare no license the policy can evaluate.
     pub unlicensed: BTreeSet<String>,
+    /// The workspace members among them.
+    pub unlicensed_members: BTreeSet<String>,
     /// Crates whose license is not a valid SPDX expression.
     pub invalid: BTreeSet<String>,
     /// Crates whose (valid) license the policy's allow list does not satisfy.
@@ -247,6 +257,9 @@ pub fn usage(graph: &DependencyGraph, policy: &LicensePolicy) -> Usage {
         match declared(package, &policy.clarify) {
             Declared::Unlicensed(_) => {
                 usage.unlicensed.insert(package.name.clone());
+                if package.is_member {
+                    usage.unlicensed_members.insert(package.name.clone());
+                }
             }
             Declared::Expression { text, .. } => match expression::parse(text) {
                 Ok(parsed) => {

@@ -11,7 +11,7 @@ use crate::checks::advisories::{self, advisory_ref, kind_of};
 use crate::error::{Error, UsageError};
 use crate::facts::advisories::TargetFilter;
 use crate::finding::Verdict;
-use crate::load::graph::Package;
+use crate::load::graph::{DependencyPath, Package};
 use crate::load::workspace;
 use crate::pipeline::{self, AdvisoryScope};
 use crate::policy::{DEFAULT_ADVISORY_DB_URL, Policy};
@@ -48,7 +48,7 @@ impl Standing {
 struct InWorkspace {
     root: std::path::PathBuf,
     targets: Vec<String>,
-    packages: Vec<(Package, Standing, Vec<Vec<String>>)>,
+    packages: Vec<(Package, Standing, Vec<DependencyPath>)>,
     findings: Vec<Verdict>,
 }
 
@@ -172,7 +172,7 @@ fn advisory_json(advisory: &Advisory, in_workspace: Option<&InWorkspace>) -> Str
             "version": package.version.to_string(),
             "source": package.source,
             "standing": standing.code(),
-            "paths": paths,
+            "paths": paths.iter().map(DependencyPath::names).collect::<Vec<_>>(),
         })).collect::<Vec<_>>()),
     });
     serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
@@ -288,7 +288,7 @@ fn render_advisory(advisory: &Advisory, in_workspace: Option<&InWorkspace>) -> S
             }
         }
         for path in paths.iter().filter(|path| path.len() > 1) {
-            let _ = writeln!(out, "    path {}", clean(&path.join(" → ")));
+            let _ = writeln!(out, "    path {}", clean(&path.to_string()));
         }
     }
     out

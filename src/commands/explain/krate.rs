@@ -13,7 +13,7 @@ use crate::error::{Error, UsageError};
 use crate::facts::index::releases::{Dormancy, age, dormancy};
 use crate::finding::Verdict;
 use crate::load::baseline::{BASELINE_FILE, Baseline, CRATES_IO, Publisher};
-use crate::load::graph::{BuildCode, DependencyGraph, Package, PackageCode};
+use crate::load::graph::{BuildCode, DependencyGraph, DependencyPath, Package, PackageCode};
 use crate::pipeline::{self, AdvisoryScope};
 use crate::policy::Exemption;
 use crate::report::json::JsonFinding;
@@ -101,7 +101,7 @@ pub(super) fn explain_crate(
                     "source": package.source,
                     "license": package.license,
                     "workspace-member": package.is_member,
-                    "paths": graph.paths_to(&package.id),
+                    "paths": graph.paths_to(&package.id).iter().map(DependencyPath::names).collect::<Vec<_>>(),
                     "dependencies": dependency_names(graph, package),
                     "published": releases.published.map(crate::support::date::rfc3339),
                     "first-published": releases.first_published.map(crate::support::date::rfc3339),
@@ -150,7 +150,7 @@ pub(super) fn explain_crate(
             .iter()
             .filter(|path| path.len() > 1)
         {
-            let _ = writeln!(out, "  path        {}", clean(&path.join(" → ")));
+            let _ = writeln!(out, "  path        {}", clean(&path.to_string()));
         }
         let dependencies = dependency_names(graph, package);
         if !dependencies.is_empty() {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use rustsec::Advisory;
 
 use crate::support::date::Date;
+use crate::support::network::PROXY_HINT;
 
 /// The largest advisory file read (1 MiB; real ones are a few KiB).
 pub const MAX_ADVISORY_FILE: u64 = crate::support::files::MIB;
@@ -41,8 +42,13 @@ pub enum AdvisoryError {
         /// The database directory.
         path: PathBuf,
     },
-    /// Fetching the database failed and no cached copy exists.
-    #[error("could not fetch the advisory database from {url}: {message}")]
+    /// Fetching the database failed and no cached copy exists. It says the next step, since
+    /// this stops a first run: a local copy, a cached one, or a proxy.
+    #[error(
+        "could not fetch the advisory database from {url}: {message}\n  \
+         to go on: pass --advisory-db PATH to use a local copy of the database (a clone of {url}), \
+         or --offline to use the copy an earlier `cargo trustcheck fetch` cached; {PROXY_HINT}"
+    )]
     Fetch {
         /// The database URL.
         url: String,

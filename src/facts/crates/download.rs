@@ -16,6 +16,7 @@ use super::sha256_hex;
 use super::sources::Registry;
 use crate::facts::index::{IndexConfig, prefix};
 use crate::support::http::{HttpClient, join_url};
+use crate::support::network::PROXY_HINT;
 
 /// The largest `config.json` read.
 const MAX_CONFIG: u64 = crate::support::files::MIB;
@@ -27,8 +28,12 @@ pub enum DownloadError {
     /// index, a registry that requires authentication, no usable `config.json`).
     #[error("{0}")]
     Unsupported(String),
-    /// The download failed.
-    #[error("could not download {name} {version} from {url}: {message}")]
+    /// The download failed. It says the next step: cargo's own copies, `--offline`, a proxy.
+    #[error(
+        "could not download {name} {version} from {url}: {message}\n  \
+         to go on: `cargo fetch` puts the crates in cargo's cache, where they are read without the network, \
+         or --offline checks without the crates it has no copy of (their code is then `unchecked`); {PROXY_HINT}"
+    )]
     Failed {
         /// The crate.
         name: String,

@@ -64,6 +64,23 @@ pub fn in_registry_cache(cargo_home: &Path, hosts: &[String], key: &CrateKey) ->
     None
 }
 
+/// Whether cargo's registry cache under one of `hosts` holds a `.crate` of the key's name and
+/// version (whatever its checksum): when it does not, the crate is to be downloaded.
+pub fn registry_cache_has(cargo_home: &Path, hosts: &[String], key: &CrateKey) -> bool {
+    let file_name = format!("{}-{}.crate", key.name, key.version);
+    let Ok(caches) = std::fs::read_dir(cargo_home.join("registry/cache")) else {
+        return false;
+    };
+    caches.flatten().any(|entry| {
+        entry.file_name().to_str().is_some_and(|dir| {
+            hosts.iter().any(|host| {
+                dir.strip_prefix(host.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+        }) && entry.path().join(&file_name).is_file()
+    })
+}
+
 /// A `.crate` of a local registry, if it has the key's checksum.
 pub fn in_local_registry(dir: &Path, key: &CrateKey) -> Option<Vec<u8>> {
     let path = dir.join(format!("{}-{}.crate", key.name, key.version));

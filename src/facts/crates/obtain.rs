@@ -253,13 +253,22 @@ fn gather(needs: &[Need], settings: &Settings) -> Result<Vec<Result<Read, Missin
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let workers = rest.len().min(MAX_CONCURRENT);
-    let progress = Progress::start(
+    let opening = format!(
+        "{} to read{}",
+        crate::support::text::counted(rest.len(), "crate version"),
+        match to_download(needs, &rest, settings) {
+            0 => String::new(),
+            count => format!(" ({count} to download)"),
+        }
+    );
+    let progress = Progress::start_saying(
         settings.progress,
         "crate facts",
-        "crates to read or download",
+        "crate versions",
         rest.len(),
         LONG_FROM,
         None,
+        Some(&opening),
     );
     let mut results: Vec<(usize, Result<Read, Missing>)> = Vec::new();
     std::thread::scope(|scope| {
@@ -319,6 +328,30 @@ fn gather(needs: &[Need], settings: &Settings) -> Result<Vec<Result<Read, Missin
             })
         })
         .collect())
+}
+
+/// How many of the needs still to read (`rest`: need index, copy, cached facts) have no copy but
+/// their registry: the downloads to come (none offline).
+fn to_download(
+    needs: &[Need],
+    rest: &[(usize, Option<Copy>, Option<CrateFacts>)],
+    settings: &Settings,
+) -> usize {
+    if settings.network == Network::Offline {
+        return 0;
+    }
+    rest.iter()
+        .filter(|(index, copy, _)| {
+            let Some(Copy::Registry(registry)) = copy else {
+                return false;
+            };
+            !(settings.cargo_home.as_deref())
+                .zip(key_of(&needs[*index]))
+                .is_some_and(|(home, key)| {
+                    local::registry_cache_has(home, &registry.cache_hosts(), &key)
+                })
+        })
+        .count()
 }
 
 /// Facts read from a copy: with their origin and the bytes downloaded for them.

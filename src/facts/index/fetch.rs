@@ -24,6 +24,7 @@ use crate::support::cache::Refresh;
 use crate::support::cache::{CacheError, FRESH_FOR, unix_now};
 use crate::support::http::{HttpClient, HttpError, join_url};
 use crate::support::progress::{Progress, ProgressMode};
+use crate::support::text::Phrase;
 
 /// From how many requests on a fetch of index entries counts as long, for its progress.
 const LONG_FROM: usize = 50;
@@ -211,10 +212,10 @@ pub fn obtain_locked(
                 stats.missing += 1;
                 lookups.insert(
                     key.clone(),
-                    Lookup::Unavailable(
-                        "its index entry is not in the cache (--offline); `cargo trustcheck fetch` fills the cache"
-                            .to_owned(),
-                    ),
+                    Lookup::Unavailable(Phrase::new(
+                        "its index entry is not in the cache (--offline); `cargo trustcheck fetch` fills the cache",
+                        "their index entries are not in the cache (--offline); `cargo trustcheck fetch` fills the cache",
+                    )),
                 );
             }
             (Refresh::IfStale(window), Some(entry))
@@ -289,7 +290,10 @@ pub fn obtain_locked(
                 stats.missing += 1;
                 lookups.insert(
                     key,
-                    Lookup::Unavailable(format!("its index entry could not be fetched: {failure}")),
+                    Lookup::Unavailable(Phrase::new(
+                        format!("its index entry could not be fetched: {failure}"),
+                        format!("their index entries could not be fetched: {failure}"),
+                    )),
                 );
             }
         }

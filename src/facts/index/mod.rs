@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::load::graph::{CRATES_IO_SPARSE_INDEX, SourceKind};
+use crate::support::network::PROXY_HINT;
+use crate::support::text::Phrase;
 use cache::Entry;
 
 /// The environment variable that overrides the base of the crates.io sparse index.
@@ -27,7 +29,7 @@ pub enum IndexError {
     #[error(
         "could not reach the registry index at {url} ({message}), and the cache holds no entry for `{krate}`; \
          run `cargo trustcheck fetch` when the network is available, or pass --offline to check with \
-         cached data only (missing entries are then reported as `unchecked`)"
+         cached data only (missing entries are then reported as `unchecked`); {PROXY_HINT}"
     )]
     Unreachable {
         /// The URL that was requested.
@@ -290,7 +292,7 @@ pub enum Lookup {
     /// The entry, fetched now or read from the cache.
     Entry(Entry),
     /// No entry could be obtained, and why (for an `unchecked` finding).
-    Unavailable(String),
+    Unavailable(Phrase),
 }
 
 /// The index entries the `yanked` check reads, by (index base URL, crate name).
@@ -392,25 +394,36 @@ impl IndexFacts {
     pub fn entry_of(
         &self,
         package: &crate::load::graph::Package,
-    ) -> Result<Option<&Entry>, String> {
+    ) -> Result<Option<&Entry>, Phrase> {
         let base = match self.config.locate(&package.source_kind) {
             Location::NotRegistry => return Ok(None),
-            Location::Unsupported(reason) => return Err(reason),
+            Location::Unsupported(reason) => return Err(reason.into()),
             Location::Sparse(base) => base,
         };
         if !is_valid_name(&package.name) {
-            return Err(
-                "the name is not a valid crate name, so the index was not asked".to_owned(),
-            );
+            return Err(Phrase::new(
+                "the name is not a valid crate name, so the index was not asked",
+                "their names are not valid crate names, so the index was not asked",
+            ));
         }
         match self.lookup(&base, &package.name) {
             Some(Lookup::Entry(entry)) if entry.found => Ok(Some(entry)),
-            Some(Lookup::Entry(_)) => Err(format!(
-                "the crate is not in the index of {} (HTTP 404: deleted, or never published there)",
-                self.config.registry_name(&base)
-            )),
+            Some(Lookup::Entry(_)) => {
+                let registry = self.config.registry_name(&base);
+                Err(Phrase::new(
+                    format!(
+                        "the crate is not in the index of {registry} (HTTP 404: deleted, or never published there)"
+                    ),
+                    format!(
+                        "the crates are not in the index of {registry} (HTTP 404: deleted, or never published there)"
+                    ),
+                ))
+            }
             Some(Lookup::Unavailable(why)) => Err(why.clone()),
-            None => Err("its index entry was not obtained".to_owned()),
+            None => Err(Phrase::new(
+                "its index entry was not obtained",
+                "their index entries were not obtained",
+            )),
         }
     }
 
@@ -432,7 +445,7 @@ impl IndexFacts {
         self.lookups
             .iter()
             .filter_map(|((base, name), lookup)| match lookup {
-                Lookup::Unavailable(why) => Some((base.as_str(), name.as_str(), why.as_str())),
+                Lookup::Unavailable(why) => Some((base.as_str(), name.as_str(), why.one.as_str())),
                 Lookup::Entry(_) => None,
             })
     }

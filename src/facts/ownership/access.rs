@@ -17,7 +17,7 @@ use crate::support::cache::{CacheDir, CacheError};
 use crate::support::http::HttpClient;
 use crate::support::network::Network;
 use crate::support::progress::ProgressMode;
-use crate::support::text::sanitize_terminal;
+use crate::support::text::{Phrase, sanitize_terminal};
 
 /// The API client, the cache, and whether the API may be asked.
 #[derive(Debug)]
@@ -163,8 +163,10 @@ fn gather(
                 }
                 None => facts.unavailable.push((
                     package.to_ref(),
-                    "the crate's owners were never fetched on this machine; run `cargo trustcheck fetch`"
-                        .to_owned(),
+                    Phrase::new(
+                        "the crate's owners were never fetched on this machine; run `cargo trustcheck fetch`",
+                        "the crates' owners were never fetched on this machine; run `cargo trustcheck fetch`",
+                    ),
                 )),
             }
         }
@@ -369,7 +371,13 @@ impl<'a> Asker<'a> {
         name: &str,
         version: &str,
         cached: &CachedCrate,
-    ) -> Result<VersionInfo, String> {
+    ) -> Result<VersionInfo, Phrase> {
+        let publisher = |why: String| {
+            Phrase::new(
+                format!("who published this version {why}"),
+                format!("who published these versions {why}"),
+            )
+        };
         if let Some(info) = cached
             .versions
             .as_ref()
@@ -385,18 +393,20 @@ impl<'a> Asker<'a> {
         }
         let client = self
             .client()
-            .map_err(|why| format!("who published this version is {why}"))?;
+            .map_err(|why| publisher(format!("is {why}")))?;
         match client.versions(name) {
             Ok(versions) => {
                 self.answered();
                 let found = versions.get(version).cloned();
                 let _ = self.cache.record_versions(name, refresh::stamped(versions));
-                found.ok_or_else(|| "the registry does not list this version".to_owned())
+                found.ok_or_else(|| {
+                    Phrase::new(
+                        "the registry does not list this version",
+                        "the registry does not list these versions",
+                    )
+                })
             }
-            Err(error) => Err(format!(
-                "who published this version {}",
-                self.failed(name, error)
-            )),
+            Err(error) => Err(publisher(self.failed(name, error))),
         }
     }
 }
@@ -541,7 +551,7 @@ mod tests {
         let reasons: Vec<&str> = facts
             .unavailable
             .iter()
-            .map(|(_, reason)| reason.as_str())
+            .map(|(_, reason)| reason.one.as_str())
             .collect();
         assert_eq!(reasons.len(), 2, "{reasons:?}");
         assert!(reasons[0].contains("never fetched"));

@@ -94,7 +94,8 @@ impl RateLimiter {
         let now = Instant::now();
         let start = match *next {
             Some(slot) if slot > now => {
-                std::thread::sleep(slot - now);
+                // Ctrl-C cuts the wait short; the request after it is not made.
+                crate::support::interrupt::sleep(slot - now);
                 slot
             }
             _ => now,

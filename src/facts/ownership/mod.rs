@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::PackageRef;
 pub use crate::load::baseline::{OwnerKind, Publisher};
 use crate::load::graph::{DependencyGraph, Package};
+use crate::support::text::Phrase;
 
 /// An owner of a crate. Identity is (kind, id); the login is for readers.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -128,7 +129,7 @@ pub struct OwnershipFacts {
     pub publishers: BTreeMap<(String, semver::Version), Option<Publisher>>,
     /// Packages for which something could not be known, and why (in words that do not name
     /// the package, so that a cause many packages share is reported once).
-    pub unavailable: Vec<(PackageRef, String)>,
+    pub unavailable: Vec<(PackageRef, Phrase)>,
     /// The owners of crates new to the baseline, when known (for the reviewer of a new crate).
     pub new_owners: BTreeMap<String, Vec<OwnerRecord>>,
     /// Warnings about the run (an unreachable API).

@@ -12,6 +12,7 @@ pub mod members;
 pub mod metadata;
 pub mod narrow;
 pub mod package;
+pub mod path;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -22,9 +23,10 @@ use guppy::graph::{PackageGraph, PackageMetadata, PackagePublish, PackageSource}
 pub use metadata::{Metadata, MetadataJob, MetadataSource};
 pub use narrow::GraphOptions;
 pub use package::{
-    BuildCode, CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, PackageCode, SourceKind,
-    is_crates_io_index,
+    BuildCode, CRATES_IO_GIT_INDEX, CRATES_IO_SPARSE_INDEX, Package, PackageCode, PackageRef,
+    SourceKind, is_crates_io_index,
 };
+pub use path::{DependencyPath, PathStep};
 
 /// How many shortest paths are kept per package.
 pub const MAX_PATHS: usize = 5;
@@ -270,9 +272,9 @@ impl DependencyGraph {
             .collect()
     }
 
-    /// The shortest dependency chains from a workspace member to the package, by crate name,
-    /// at most `MAX_PATHS` of them, sorted.
-    pub fn paths_to(&self, package_id: &str) -> Vec<Vec<String>> {
+    /// The shortest dependency chains from a workspace member to the package, at most
+    /// `MAX_PATHS` of them, sorted.
+    pub fn paths_to(&self, package_id: &str) -> Vec<DependencyPath> {
         let Some(&target) = self.by_id.get(package_id) else {
             return Vec::new();
         };
@@ -310,12 +312,15 @@ impl DependencyGraph {
                     }
                 }
                 _ => {
-                    let names: Vec<String> = partial
+                    let steps: Vec<PathStep> = partial
                         .iter()
                         .rev()
-                        .map(|&index| self.packages[index].name.clone())
+                        .map(|&index| PathStep {
+                            name: self.packages[index].name.clone(),
+                            version: self.packages[index].version.clone(),
+                        })
                         .collect();
-                    paths.insert(names);
+                    paths.insert(DependencyPath(steps));
                 }
             }
             if paths.len() >= MAX_PATHS * 4 {
@@ -382,6 +387,10 @@ pub(crate) fn package_of(metadata: &PackageMetadata<'_>) -> Package {
 mod tests {
     use super::*;
 
+    fn names(paths: Vec<DependencyPath>) -> Vec<Vec<String>> {
+        paths.iter().map(DependencyPath::names).collect()
+    }
+
     fn package(name: &str, member: bool) -> Package {
         Package {
             id: format!("{name} 1.0.0"),
@@ -410,13 +419,16 @@ mod tests {
         ];
         let graph = DependencyGraph::from_parts(PathBuf::from("/ws"), packages, &edges);
         assert_eq!(
-            graph.paths_to("time 1.0.0"),
+            names(graph.paths_to("time 1.0.0")),
             vec![
                 vec!["app".to_owned(), "chrono".to_owned(), "time".to_owned()],
                 vec!["app".to_owned(), "deep".to_owned(), "time".to_owned()],
                 vec!["cli".to_owned(), "chrono".to_owned(), "time".to_owned()],
             ]
         );
-        assert_eq!(graph.paths_to("app 1.0.0"), vec![vec!["app".to_owned()]]);
+        assert_eq!(
+            names(graph.paths_to("app 1.0.0")),
+            vec![vec!["app".to_owned()]]
+        );
     }
 }

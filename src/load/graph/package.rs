@@ -8,7 +8,6 @@ use std::sync::Arc;
 use guppy::graph::ExternalSource;
 
 use crate::facts::code::CodeFacts;
-use crate::finding::PackageRef;
 
 /// The index URL of crates.io's git registry, as cargo writes it in source strings.
 pub const CRATES_IO_GIT_INDEX: &str = "https://github.com/rust-lang/crates.io-index";
@@ -141,6 +140,17 @@ pub enum PackageCode {
     /// Not read; why, in words that do not name the package (a cause many share is reported
     /// once).
     Unread(String),
+}
+
+/// A package as findings name it: crate, version and source.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PackageRef {
+    /// The crate name.
+    pub name: String,
+    /// The locked version.
+    pub version: semver::Version,
+    /// Cargo's source string (`registry+https://...`, `git+...`), or `None` for local packages.
+    pub source: Option<String>,
 }
 
 /// One package of the graph, with what the checks need to know of it.

@@ -349,7 +349,11 @@ dependencies = [
         assert_eq!(beta.build_code.map(BuildCode::any), Some(true));
         assert!(beta.file_hashes.is_some() && !beta.is_member);
         assert_eq!(
-            graph.paths_to(&graph.packages_named("alpha").next().unwrap().id),
+            graph
+                .paths_to(&graph.packages_named("alpha").next().unwrap().id)
+                .iter()
+                .map(crate::load::graph::DependencyPath::names)
+                .collect::<Vec<_>>(),
             vec![vec!["app".to_owned(), "alpha".to_owned()]]
         );
         assert!(graph.members().all(|member| member.name == "app"));

@@ -275,7 +275,7 @@ fn offline_reads_the_cache_only_and_reports_what_is_missing() {
     );
     assert!(matches!(
         &obtained.lookups[&(base.to_owned(), "cc".to_owned())],
-        Lookup::Unavailable(why) if why.contains("--offline") && why.contains("cargo trustcheck fetch")
+        Lookup::Unavailable(why) if why.one.contains("--offline") && why.one.contains("cargo trustcheck fetch")
     ));
     assert_eq!((obtained.stats.cached, obtained.stats.missing), (2, 1));
 }
@@ -306,7 +306,7 @@ fn a_404_is_cached_as_not_found_and_an_invalid_file_is_not_cached() {
     assert!(cache.read(&server.base, "bad").is_none());
     assert!(matches!(
         &obtained.lookups[&(server.base.clone(), "bad".to_owned())],
-        Lookup::Unavailable(why) if why.contains("/3/b/bad is not a valid index file: line 1")
+        Lookup::Unavailable(why) if why.one.contains("/3/b/bad is not a valid index file: line 1")
     ));
     assert_eq!((obtained.stats.not_found, obtained.stats.missing), (1, 1));
 }
@@ -329,7 +329,7 @@ fn server_errors_make_an_uncached_crate_unavailable_and_fall_back_to_a_cached_en
     .unwrap();
     assert!(matches!(
         &obtained.lookups[&(server.base.clone(), "new".to_owned())],
-        Lookup::Unavailable(why) if why.contains("answered HTTP 503 after 2 attempts")
+        Lookup::Unavailable(why) if why.one.contains("answered HTTP 503 after 2 attempts")
     ));
     assert_eq!(
         obtained.lookups[&(server.base.clone(), "old".to_owned())],
@@ -470,7 +470,7 @@ fn an_empty_200_is_a_failed_answer_and_keeps_the_cached_entry() {
     assert_eq!(cache.read(&server.base, "old"), Some(yanked), "and kept");
     assert!(matches!(
         &obtained.lookups[&(server.base.clone(), "new".to_owned())],
-        Lookup::Unavailable(why) if why.contains("lists no version")
+        Lookup::Unavailable(why) if why.one.contains("lists no version")
     ));
     assert!(cache.read(&server.base, "new").is_none());
     assert_eq!(obtained.notes.len(), 1);
@@ -500,7 +500,7 @@ fn an_oversized_index_file_is_a_failed_answer() {
     .unwrap();
     assert!(matches!(
         &obtained.lookups[&(server.base.clone(), "big".to_owned())],
-        Lookup::Unavailable(why) if why.contains("larger than 10485760 bytes")
+        Lookup::Unavailable(why) if why.one.contains("larger than 10485760 bytes")
     ));
 }
 
