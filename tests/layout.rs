@@ -14,8 +14,8 @@ const STAGES: [&str; 9] = [
 
 /// What `src/` holds at its root: the stages, and the few files every stage shares.
 const ROOT: [&str; 15] = [
-    "checks", "cli", "commands", "diff", "error.rs", "exit.rs", "facts", "finding", "lib.rs", "load",
-    "main.rs", "pipeline", "policy", "report", "support",
+    "checks", "cli", "commands", "diff", "error.rs", "exit.rs", "facts", "finding", "lib.rs",
+    "load", "main.rs", "pipeline", "policy", "report", "support",
 ];
 
 /// Units that sit below the checks: they may be imported by the checks, never import them.

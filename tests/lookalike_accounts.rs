@@ -10,6 +10,9 @@ use serde_json::json;
 
 const DAY: i64 = 86_400;
 
+/// The login that makes the API answer HTTP 500 for the new crate: its owners cannot be known.
+const UNANSWERED: &str = "(unanswered)";
+
 /// The new crate's owner and publisher.
 struct Registry {
     login: &'static str,
@@ -42,6 +45,9 @@ impl Registry {
             "proc-macro2" | "quote" => ("dtolnay", 2),
             _ => return Reply::new(404, r#"{"errors":[{"detail":"Not Found"}]}"#),
         };
+        if login == UNANSWERED {
+            return Reply::new(500, "internal error");
+        }
         if path.ends_with("/owners") {
             return Reply::json(
                 &json!({"users": [{"id": id, "login": login, "kind": "user", "name": null}]}),
@@ -153,4 +159,25 @@ fn the_trusted_account_itself_is_not_a_lookalike() {
         "{report}"
     );
     assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn a_new_crate_whose_owners_could_not_be_asked_passed_the_lookalike_check_in_silence() {
+    let (_, report) = check_with_new_crate_owned_by(UNANSWERED, 666);
+    assert!(
+        findings_of_kind(&report, "owner-lookalike").is_empty(),
+        "{report}"
+    );
+    let unchecked: Vec<&serde_json::Value> = findings_of_kind(&report, "unchecked")
+        .into_iter()
+        .filter(|finding| finding["crate"] == "proc-macro1")
+        .filter(|finding| {
+            finding["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("owner lookalikes not checked: the owners of this crate, new to the baseline, are unknown")
+        })
+        .collect();
+    assert_eq!(unchecked.len(), 1, "{report}");
+    assert_eq!(unchecked[0]["level"], "warn");
 }

@@ -99,7 +99,18 @@ pub fn check(
             .or_default()
             .push(account);
     }
-    let mut findings = Vec::new();
+    let mut findings: Vec<Finding> = facts
+        .new_owners_unknown
+        .iter()
+        .map(|(package, why)| {
+            Finding::not_checked(
+                package.clone(),
+                &[FindingKind::OwnerLookalike],
+                "owner lookalikes",
+                why.clone(),
+            )
+        })
+        .collect();
     for package in crates_io_packages(graph) {
         let name = &package.name;
         let record = baseline.crate_record(name, CRATES_IO);

@@ -308,7 +308,7 @@ fn cached_index(
         None => {
             let lookups = locked
                 .into_keys()
-                .map(|key| (key, Lookup::Unavailable("no index cache".to_owned())))
+                .map(|key| (key, Lookup::Unavailable("no index cache".into())))
                 .collect::<BTreeMap<_, _>>();
             IndexFacts::new(config, lookups)
         }

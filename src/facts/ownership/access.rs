@@ -139,10 +139,16 @@ fn gather(
         let Some(record) = baseline.crate_record(&package.name, CRATES_IO) else {
             // New to the baseline: nothing accepted to compare with, but its owners are a fact
             // the reviewer of a new dependency needs.
-            if owners_seen.insert(package.name.clone())
-                && let Some(owners) = asker.owners(&package.name, &cached)
-            {
-                facts.new_owners.insert(package.name.clone(), owners);
+            if owners_seen.insert(package.name.clone()) {
+                match asker.owners(&package.name, &cached) {
+                    Some(owners) => {
+                        facts.new_owners.insert(package.name.clone(), owners);
+                    }
+                    None => {
+                        let why = asker.why_unknown(&package.name);
+                        facts.new_owners_unknown.push((package.to_ref(), why));
+                    }
+                }
             }
             continue;
         };
@@ -155,7 +161,7 @@ fn gather(
                 ),
             };
             if let Some(why) = not_refreshed {
-                facts.unavailable.push((package.to_ref(), why));
+                facts.unavailable.push((package.to_ref(), why.into()));
             }
             match owners {
                 Some(owners) => {
@@ -237,6 +243,23 @@ impl<'a> Asker<'a> {
             (ApiAccess::Offline, _) => Err("not in the cache (--offline)".to_owned()),
             (_, Some(reason)) => Err(format!("could not be asked: {reason}")),
         }
+    }
+
+    /// Why the owners of `name` are not known, after `owners` gave none: in words that do not
+    /// name the crate, so that crates sharing a cause are reported once.
+    fn why_unknown(&self, name: &str) -> Phrase {
+        let reason = if self.not_found.contains(name) {
+            "the crates.io API does not know it (HTTP 404)".to_owned()
+        } else {
+            match self.client() {
+                Err(reason) => reason,
+                Ok(_) => "could not be asked: the crates.io API did not answer".to_owned(),
+            }
+        };
+        Phrase::new(
+            format!("the owners of this crate, new to the baseline, are unknown: {reason}"),
+            format!("the owners of these crates, new to the baseline, are unknown: {reason}"),
+        )
     }
 
     /// Whether a 404 for `name` is remembered, recently enough to trust.
@@ -386,10 +409,10 @@ impl<'a> Asker<'a> {
             return Ok(info.clone());
         }
         if self.known_not_found(name, cached) {
-            return Err(
-                "who published this version could not be asked: the crates.io API does not know the crate (HTTP 404)"
-                    .to_owned(),
-            );
+            return Err(Phrase::new(
+                "who published this version could not be asked: the crates.io API does not know the crate (HTTP 404)",
+                "who published these versions could not be asked: the crates.io API does not know their crates (HTTP 404)",
+            ));
         }
         let client = self
             .client()

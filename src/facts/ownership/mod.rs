@@ -132,6 +132,9 @@ pub struct OwnershipFacts {
     pub unavailable: Vec<(PackageRef, Phrase)>,
     /// The owners of crates new to the baseline, when known (for the reviewer of a new crate).
     pub new_owners: BTreeMap<String, Vec<OwnerRecord>>,
+    /// Crates new to the baseline whose owners could not be known, and why (in words that do
+    /// not name the crate): their owners cannot be compared with the trusted accounts.
+    pub new_owners_unknown: Vec<(PackageRef, Phrase)>,
     /// Warnings about the run (an unreachable API).
     pub notes: Vec<String>,
     /// What the API says of every version of the crates whose index entry shows every release
