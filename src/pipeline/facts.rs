@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::facts::advisories::{self, OpenedDatabase};
 use crate::facts::index::cache::IndexCache;
 use crate::facts::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
+use crate::facts::index::neighbours::{self, Neighbours};
 use crate::facts::index::{IndexConfig, IndexFacts};
 use crate::facts::ownership::OwnershipFacts;
 use crate::facts::ownership::access::OwnershipAccess;
@@ -47,6 +48,8 @@ pub struct Facts {
     pub index: IndexFacts,
     /// What happened to the index entries.
     pub index_stats: FetchStats,
+    /// What the indexes say of the names the crates new to the baseline may imitate.
+    pub neighbours: Neighbours,
     /// Owners and publishers, for comparison with the baseline.
     pub ownership: OwnershipFacts,
     /// How crates new to the baseline came into the graph.
@@ -175,13 +178,25 @@ pub fn obtain(
     let mut notes = Vec::new();
     let database_info = describe_database(&mut database, &workspace.policy, options, &mut notes);
 
+    let client = std::cell::OnceCell::new();
     let mut index = unless_interrupted(obtain_index(
         workspace,
         options.refresh(),
         early.index,
         options.progress(),
+        &client,
     ))?;
     notes.extend(index.notes);
+    let neighbours = unless_interrupted(obtain_neighbours(
+        &workspace.graph,
+        &workspace.policy,
+        workspace.baseline.as_ref(),
+        &index.facts,
+        (options.refresh(), options.now),
+        options.progress(),
+        &client,
+    ))?;
+    notes.extend(neighbours.notes.iter().cloned());
 
     let wants = OwnershipWants::of(
         &workspace.graph,
@@ -212,6 +227,7 @@ pub fn obtain(
         database_info,
         index: index.facts,
         index_stats: index.stats,
+        neighbours,
         ownership,
         introductions,
         notes,
@@ -444,7 +460,8 @@ fn describe_database(
 }
 
 /// Whether any check the policy does not allow reads the index entries: `yanked`,
-/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times). Whenever
+/// `fresh-release`, and with a baseline `new-crate`, `lookalike` (publish times) and
+/// `typosquat` (the new crates' standing beside their neighbours'). Whenever
 /// the index is asked, what it no longer lists is `deleted-release`; that level alone does not
 /// make the index asked, so that `yanked = "allow"` (with the others) still asks nothing.
 pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
@@ -452,7 +469,8 @@ pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
         || (policy.releases.fresh != Level::Allow && !policy.releases.min_age.is_zero())
         || (has_baseline
             && (policy.baseline.new_crate != Level::Allow
-                || policy.baseline.lookalike != Level::Allow))
+                || policy.baseline.lookalike != Level::Allow
+                || policy.baseline.typosquat != Level::Allow))
 }
 
 /// The index entries of a workspace, as obtained.
@@ -472,6 +490,7 @@ pub(super) fn obtain_index(
     refresh: Refresh,
     early: Option<EarlyRead>,
     progress: ProgressMode,
+    client: &std::cell::OnceCell<HttpClient>,
 ) -> Result<IndexLoad, Error> {
     let config = IndexConfig::from_env();
     if !index_needed(&workspace.policy, workspace.baseline.is_some()) {
@@ -492,12 +511,69 @@ pub(super) fn obtain_index(
     }
     let cache = IndexCache::new(&CacheDir::from_env()?)?;
     let obtained =
-        index_fetch::obtain_locked(&keys, &cache, early, refresh, progress, HttpClient::new)?;
+        index_fetch::obtain_locked(&keys, &cache, early, refresh, progress, shared(client))?;
     Ok(IndexLoad {
         facts: IndexFacts::new(config, obtained.lookups).with_confirmed(obtained.confirmed),
         notes: obtained.notes,
         stats: obtained.stats,
     })
+}
+
+/// The names the registry crates new to the baseline may imitate, asked of their indexes (see
+/// `facts::index::neighbours`) when the `typosquat` check looks — around the crates whose own
+/// entry is known and that are not settled (old and active: `typosquat::wants_neighbours`,
+/// judged at `now`), for the others imitate nothing or cannot be judged: the cache only offline, else
+/// answers older than `neighbours::FRESH_FOR` asked again (`Refresh::Always` included: `fetch`
+/// refreshes them by the same window, so that a workspace of new crates costs its requests
+/// once a day, not on every fetch).
+pub(super) fn obtain_neighbours(
+    graph: &DependencyGraph,
+    policy: &Policy,
+    baseline: Option<&Baseline>,
+    index: &IndexFacts,
+    (refresh, now): (Refresh, i64),
+    progress: ProgressMode,
+    client: &std::cell::OnceCell<HttpClient>,
+) -> Result<Neighbours, Error> {
+    let Some(baseline) = baseline else {
+        return Ok(Neighbours::disabled());
+    };
+    if policy.baseline.typosquat == Level::Allow || !index.is_enabled() {
+        return Ok(Neighbours::disabled());
+    }
+    let config = index.config();
+    let crates: BTreeSet<index_fetch::Key> = graph
+        .packages()
+        .iter()
+        .filter(|package| baseline.is_new(package))
+        .filter(|package| {
+            matches!(index.entry_of(package), Ok(Some(entry))
+                if crate::checks::typosquat::wants_neighbours(entry, now))
+        })
+        .filter_map(|package| Some((config.base_of(&package.source_kind)?, package.name.clone())))
+        .collect();
+    if crates.is_empty() {
+        return Ok(Neighbours::new(BTreeMap::new(), BTreeMap::new()));
+    }
+    let refresh = match refresh {
+        Refresh::Offline => Refresh::Offline,
+        Refresh::IfStale(_) | Refresh::Always => Refresh::IfStale(neighbours::FRESH_FOR),
+    };
+    let cache = IndexCache::new(&CacheDir::from_env()?)?;
+    Ok(neighbours::obtain(
+        &crates,
+        index,
+        &cache,
+        refresh,
+        progress,
+        shared(client),
+    )?)
+}
+
+/// A client made once and shared by every step that asks the indexes, so that they share its
+/// connections and its count of failures per host (a host found down is asked no more).
+fn shared(client: &std::cell::OnceCell<HttpClient>) -> impl FnOnce() -> HttpClient + '_ {
+    move || client.get_or_init(HttpClient::new).clone()
 }
 
 /// `result`, unless the user pressed Ctrl-C while it was obtained: then what was obtained is
