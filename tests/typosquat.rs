@@ -455,3 +455,24 @@ fn find_file(dir: &Path, file: &str) -> Option<std::path::PathBuf> {
     }
     None
 }
+
+#[test]
+fn fetch_asks_the_neighbouring_names_ahead_of_an_offline_check() {
+    let fixture = workspace(&["faster_log"]);
+    let index = registry();
+    let cache = tempfile::tempdir().unwrap();
+    let (_, stdout, stderr) = tool(&fixture, cache.path(), &index, &["fetch"]);
+    assert!(
+        stdout.contains("neighbouring names (typosquat): ")
+            || stderr.contains("neighbouring names (typosquat): "),
+        "{stdout}{stderr}"
+    );
+    index.server.clear();
+    let report = check(&fixture, cache.path(), &index, &["--offline"]);
+    assert!(
+        index.server.requests().is_empty(),
+        "offline asked the index"
+    );
+    assert_eq!(typosquats(&report, "faster_log").len(), 1, "{report}");
+    assert!(typosquat_unchecked(&report).is_empty(), "{report}");
+}
