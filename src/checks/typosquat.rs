@@ -182,7 +182,7 @@ pub struct Survey {
     pub absent: usize,
     /// Names whose answer is not known, with why.
     pub unanswered: BTreeMap<String, usize>,
-    /// Names asked; and how many the bound left out.
+    /// How many names were asked of the index.
     pub asked: usize,
     /// How many less likely names the bound left out.
     pub left_out: usize,
@@ -240,7 +240,12 @@ pub fn survey(
             Some(Lookup::Unavailable(why)) => {
                 *survey.unanswered.entry(why.clone()).or_default() += 1
             }
-            None => *survey.unanswered.entry("not asked".to_owned()).or_default() += 1,
+            None => {
+                *survey
+                    .unanswered
+                    .entry("was not asked of the index".to_owned())
+                    .or_default() += 1
+            }
         }
     }
     Some(survey)

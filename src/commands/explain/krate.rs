@@ -370,15 +370,26 @@ fn render_neighbours(out: &mut String, survey: &Survey) {
             standing.describe()
         );
     }
+    if survey.settled {
+        let _ = writeln!(
+            out,
+            "  neighbours  not sought: first published over two years ago and active since, it imitates nothing"
+        );
+        return;
+    }
+    if survey.standing.is_none() {
+        let _ = writeln!(
+            out,
+            "  neighbours  not sought: its own index entry is not known"
+        );
+        return;
+    }
     let left_out = if survey.left_out > 0 {
         format!(", {} less likely ones not (the bound)", survey.left_out)
     } else {
         String::new()
     };
     let mut parts = vec![format!("{} not crates", survey.absent)];
-    if survey.settled {
-        parts = vec!["not compared: it is old and active itself".to_owned()];
-    }
     if !survey.not_established.is_empty() {
         parts.push(format!(
             "not established beside it: {}",
