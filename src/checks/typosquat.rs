@@ -184,8 +184,8 @@ pub struct Survey {
     pub unanswered: BTreeMap<String, usize>,
     /// How many names were asked of the index.
     pub asked: usize,
-    /// How many less likely names the bound left out.
-    pub left_out: usize,
+    /// Whether the bound left less likely names out.
+    pub cut: bool,
 }
 
 /// Whether the names around a new crate whose index entry is `entry` are worth asking about:
@@ -223,7 +223,7 @@ pub fn survey(
     let mut survey = Survey {
         standing: Some(standing),
         asked: search.asked.len(),
-        left_out: search.left_out,
+        cut: search.cut,
         ..Survey::default()
     };
     for name in &search.asked {

@@ -338,7 +338,7 @@ fn release_facts(checked: &pipeline::Checked, package: &Package, now: i64) -> Re
 fn neighbours_json(survey: &Survey) -> serde_json::Value {
     json!({
         "asked": survey.asked,
-        "left-out": survey.left_out,
+        "cut": survey.cut,
         "settled": survey.settled,
         "imitates": survey.imitated.iter().map(|(name, standing)| json!({
             "crate": name,
@@ -384,8 +384,8 @@ fn render_neighbours(out: &mut String, survey: &Survey) {
         );
         return;
     }
-    let left_out = if survey.left_out > 0 {
-        format!(", {} less likely ones not (the bound)", survey.left_out)
+    let left_out = if survey.cut {
+        ", not the less likely ones (the bound)".to_owned()
     } else {
         String::new()
     };

@@ -45,10 +45,20 @@ const CONFUSABLES: [(&str, &str); 6] = [
     ("vv", "w"),
 ];
 
-/// Every neighbouring name of `name` to ask about, most likely first (see the module's doc).
-pub fn candidates(name: &str) -> Vec<String> {
+/// The `limit` likeliest neighbouring names of `name` to ask about, most likely first (see the
+/// module's doc), and whether there were more. Only as many as needed are made: a long name has
+/// thousands of two-character deletions.
+pub fn candidates(name: &str, limit: usize) -> (Vec<String>, bool) {
     let name = name.to_ascii_lowercase();
-    let mut list = Candidates::new(&name);
+    let mut list = Candidates::new(&name, limit);
+    generate(&name, &mut list);
+    let more = list.names.len() > limit;
+    list.names.truncate(limit);
+    (list.names, more)
+}
+
+/// Adds the neighbouring names of `name` to `list`, likeliest first, until it is full.
+fn generate(name: &str, list: &mut Candidates) {
     let chars: Vec<char> = name.chars().collect();
 
     // 1. The name spelled otherwise.
@@ -56,7 +66,7 @@ pub fn candidates(name: &str) -> Vec<String> {
     for (from, to) in CONFUSABLES {
         for (at, _) in name.match_indices(from) {
             let spelled = format!("{}{to}{}", &name[..at], &name[at + from.len()..]);
-            if skeleton(&spelled) == skeleton(&name) {
+            if skeleton(&spelled) == skeleton(name) {
                 list.push(spelled);
             }
         }
@@ -81,29 +91,34 @@ pub fn candidates(name: &str) -> Vec<String> {
     }
 
     // 2 and 3. One character deleted, last first; then with the separators swapped.
-    let mut one = Vec::new();
     if chars.len() >= ONE_DELETION_FROM {
-        for at in (0..chars.len()).rev() {
-            one.push(without(&chars, &[at]));
-        }
+        let one: Vec<String> = (0..chars.len())
+            .rev()
+            .map(|at| without(&chars, &[at]))
+            .collect();
+        list.extend_with_swapped(one);
     }
-    list.extend_with_swapped(one);
-
+    if chars.len() < TWO_DELETIONS_FROM || list.is_full() {
+        return;
+    }
     // 4. Two adjacent characters deleted, last first; then swapped.
-    let mut adjacent = Vec::new();
-    let mut apart = Vec::new();
-    if chars.len() >= TWO_DELETIONS_FROM {
-        for second in (1..chars.len()).rev() {
-            adjacent.push(without(&chars, &[second - 1, second]));
-            for first in (0..second - 1).rev() {
-                apart.push(without(&chars, &[first, second]));
-            }
-        }
-    }
+    let adjacent: Vec<String> = (1..chars.len())
+        .rev()
+        .map(|second| without(&chars, &[second - 1, second]))
+        .collect();
     list.extend_with_swapped(adjacent);
-    // 5. Any two characters deleted; then swapped.
-    list.extend_with_swapped(apart);
-    list.names
+    // 5. Any two characters deleted, a batch at a time (a long name has thousands); then
+    // swapped.
+    for second in (2..chars.len()).rev() {
+        if list.is_full() {
+            return;
+        }
+        let apart: Vec<String> = (0..second - 1)
+            .rev()
+            .map(|first| without(&chars, &[first, second]))
+            .collect();
+        list.extend_with_swapped(apart);
+    }
 }
 
 /// `chars` without the characters at `positions`.
@@ -116,26 +131,39 @@ fn without(chars: &[char], positions: &[usize]) -> String {
         .collect()
 }
 
-/// The names gathered so far, in order, each once.
+/// The names gathered so far, in order, each once; one more than the limit at most (to tell
+/// that there were more).
 struct Candidates {
     /// The crate's own name, folded: never a candidate.
     own: String,
+    limit: usize,
     names: Vec<String>,
     seen: BTreeSet<String>,
 }
 
 impl Candidates {
-    fn new(name: &str) -> Candidates {
+    fn new(name: &str, limit: usize) -> Candidates {
         Candidates {
             own: fold(name),
+            limit,
             names: Vec::new(),
             seen: BTreeSet::new(),
         }
     }
 
-    /// Adds `name` unless it is the crate itself, was added before, or no registry could hold it.
+    /// Whether it holds more than the limit: no more names are needed.
+    fn is_full(&self) -> bool {
+        self.names.len() > self.limit
+    }
+
+    /// Adds `name` unless the list is full, or it is the crate itself, was added before, or no
+    /// registry could hold it.
     fn push(&mut self, name: String) {
-        if fold(&name) != self.own && could_be_a_crate(&name) && self.seen.insert(name.clone()) {
+        if !self.is_full()
+            && fold(&name) != self.own
+            && could_be_a_crate(&name)
+            && self.seen.insert(name.clone())
+        {
             self.names.push(name);
         }
     }
@@ -178,6 +206,11 @@ mod tests {
 
     fn position(list: &[String], name: &str) -> Option<usize> {
         list.iter().position(|candidate| candidate == name)
+    }
+
+    /// Every candidate of `name`.
+    fn candidates(name: &str) -> Vec<String> {
+        super::candidates(name, usize::MAX).0
     }
 
     #[test]
@@ -258,6 +291,12 @@ mod tests {
     fn a_long_name_has_more_candidates_than_the_bound_asks() {
         let list = candidates("wasm-bindgen-macro-support");
         assert!(list.len() > 300, "{}", list.len());
+        // Bounded: the likeliest ones, and word that there were more.
+        let (bounded, more) = super::candidates("wasm-bindgen-macro-support", 64);
+        assert_eq!((bounded.as_slice(), more), (&list[..64], true));
+        let all = candidates("faster_log");
+        let (bounded, more) = super::candidates("faster_log", all.len());
+        assert_eq!((bounded, more), (all, false));
         // The one-deletion names all come before any two-deletion one.
         let one = position(&list, "wasm-bindgen-macro-suppor").unwrap();
         let two = position(&list, "wasm-bindgen-macro-suppo").unwrap();
