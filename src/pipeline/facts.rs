@@ -5,6 +5,8 @@
 //! may download crates) or, for the lockfile-first graph, cargo's verdict on the lock file and
 //! the `.crate` files whose facts no cache holds (`crate::facts::crates`); nothing else does.
 
+mod neighbours;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -14,7 +16,7 @@ use crate::error::Error;
 use crate::facts::advisories::{self, OpenedDatabase};
 use crate::facts::index::cache::IndexCache;
 use crate::facts::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
-use crate::facts::index::neighbours::{self, Neighbours};
+use crate::facts::index::neighbours::Neighbours;
 use crate::facts::index::{IndexConfig, IndexFacts};
 use crate::facts::ownership::OwnershipFacts;
 use crate::facts::ownership::access::OwnershipAccess;
@@ -27,6 +29,7 @@ use crate::report::DatabaseInfo;
 use crate::support::cache::{CacheDir, Refresh};
 use crate::support::http::HttpClient;
 use crate::support::progress::ProgressMode;
+pub(super) use neighbours::obtain_neighbours;
 
 /// Which advisories to read from the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -519,60 +522,9 @@ pub(super) fn obtain_index(
     })
 }
 
-/// The names the registry crates new to the baseline may imitate, asked of their indexes (see
-/// `facts::index::neighbours`) when the `typosquat` check looks — around the crates whose own
-/// entry is known and that are not settled (old and active: `typosquat::wants_neighbours`,
-/// judged at `now`), for the others imitate nothing or cannot be judged: the cache only offline, else
-/// answers older than `neighbours::FRESH_FOR` asked again (`Refresh::Always` included: `fetch`
-/// refreshes them by the same window, so that a workspace of new crates costs its requests
-/// once a day, not on every fetch).
-pub(super) fn obtain_neighbours(
-    graph: &DependencyGraph,
-    policy: &Policy,
-    baseline: Option<&Baseline>,
-    index: &IndexFacts,
-    (refresh, now): (Refresh, i64),
-    progress: ProgressMode,
-    client: &std::cell::OnceCell<HttpClient>,
-) -> Result<Neighbours, Error> {
-    let Some(baseline) = baseline else {
-        return Ok(Neighbours::disabled());
-    };
-    if policy.baseline.typosquat == Level::Allow || !index.is_enabled() {
-        return Ok(Neighbours::disabled());
-    }
-    let config = index.config();
-    let crates: BTreeSet<index_fetch::Key> = graph
-        .packages()
-        .iter()
-        .filter(|package| baseline.is_new(package))
-        .filter(|package| {
-            matches!(index.entry_of(package), Ok(Some(entry))
-                if crate::checks::typosquat::wants_neighbours(entry, now))
-        })
-        .filter_map(|package| Some((config.base_of(&package.source_kind)?, package.name.clone())))
-        .collect();
-    if crates.is_empty() {
-        return Ok(Neighbours::new(BTreeMap::new(), BTreeMap::new()));
-    }
-    let refresh = match refresh {
-        Refresh::Offline => Refresh::Offline,
-        Refresh::IfStale(_) | Refresh::Always => Refresh::IfStale(neighbours::FRESH_FOR),
-    };
-    let cache = IndexCache::new(&CacheDir::from_env()?)?;
-    Ok(neighbours::obtain(
-        &crates,
-        index,
-        &cache,
-        refresh,
-        progress,
-        shared(client),
-    )?)
-}
-
 /// A client made once and shared by every step that asks the indexes, so that they share its
 /// connections and its count of failures per host (a host found down is asked no more).
-fn shared(client: &std::cell::OnceCell<HttpClient>) -> impl FnOnce() -> HttpClient + '_ {
+pub(super) fn shared(client: &std::cell::OnceCell<HttpClient>) -> impl FnOnce() -> HttpClient + '_ {
     move || client.get_or_init(HttpClient::new).clone()
 }
 
