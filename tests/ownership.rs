@@ -85,7 +85,7 @@ struct World {
     registry: Arc<Mutex<Registry>>,
 }
 
-const TEST_POLICY: &str = "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n";
+const TEST_POLICY: &str = "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\ntyposquat = \"allow\"\n\n[ownership]\nrequests-per-second = 50\n";
 
 impl World {
     fn new() -> World {
@@ -308,7 +308,7 @@ fn the_client_never_exceeds_the_configured_request_rate() {
         .insert("gamma".into(), vec![user(3, "carol")]);
     world.fixture.write_file(
         "trustcheck.toml",
-        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 4\n",
+        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\ntyposquat = \"allow\"\n\n[ownership]\nrequests-per-second = 4\n",
     );
     let (code, _, stderr) = world.run(&["baseline"]);
     assert_eq!(code, 0, "{stderr}");
@@ -453,7 +453,7 @@ fn an_interrupted_fetch_keeps_what_it_got_and_resumes() {
     );
     world.fixture.write_file(
         "trustcheck.toml",
-        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = 2\n",
+        "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\ntyposquat = \"allow\"\n\n[ownership]\nrequests-per-second = 2\n",
     );
     world.server.clear();
     let mut child = trustcheck(world.cache.path())

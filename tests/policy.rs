@@ -60,6 +60,7 @@ fn the_example_documents_every_key() {
         "build-code",
         "lookalike",
         "lookalike-max-age",
+        "typosquat",
         "mismatch",
         "[code]",
         "build-capability",

@@ -16,7 +16,7 @@ const CRATES: usize = 12;
 
 fn policy(requests_per_second: u32) -> String {
     format!(
-        "[advisories]\nyanked = \"deny\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[ownership]\nrequests-per-second = {requests_per_second}\n"
+        "[advisories]\nyanked = \"deny\"\n\n[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\ntyposquat = \"allow\"\n\n[ownership]\nrequests-per-second = {requests_per_second}\n"
     )
 }
 

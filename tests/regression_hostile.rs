@@ -18,7 +18,7 @@ use serde_json::json;
 /// The policy of these fixtures, whose crates have no index entries and are new to an empty
 /// baseline: yanked status (it would need the index), fresh releases and new crates are
 /// allowed, so that a run shows only the defect under test.
-const QUIET_POLICY: &str = "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n";
+const QUIET_POLICY: &str = "[releases]\nfresh = \"allow\"\n\n[baseline]\nnew-crate = \"allow\"\nlookalike = \"allow\"\ntyposquat = \"allow\"\n\n[advisories]\nyanked = \"allow\"\n";
 
 /// Runs a command, killing it after `limit`: (exit code, stdout, stderr, how long it took).
 fn run_within(command: &mut Command, limit: Duration) -> (i32, String, String, Duration) {
@@ -447,7 +447,7 @@ fn a_clarified_license_file_outside_the_crate_is_a_policy_error_at_its_line_and_
         );
         assert_eq!(code, 2, "{stderr}");
         assert!(
-            stderr.contains("trustcheck.toml:15:12: `licenses.clarify.license-files.path`"),
+            stderr.contains("trustcheck.toml:16:12: `licenses.clarify.license-files.path`"),
             "{stderr}"
         );
     }
@@ -641,7 +641,7 @@ fn a_non_utf8_policy_names_the_line_and_column_of_the_bad_byte() {
     );
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("trustcheck.toml:10:6: ") && stderr.contains("UTF-8"),
+        stderr.contains("trustcheck.toml:11:6: ") && stderr.contains("UTF-8"),
         "{stderr}"
     );
 }

@@ -11,12 +11,14 @@ pub mod lookalike;
 pub mod ownership;
 pub mod releases;
 pub mod sources;
+pub mod typosquat;
 pub mod yank_lure;
 pub mod yanked;
 
 use crate::facts::advisories::{AdvisoryDatabase, TargetFilter};
 use crate::facts::crates::sources::RegistryNames;
 use crate::facts::index::IndexFacts;
+use crate::facts::index::neighbours::Neighbours;
 use crate::facts::ownership::OwnershipFacts;
 use crate::finding::Finding;
 use crate::load::baseline::Baseline;
@@ -40,6 +42,8 @@ pub struct CheckInputs<'a> {
     pub baseline: Option<&'a Baseline>,
     /// Registry index entries (yanked status), fetched and cached.
     pub index: &'a IndexFacts,
+    /// What the indexes say of the names the crates new to the baseline may imitate.
+    pub neighbours: &'a Neighbours,
     /// Owners and publishers, fetched and cached.
     pub ownership: &'a OwnershipFacts,
     /// How crates new to the baseline came into the graph.
@@ -94,6 +98,13 @@ pub fn run_all(facts: &CheckInputs<'_>) -> Vec<Finding> {
         facts.baseline,
         facts.index,
         &policy.baseline,
+        facts.now,
+    ));
+    findings.extend(typosquat::check(
+        facts.graph,
+        facts.baseline,
+        facts.index,
+        facts.neighbours,
         facts.now,
     ));
     findings.extend(ownership::check(

@@ -45,7 +45,7 @@ fn load_side(
     repository: &Repository,
     revision: &Revision,
     options: &FileOptions,
-) -> Result<(Side, crate::load::baseline::Baseline), Error> {
+) -> Result<(Side, Option<crate::load::baseline::Baseline>), Error> {
     let source = match revision {
         Revision::WorkingTree => FileSource::WorkingTree {
             root: &repository.workspace_dir,
@@ -63,7 +63,7 @@ fn load_side(
             policy: files.policy?.unwrap_or_default(),
             lockfile: files.lockfile?.unwrap_or_default(),
         },
-        files.baseline?.unwrap_or_default(),
+        files.baseline?,
     ))
 }
 
@@ -113,8 +113,12 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
         read_baseline: true,
         today: options.today,
     };
-    let (mut base, base_baseline) = load_side(&repository, &base_revision, &file_options)?;
-    let (mut head, head_baseline) = load_side(&repository, &head_revision, &file_options)?;
+    // A baseline file, even one that accepts nothing yet, makes every registry crate new to it,
+    // as `check` judges; without one, the checks against a baseline do not apply.
+    let (mut base, base_baseline_file) = load_side(&repository, &base_revision, &file_options)?;
+    let (mut head, head_baseline_file) = load_side(&repository, &head_revision, &file_options)?;
+    let base_baseline = base_baseline_file.clone().unwrap_or_default();
+    let head_baseline = head_baseline_file.clone().unwrap_or_default();
     if options.workspace.graph.narrows() {
         narrow(&mut base, &repository, &base_revision, options)?;
         narrow(&mut head, &repository, &head_revision, options)?;
@@ -132,12 +136,12 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
         opened.database.load_crates(names)?;
     }
     let registries = RegistryNames::discover(&root);
-    let findings_at = |side: &Side, baseline: &crate::load::baseline::Baseline| {
+    let findings_at = |side: &Side, baseline: Option<&crate::load::baseline::Baseline>| {
         pipeline::revision::evaluate_revision(
             &RevisionFiles {
                 policy: &side.policy,
                 lockfile: &side.lockfile,
-                baseline: (!baseline.crates.is_empty()).then_some(baseline),
+                baseline,
             },
             &root,
             database.as_ref().map(|opened| &opened.database),
@@ -146,8 +150,8 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
         )
     };
     let (base_findings, head_findings) = (
-        findings_at(&base, &base_baseline),
-        findings_at(&head, &head_baseline),
+        findings_at(&base, base_baseline_file.as_ref()),
+        findings_at(&head, head_baseline_file.as_ref()),
     );
     let mut missing = head_findings.missing.clone();
     for line in base_findings.missing {
@@ -160,7 +164,7 @@ pub fn compute(request: &DiffRequest) -> Result<Diff, Error> {
             &RevisionFiles {
                 policy,
                 lockfile: &head.lockfile,
-                baseline: (!head_baseline.crates.is_empty()).then_some(&head_baseline),
+                baseline: head_baseline_file.as_ref(),
             },
             &root,
             None,

@@ -212,6 +212,7 @@ pub fn diff_policies(base: &Policy, head: &Policy) -> PolicyDiff {
     changes.level("baseline.new-crate", a.new_crate, b.new_crate);
     changes.level("baseline.build-code", a.build_code, b.build_code);
     changes.level("baseline.lookalike", a.lookalike, b.lookalike);
+    changes.level("baseline.typosquat", a.typosquat, b.typosquat);
     changes.push(
         "baseline.lookalike-max-age",
         json!(duration_text(a.lookalike_max_age)),

@@ -33,6 +33,9 @@ pub enum FindingKind {
     YankLure,
     /// A crate new to the baseline whose name is one edit from a crate the workspace trusts.
     Lookalike,
+    /// A crate new to the baseline whose name imitates an established crate of its registry
+    /// (far older, with far more releases) that the workspace may not use at all.
+    Typosquat,
     /// A registry crate the baseline has never accepted.
     NewCrate,
     /// Code that runs at build time (build script, proc-macro) new to the baseline.
@@ -76,7 +79,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 28] = [
+    pub const ALL: [FindingKind; 29] = [
         FindingKind::Banned,
         FindingKind::Vulnerability,
         FindingKind::Unsound,
@@ -86,6 +89,7 @@ impl FindingKind {
         FindingKind::YankLure,
         FindingKind::Yanked,
         FindingKind::FreshRelease,
+        FindingKind::Typosquat,
         FindingKind::Lookalike,
         FindingKind::NewCrate,
         FindingKind::BuildCode,
@@ -109,7 +113,7 @@ impl FindingKind {
 
     /// The kinds an `[[exemption]]` may name in its `kind` key (not `banned`: no exemption
     /// covers a ban).
-    pub const EXEMPTIBLE: [FindingKind; 24] = [
+    pub const EXEMPTIBLE: [FindingKind; 25] = [
         FindingKind::Vulnerability,
         FindingKind::Unmaintained,
         FindingKind::Unsound,
@@ -126,6 +130,7 @@ impl FindingKind {
         FindingKind::BinaryShipped,
         FindingKind::BaselineMismatch,
         FindingKind::Lookalike,
+        FindingKind::Typosquat,
         FindingKind::License,
         FindingKind::Unlicensed,
         FindingKind::LicenseChange,
@@ -143,6 +148,7 @@ impl FindingKind {
             FindingKind::FreshRelease => "fresh-release",
             FindingKind::YankLure => "yank-lure",
             FindingKind::Lookalike => "lookalike",
+            FindingKind::Typosquat => "typosquat",
             FindingKind::NewCrate => "new-crate",
             FindingKind::BuildCode => "build-code",
             FindingKind::BuildCapability => "build-capability",
@@ -182,6 +188,9 @@ impl FindingKind {
             }
             FindingKind::Lookalike => {
                 "A recently published crate new to the baseline whose name is one edit from a trusted crate's"
+            }
+            FindingKind::Typosquat => {
+                "A crate new to the baseline whose name imitates an established crate of its registry"
             }
             FindingKind::NewCrate => "A registry crate the baseline has never accepted",
             FindingKind::BuildCode => {
@@ -239,6 +248,7 @@ impl FindingKind {
             FindingKind::FreshRelease => "Fresh releases",
             FindingKind::YankLure => "Releases left by a mass yank",
             FindingKind::Lookalike => "Lookalike names",
+            FindingKind::Typosquat => "Names that imitate established crates",
             FindingKind::NewCrate => "Crates new to the baseline",
             FindingKind::BuildCode => "Build-time code new to the baseline",
             FindingKind::BuildCapability => "What build-time code gained",

@@ -5,6 +5,8 @@
 //! may download crates) or, for the lockfile-first graph, cargo's verdict on the lock file and
 //! the `.crate` files whose facts no cache holds (`crate::facts::crates`); nothing else does.
 
+mod neighbours;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -14,6 +16,7 @@ use crate::error::Error;
 use crate::facts::advisories::{self, OpenedDatabase};
 use crate::facts::index::cache::IndexCache;
 use crate::facts::index::fetch::{self as index_fetch, EarlyRead, FetchStats};
+use crate::facts::index::neighbours::Neighbours;
 use crate::facts::index::{IndexConfig, IndexFacts};
 use crate::facts::ownership::OwnershipFacts;
 use crate::facts::ownership::access::OwnershipAccess;
@@ -26,6 +29,7 @@ use crate::report::DatabaseInfo;
 use crate::support::cache::{CacheDir, Refresh};
 use crate::support::http::HttpClient;
 use crate::support::progress::ProgressMode;
+pub(super) use neighbours::obtain_neighbours;
 
 /// Which advisories to read from the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +51,8 @@ pub struct Facts {
     pub index: IndexFacts,
     /// What happened to the index entries.
     pub index_stats: FetchStats,
+    /// What the indexes say of the names the crates new to the baseline may imitate.
+    pub neighbours: Neighbours,
     /// Owners and publishers, for comparison with the baseline.
     pub ownership: OwnershipFacts,
     /// How crates new to the baseline came into the graph.
@@ -175,13 +181,25 @@ pub fn obtain(
     let mut notes = Vec::new();
     let database_info = describe_database(&mut database, &workspace.policy, options, &mut notes);
 
+    let client = std::cell::OnceCell::new();
     let mut index = unless_interrupted(obtain_index(
         workspace,
         options.refresh(),
         early.index,
         options.progress(),
+        &client,
     ))?;
     notes.extend(index.notes);
+    let neighbours = unless_interrupted(obtain_neighbours(
+        &workspace.graph,
+        &workspace.policy,
+        workspace.baseline.as_ref(),
+        &index.facts,
+        (options.refresh(), options.now),
+        options.progress(),
+        &client,
+    ))?;
+    notes.extend(neighbours.notes.iter().cloned());
 
     let wants = OwnershipWants::of(
         &workspace.graph,
@@ -212,6 +230,7 @@ pub fn obtain(
         database_info,
         index: index.facts,
         index_stats: index.stats,
+        neighbours,
         ownership,
         introductions,
         notes,
@@ -459,7 +478,8 @@ fn update_advice(local: Option<&std::path::Path>) -> String {
 }
 
 /// Whether any check the policy does not allow reads the index entries: `yanked`,
-/// `fresh-release`, and with a baseline `new-crate` and `lookalike` (publish times). Whenever
+/// `fresh-release`, and with a baseline `new-crate`, `lookalike` (publish times) and
+/// `typosquat` (the new crates' standing beside their neighbours'). Whenever
 /// the index is asked, what it no longer lists is `deleted-release`; that level alone does not
 /// make the index asked, so that `yanked = "allow"` (with the others) still asks nothing.
 pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
@@ -467,7 +487,8 @@ pub fn index_needed(policy: &Policy, has_baseline: bool) -> bool {
         || (policy.releases.fresh != Level::Allow && !policy.releases.min_age.is_zero())
         || (has_baseline
             && (policy.baseline.new_crate != Level::Allow
-                || policy.baseline.lookalike != Level::Allow))
+                || policy.baseline.lookalike != Level::Allow
+                || policy.baseline.typosquat != Level::Allow))
 }
 
 /// The index entries of a workspace, as obtained.
@@ -487,6 +508,7 @@ pub(super) fn obtain_index(
     refresh: Refresh,
     early: Option<EarlyRead>,
     progress: ProgressMode,
+    client: &std::cell::OnceCell<HttpClient>,
 ) -> Result<IndexLoad, Error> {
     let config = IndexConfig::from_env();
     if !index_needed(&workspace.policy, workspace.baseline.is_some()) {
@@ -507,12 +529,18 @@ pub(super) fn obtain_index(
     }
     let cache = IndexCache::new(&CacheDir::from_env()?)?;
     let obtained =
-        index_fetch::obtain_locked(&keys, &cache, early, refresh, progress, HttpClient::new)?;
+        index_fetch::obtain_locked(&keys, &cache, early, refresh, progress, shared(client))?;
     Ok(IndexLoad {
         facts: IndexFacts::new(config, obtained.lookups).with_confirmed(obtained.confirmed),
         notes: obtained.notes,
         stats: obtained.stats,
     })
+}
+
+/// A client made once and shared by every step that asks the indexes, so that they share its
+/// connections and its count of failures per host (a host found down is asked no more).
+pub(super) fn shared(client: &std::cell::OnceCell<HttpClient>) -> impl FnOnce() -> HttpClient + '_ {
+    move || client.get_or_init(HttpClient::new).clone()
 }
 
 /// `result`, unless the user pressed Ctrl-C while it was obtained: then what was obtained is

@@ -109,6 +109,7 @@ pub fn check(options: &RunOptions, scope: AdvisoryScope) -> Result<Checked, Erro
         registries: &registries,
         baseline: workspace.baseline.as_ref(),
         index: &facts.index,
+        neighbours: &facts.neighbours,
         ownership: &facts.ownership,
         introductions: &facts.introductions,
         now: options.now,
@@ -185,6 +186,20 @@ fn trace(
     } else {
         "index entries: not needed by the policy".to_owned()
     };
+    let neighbours = if facts.neighbours.is_enabled() {
+        let stats = &facts.neighbours.stats;
+        format!(
+            "neighbouring names (typosquat): {} from the cache, {} fetched, {} revalidated unchanged, {} not crates, {} from an older cache after a failure, {} not obtained",
+            stats.cached,
+            stats.updated,
+            stats.unchanged,
+            stats.not_found,
+            stats.stale,
+            stats.missing
+        )
+    } else {
+        "neighbouring names (typosquat): not sought".to_owned()
+    };
     let ownership = &facts.ownership;
     vec![
         format!(
@@ -206,6 +221,7 @@ fn trace(
             }
         ),
         index,
+        neighbours,
         format!(
             "ownership: owners of {} crates and publishers of {} versions compared, {} packages without data",
             ownership.owners.len(),

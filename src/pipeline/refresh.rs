@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::RunOptions;
-use super::facts::{obtain_index, unless_interrupted};
+use super::facts::{obtain_index, obtain_neighbours, unless_interrupted};
 use crate::error::Error;
 use crate::facts::advisories::{self};
 use crate::facts::ownership::access::OwnershipAccess;
@@ -94,7 +94,14 @@ fn refresh_index(
     refreshed: &mut Refreshed,
 ) -> Result<(), Error> {
     let started = Instant::now();
-    let load = obtain_index(workspace, Refresh::Always, None, options.progress())?;
+    let client = std::cell::OnceCell::new();
+    let load = obtain_index(
+        workspace,
+        Refresh::Always,
+        None,
+        options.progress(),
+        &client,
+    )?;
     if !load.facts.is_enabled() {
         refreshed.steps.push(
             "index entries: none fetched (the policy allows yanked versions: advisories.yanked = \"allow\")"
@@ -131,6 +138,36 @@ fn refresh_index(
             refreshed.warnings.push(format!(
                 "index entries of {} could not be obtained ({why}): {}; `check` will report them as unchecked",
                 crate::support::text::counted(names.len(), "crate"),
+                crate::support::text::name_list(&names, 8)
+            ));
+        }
+    }
+    let started = Instant::now();
+    let neighbours = unless_interrupted(obtain_neighbours(
+        &workspace.graph,
+        &workspace.policy,
+        workspace.baseline.as_ref(),
+        &load.facts,
+        (Refresh::Always, options.now),
+        options.progress(),
+        &client,
+    ))?;
+    if neighbours.is_enabled() {
+        let stats = neighbours.stats;
+        refreshed.steps.push(format!(
+            "neighbouring names (typosquat): {} names around the crates new to the baseline ({} fetched, {} unchanged, {} not crates, {} fresh in the cache) ({:.1}s)",
+            stats.cached + stats.updated + stats.unchanged + stats.not_found + stats.stale + stats.missing,
+            stats.updated,
+            stats.unchanged,
+            stats.not_found,
+            stats.cached,
+            started.elapsed().as_secs_f64()
+        ));
+        refreshed.warnings.extend(neighbours.notes.iter().cloned());
+        for (why, crates) in neighbours.unanswered() {
+            let names: Vec<&str> = crates.into_iter().collect();
+            refreshed.warnings.push(format!(
+                "the index's answers about names {} may imitate could not be obtained ({why}); `check` will report them as unchecked",
                 crate::support::text::name_list(&names, 8)
             ));
         }

@@ -15,6 +15,7 @@ use crate::facts::crates::obtain::{self, Settings};
 use crate::facts::crates::sources::{RegistryNames, SourceConfig, cargo_home, read_config_files};
 use crate::facts::index::cache::IndexCache;
 use crate::facts::index::fetch as index_fetch;
+use crate::facts::index::neighbours::Neighbours;
 use crate::facts::index::{IndexConfig, IndexFacts, Lookup};
 use crate::facts::ownership::OwnershipFacts;
 use crate::facts::ownership::access::OwnershipAccess;
@@ -107,6 +108,28 @@ pub fn evaluate_revision(
     if index.is_enabled() && !index_missing.is_empty() {
         missing.push(named("index entries", "crate", &index_missing));
     }
+    let neighbours = match cached_neighbours(&graph, files, &index, options.now) {
+        Ok(neighbours) => neighbours,
+        Err(error) => {
+            missing.push(format!(
+                "the index's answers about the names crates new to the baseline may imitate (typosquat): {error}"
+            ));
+            Neighbours::disabled()
+        }
+    };
+    let unanswered: BTreeSet<String> = neighbours
+        .unanswered()
+        .into_values()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
+    if !unanswered.is_empty() {
+        missing.push(named(
+            "the index's answers about the names they may imitate (typosquat)",
+            "crate",
+            &unanswered,
+        ));
+    }
     let ownership = cached_ownership(&graph, files, &mut index, cache.as_ref());
     let owners_missing: BTreeSet<String> = ownership
         .unavailable
@@ -151,6 +174,7 @@ pub fn evaluate_revision(
         registries,
         baseline: files.baseline,
         index: &index,
+        neighbours: &neighbours,
         ownership: &ownership,
         introductions: &introductions,
         now: options.now,
@@ -313,6 +337,25 @@ fn cached_index(
             IndexFacts::new(config, lookups)
         }
     }
+}
+
+/// What the cached index answers say of the names the revision's crates new to its baseline
+/// may imitate (never asked of the index, whatever their age).
+fn cached_neighbours(
+    graph: &DependencyGraph,
+    files: &RevisionFiles<'_>,
+    index: &IndexFacts,
+    now: i64,
+) -> Result<Neighbours, crate::error::Error> {
+    super::facts::obtain_neighbours(
+        graph,
+        files.policy,
+        files.baseline,
+        index,
+        (Refresh::Offline, now),
+        ProgressMode::Silent,
+        &std::cell::OnceCell::new(),
+    )
 }
 
 /// The cached owners and publishers of the graph's crates.io crates, compared with the

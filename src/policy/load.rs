@@ -68,6 +68,7 @@ struct RawBaselineLevels {
     build_code: Option<Spanned<String>>,
     lookalike: Option<Spanned<String>>,
     lookalike_max_age: Option<Spanned<String>>,
+    typosquat: Option<Spanned<String>>,
     mismatch: Option<Spanned<String>>,
 }
 
@@ -460,6 +461,11 @@ pub fn parse_policy(text: &str, path: &Path, today: Date) -> Result<Policy, Poli
             &raw_baseline.lookalike,
             "baseline.lookalike",
             defaults.baseline.lookalike,
+        )?,
+        typosquat: check.level(
+            &raw_baseline.typosquat,
+            "baseline.typosquat",
+            defaults.baseline.typosquat,
         )?,
         mismatch: check.level(
             &raw_baseline.mismatch,

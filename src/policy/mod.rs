@@ -88,6 +88,8 @@ pub struct BaselinePolicy {
     pub build_code: Level,
     /// Level of `lookalike` findings.
     pub lookalike: Level,
+    /// Level of `typosquat` findings.
+    pub typosquat: Level,
     /// Level of `baseline-mismatch` findings.
     pub mismatch: Level,
     /// A lookalike is reported when first published less than this long ago.
@@ -381,6 +383,7 @@ impl Default for Policy {
                 new_crate: Level::Warn,
                 build_code: Level::Warn,
                 lookalike: Level::Warn,
+                typosquat: Level::Deny,
                 mismatch: Level::Deny,
                 lookalike_max_age: jiff::SignedDuration::from_hours(90 * 24),
             },
@@ -430,6 +433,7 @@ impl Policy {
             FindingKind::NewCrate => self.baseline.new_crate,
             FindingKind::BuildCode => self.baseline.build_code,
             FindingKind::Lookalike => self.baseline.lookalike,
+            FindingKind::Typosquat => self.baseline.typosquat,
             FindingKind::BaselineMismatch => self.baseline.mismatch,
             FindingKind::BuildCapability => self.code.build_capability,
             FindingKind::LibraryCapability => self.code.library_capability,

@@ -8,6 +8,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::{ExplainFormat, ExplainRequest};
+use crate::checks::typosquat::{FirstRelease, Standing, Survey, survey};
 use crate::diff::exemptions::ExemptionEntry;
 use crate::error::{Error, UsageError};
 use crate::facts::index::releases::{Dormancy, age, dormancy};
@@ -95,7 +96,7 @@ pub(super) fn explain_crate(
             "format-version": 1,
             "crate": name,
             "packages": packages.iter().map(|package| {
-                let releases = release_facts(&checked, package);
+                let releases = release_facts(&checked, package, request.run.now);
                 json!({
                     "version": package.version.to_string(),
                     "source": package.source,
@@ -113,6 +114,7 @@ pub(super) fn explain_crate(
                     "build": package.build_code.map(BuildCode::parts),
                     "code": code_json(package),
                     "lookalikes": releases.lookalikes,
+                    "typosquat": releases.neighbours.as_ref().map(neighbours_json),
                     "findings": of_package(package).iter().map(|verdict| JsonFinding::of(verdict)).collect::<Vec<_>>(),
                 })
             }).collect::<Vec<_>>(),
@@ -156,7 +158,7 @@ pub(super) fn explain_crate(
         if !dependencies.is_empty() {
             let _ = writeln!(out, "  depends on  {}", clean(&dependencies.join(", ")));
         }
-        let releases = release_facts(&checked, package);
+        let releases = release_facts(&checked, package, request.run.now);
         if let Some(published) = releases.published {
             let _ = writeln!(out, "  published   {}", age(published, request.run.now));
         }
@@ -176,6 +178,9 @@ pub(super) fn explain_crate(
                 "  lookalike   one edit from {}",
                 clean(&releases.lookalikes.join(", "))
             );
+        }
+        if let Some(survey) = &releases.neighbours {
+            render_neighbours(&mut out, survey);
         }
         let found = of_package(package);
         if found.is_empty() {
@@ -295,9 +300,11 @@ struct ReleaseFacts {
     /// When the version ends years in which its crate published nothing.
     dormancy: Option<Dormancy>,
     lookalikes: Vec<String>,
+    /// For a crate new to the baseline: what the index says of the names it may imitate.
+    neighbours: Option<Survey>,
 }
 
-fn release_facts(checked: &pipeline::Checked, package: &Package) -> ReleaseFacts {
+fn release_facts(checked: &pipeline::Checked, package: &Package, now: i64) -> ReleaseFacts {
     let entry = checked.facts.index.entry_of(package).ok().flatten();
     let lookalikes = match &checked.workspace.baseline {
         Some(baseline) if baseline.is_new(package) => crate::checks::lookalike::lookalikes_of(
@@ -309,12 +316,102 @@ fn release_facts(checked: &pipeline::Checked, package: &Package) -> ReleaseFacts
         .collect(),
         _ => Vec::new(),
     };
+    let neighbours = match &checked.workspace.baseline {
+        Some(baseline) if baseline.is_new(package) => survey(
+            package,
+            &checked.facts.index,
+            &checked.facts.neighbours,
+            now,
+        ),
+        _ => None,
+    };
     ReleaseFacts {
+        neighbours,
         published: entry.and_then(|entry| entry.published_at(&package.version.to_string())),
         first_published: entry.and_then(|entry| entry.first_published()),
         dormancy: entry.and_then(|entry| dormancy(entry, &package.version)),
         lookalikes,
     }
+}
+
+/// What the index says of the names a new crate may imitate (`--format json`).
+fn neighbours_json(survey: &Survey) -> serde_json::Value {
+    json!({
+        "asked": survey.asked,
+        "cut": survey.cut,
+        "settled": survey.settled,
+        "imitates": survey.imitated.iter().map(|(name, standing)| json!({
+            "crate": name,
+            "first-published": first_published(standing).map(crate::support::date::rfc3339),
+            "releases": standing.releases,
+        })).collect::<Vec<_>>(),
+        "not-established": survey.not_established,
+        "undated": survey.undated,
+        "not-crates": survey.absent,
+        "unanswered": survey.unanswered.values().sum::<usize>(),
+    })
+}
+
+/// The latest a crate's first release can be, as its standing says.
+fn first_published(standing: &Standing) -> Option<i64> {
+    match standing.first {
+        FirstRelease::At(at) | FirstRelease::NoLaterThan(at) => Some(at),
+        FirstRelease::Unknown => None,
+    }
+}
+
+/// The names a new crate may imitate: which it imitates, and what the index said of the rest.
+fn render_neighbours(out: &mut String, survey: &Survey) {
+    for (name, standing) in &survey.imitated {
+        let _ = writeln!(
+            out,
+            "  imitates    {} ({})",
+            clean(name),
+            standing.describe()
+        );
+    }
+    if survey.settled {
+        let _ = writeln!(
+            out,
+            "  neighbours  not sought: first published over two years ago and active since, it imitates nothing"
+        );
+        return;
+    }
+    if survey.standing.is_none() {
+        let _ = writeln!(
+            out,
+            "  neighbours  not sought: its own index entry is not known"
+        );
+        return;
+    }
+    let left_out = if survey.cut {
+        ", not the less likely ones (the bound)".to_owned()
+    } else {
+        String::new()
+    };
+    let mut parts = vec![format!("{} not crates", survey.absent)];
+    if !survey.not_established.is_empty() {
+        parts.push(format!(
+            "not established beside it: {}",
+            clean(&crate::support::text::name_list(&survey.not_established, 8))
+        ));
+    }
+    if !survey.undated.is_empty() {
+        parts.push(format!(
+            "undated: {}",
+            clean(&crate::support::text::name_list(&survey.undated, 8))
+        ));
+    }
+    let unanswered: usize = survey.unanswered.values().sum();
+    if unanswered > 0 {
+        parts.push(format!("{unanswered} not answered"));
+    }
+    let _ = writeln!(
+        out,
+        "  neighbours  {} names it may imitate asked of the index{left_out}: {}",
+        survey.asked,
+        parts.join("; ")
+    );
 }
 
 fn dependency_names(graph: &DependencyGraph, package: &Package) -> Vec<String> {

@@ -183,10 +183,65 @@ pub fn obtain(
 pub fn obtain_locked(
     locked: &BTreeMap<Key, BTreeSet<String>>,
     cache: &IndexCache,
+    early: HashMap<Key, Entry>,
+    refresh: Refresh,
+    progress: ProgressMode,
+    client: impl FnOnce() -> HttpClient,
+) -> Result<Obtained, IndexError> {
+    let asking = Asking {
+        label: "index entries",
+        stop_when_unreachable: true,
+    };
+    obtain_as(locked, cache, early, refresh, progress, client, asking)
+}
+
+/// `obtain` for names that may not exist (the neighbouring names a new crate may imitate):
+/// the same cache, client and failure grading, except that an index that cannot be reached
+/// makes the names it was asked about unavailable (`unchecked` for the check that wanted them)
+/// instead of stopping the run. The progress is labelled `label`.
+pub fn obtain_names(
+    keys: &BTreeSet<Key>,
+    cache: &IndexCache,
+    refresh: Refresh,
+    progress: ProgressMode,
+    label: &'static str,
+    client: impl FnOnce() -> HttpClient,
+) -> Result<Obtained, IndexError> {
+    let locked = keys
+        .iter()
+        .map(|key| (key.clone(), BTreeSet::new()))
+        .collect();
+    let asking = Asking {
+        label,
+        stop_when_unreachable: false,
+    };
+    obtain_as(
+        &locked,
+        cache,
+        HashMap::new(),
+        refresh,
+        progress,
+        client,
+        asking,
+    )
+}
+
+/// How a set of entries is asked for: the label of its progress, and whether an index that
+/// cannot be reached, for an entry the cache does not hold, stops the run.
+#[derive(Clone, Copy)]
+struct Asking {
+    label: &'static str,
+    stop_when_unreachable: bool,
+}
+
+fn obtain_as(
+    locked: &BTreeMap<Key, BTreeSet<String>>,
+    cache: &IndexCache,
     mut early: HashMap<Key, Entry>,
     refresh: Refresh,
     progress: ProgressMode,
     client: impl FnOnce() -> HttpClient,
+    asking: Asking,
 ) -> Result<Obtained, IndexError> {
     let now = unix_now();
     let mut stats = FetchStats::default();
@@ -238,7 +293,7 @@ pub fn obtain_locked(
     }
 
     let client = client();
-    let (outcomes, unreachable) = run_requests(&jobs, cache, &client, progress);
+    let (outcomes, unreachable) = run_requests(&jobs, cache, &client, progress, asking.label);
 
     let mut fatal = None;
     let mut fallbacks: BTreeMap<String, (usize, String, u64)> = BTreeMap::new();
@@ -278,7 +333,7 @@ pub fn obtain_locked(
                 fallback.2 = fallback.2.min(entry.fetched_at);
                 lookups.insert(key, Lookup::Entry(entry));
             }
-            None if unreachable.contains_key(base) => {
+            None if asking.stop_when_unreachable && unreachable.contains_key(base) => {
                 stats.missing += 1;
                 fatal.get_or_insert_with(|| IndexError::Unreachable {
                     url: base.clone(),
@@ -326,15 +381,9 @@ fn run_requests(
     cache: &IndexCache,
     client: &HttpClient,
     progress: ProgressMode,
+    label: &'static str,
 ) -> (Vec<Result<Outcome, CacheError>>, BTreeMap<String, String>) {
-    let bar = Progress::start(
-        progress,
-        "index entries",
-        "requests",
-        jobs.len(),
-        LONG_FROM,
-        None,
-    );
+    let bar = Progress::start(progress, label, "requests", jobs.len(), LONG_FROM, None);
     let next = AtomicUsize::new(0);
     let unreachable: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
     let workers = jobs.len().min(MAX_CONCURRENT);

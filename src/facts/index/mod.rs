@@ -5,9 +5,12 @@
 //! `TRUSTCHECK_INDEX_URL` (default `https://index.crates.io/`); packages of another registry in
 //! that registry's own index when it speaks the sparse protocol. The entries themselves are
 //! fetched and cached by `fetch` and `cache`; the `yanked` check reads them as `IndexFacts`.
+//! The names a new crate may imitate (`candidates`) are asked of its index too (`neighbours`).
 
 pub mod cache;
+pub mod candidates;
 pub mod fetch;
+pub mod neighbours;
 pub mod releases;
 
 use std::collections::BTreeMap;
