@@ -238,7 +238,7 @@ pub fn survey(
             }
             Some(Lookup::Entry(_)) => survey.absent += 1,
             Some(Lookup::Unavailable(why)) => {
-                *survey.unanswered.entry(why.clone()).or_default() += 1
+                *survey.unanswered.entry(why.one.clone()).or_default() += 1
             }
             None => {
                 *survey
@@ -284,6 +284,7 @@ pub fn check(
             let why = index
                 .entry_of(package)
                 .err()
+                .map(|why| why.one)
                 .unwrap_or_else(|| "its index entry was not obtained".to_owned());
             let cause = match why.strip_prefix("its index entry ") {
                 Some(rest) => format!("their own index entry {rest}"),
@@ -406,7 +407,7 @@ fn not_checked(cause: &str, crates: &BTreeSet<String>) -> Finding {
     finding.unchecked = Some(NotChecked {
         checks: vec![FindingKind::Typosquat],
         what: what.to_owned(),
-        cause,
+        cause: cause.into(),
     });
     finding
 }

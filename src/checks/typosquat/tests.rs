@@ -185,7 +185,7 @@ fn a_settled_crate_imitates_nothing() {
 fn unknown_answers_are_one_unchecked_finding_per_cause_naming_the_crates() {
     let offline = Lookup::Unavailable(
         "its index entry is not in the cache (--offline); `cargo trustcheck fetch` fills the cache"
-            .to_owned(),
+            .into(),
     );
     let findings = run(
         "tokio-utils",
@@ -222,7 +222,7 @@ fn an_imitation_found_among_known_answers_is_reported_whatever_is_unknown() {
             ("tokio-util", found(entry(40, 3_000))),
             (
                 "tokioutils",
-                Lookup::Unavailable("its index entry could not be fetched".to_owned()),
+                Lookup::Unavailable("its index entry could not be fetched".into()),
             ),
         ],
     );

@@ -104,7 +104,7 @@ impl Neighbours {
                 match self.lookup(base, asked) {
                     Some(Lookup::Entry(_)) => {}
                     Some(Lookup::Unavailable(why)) => {
-                        causes.entry(why).or_default().insert(name);
+                        causes.entry(why.one.as_str()).or_default().insert(name);
                     }
                     None => {
                         causes.entry("not asked").or_default().insert(name.as_str());
