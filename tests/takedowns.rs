@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use common::server::{Reply, Server};
 use common::*;
@@ -14,41 +13,18 @@ use common::*;
 const HOUR: i64 = 3_600;
 const DAY: i64 = 24 * HOUR;
 
-/// A sparse index whose files (by crate name) the test rewrites between runs; a crate without
-/// a file answers 404.
-struct Index {
-    files: Arc<Mutex<std::collections::BTreeMap<String, String>>>,
-    server: Server,
-}
+/// A sparse index whose files the test rewrites between runs (`common::SparseIndex`).
+use common::SparseIndex as Index;
 
 impl Index {
-    fn start() -> Index {
-        let files: Arc<Mutex<std::collections::BTreeMap<String, String>>> = Arc::default();
-        let serving = files.clone();
-        let server = Server::start(move |request| {
-            let files = serving.lock().unwrap();
-            match files
-                .iter()
-                .find(|(name, _)| format!("/{}", index_path(name)) == request.path)
-            {
-                Some((_, file)) => Reply::new(200, file.clone()),
-                None => Reply::new(404, "not found"),
-            }
-        });
-        Index { files, server }
-    }
-
     /// Lists these versions of `name`: (version, yanked, published).
     fn publish(&self, name: &str, versions: &[(&str, bool, i64)]) {
-        self.files
-            .lock()
-            .unwrap()
-            .insert(name.to_owned(), index_file_published(name, versions));
+        self.serve(name, index_file_published(name, versions));
     }
 
     /// The crate is gone: its file answers 404.
     fn delete(&self, name: &str) {
-        self.files.lock().unwrap().remove(name);
+        self.remove(name);
     }
 }
 

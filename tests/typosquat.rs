@@ -7,11 +7,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use common::server::{Reply, Server};
 use common::*;
 
 const DAY: i64 = 86_400;
@@ -37,35 +34,14 @@ fn releases(name: &str, count: usize, first_ago: i64) -> String {
     index_file_published(name, &versions)
 }
 
-/// A sparse index whose files (by crate name) a test sets; any other name answers 404.
-struct Index {
-    files: Arc<Mutex<BTreeMap<String, String>>>,
-    server: Server,
-}
+/// A sparse index whose files (by crate name) a test sets; any other name answers 404
+/// (`common::SparseIndex`).
+use common::SparseIndex as Index;
 
 impl Index {
-    fn start() -> Index {
-        let files: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
-        let serving = files.clone();
-        let server = Server::start(move |request| {
-            let files = serving.lock().unwrap();
-            match files
-                .iter()
-                .find(|(name, _)| format!("/{}", index_path(name)) == request.path)
-            {
-                Some((_, file)) => Reply::new(200, file.clone()),
-                None => Reply::new(404, "not found"),
-            }
-        });
-        Index { files, server }
-    }
-
     /// Lists `count` releases of `name`, the first `first_ago` seconds ago.
     fn publish(&self, name: &str, count: usize, first_ago: i64) {
-        self.files
-            .lock()
-            .unwrap()
-            .insert(name.to_owned(), releases(name, count, first_ago));
+        self.serve(name, releases(name, count, first_ago));
     }
 
     /// The paths asked so far, but those of `except`.

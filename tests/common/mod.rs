@@ -624,6 +624,42 @@ pub fn index_server(crates: &[Crate]) -> server::Server {
     })
 }
 
+/// A sparse index on 127.0.0.1 whose files (by crate name) a test sets and rewrites between
+/// runs; a crate without a file answers 404. Its `server` counts the requests.
+pub struct SparseIndex {
+    files: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, String>>>,
+    pub server: server::Server,
+}
+
+impl SparseIndex {
+    pub fn start() -> SparseIndex {
+        let files: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, String>>> =
+            std::sync::Arc::default();
+        let serving = files.clone();
+        let server = server::Server::start(move |request| {
+            let files = serving.lock().unwrap();
+            match files
+                .iter()
+                .find(|(name, _)| format!("/{}", index_path(name)) == request.path)
+            {
+                Some((_, file)) => server::Reply::new(200, file.clone()),
+                None => server::Reply::new(404, "not found"),
+            }
+        });
+        SparseIndex { files, server }
+    }
+
+    /// Serves `file` as the index file of `name`.
+    pub fn serve(&self, name: &str, file: String) {
+        self.files.lock().unwrap().insert(name.to_owned(), file);
+    }
+
+    /// The crate is gone: its file answers 404.
+    pub fn remove(&self, name: &str) {
+        self.files.lock().unwrap().remove(name);
+    }
+}
+
 /// Builds a crates.io database dump in its real layout.
 pub fn write_db_dump(path: &std::path::Path, tables: &[(&str, String)]) {
     let file = std::fs::File::create(path).unwrap();
