@@ -276,19 +276,7 @@ fn the_arrayref_attack_of_august_2026_is_stopped_before_its_advisory() {
             .license("MIT OR Apache-2.0")
             .build_script("fn main() { /* download and run a payload */ }\n"),
     );
-    let output = isolate(
-        &mut std::process::Command::new(env!("CARGO")),
-        replay.fixture.home.path(),
-    )
-    .args(["update", "--offline", "-p", "arrayref"])
-    .current_dir(replay.fixture.root())
-    .output()
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    replay.fixture.cargo_update("arrayref");
     let lock = replay.fixture.read_file("Cargo.lock");
     assert!(lock.contains("name = \"proc-macro1\""), "{lock}");
 

@@ -85,23 +85,6 @@ impl Workspace {
         assert_ne!(code, 2, "{stderr}");
         (code, json(&stdout))
     }
-
-    /// `cargo update -p name` offline, against the vendored crates.
-    fn update(&self, name: &str) {
-        let output = isolate(
-            &mut std::process::Command::new(env!("CARGO")),
-            self.fixture.home.path(),
-        )
-        .args(["update", "--offline", "-p", name])
-        .current_dir(self.fixture.root())
-        .output()
-        .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
 }
 
 /// The (kind, level, message) of each finding about `name`.
@@ -177,7 +160,7 @@ fn onering_bumped() -> Workspace {
             .lib("pub fn ring() {}\n")
             .build_script(ONERING_BUILD),
     );
-    workspace.update("onering");
+    workspace.fixture.cargo_update("onering");
     workspace
 }
 
@@ -394,7 +377,7 @@ fn a_release_that_adds_a_native_library_and_an_opaque_blob_is_denied() {
             .blob("tests/files/bad-3-corrupt_lzma2.xz", &noise(2 * 1024 * 1024))
             .blob("lib/liblzma.so.5", &elf()),
     );
-    workspace.update("liblzma-ish");
+    workspace.fixture.cargo_update("liblzma-ish");
     let (code, report) = workspace.check();
     assert_eq!(code, 1, "{report}");
     let findings = findings_of(&report, "liblzma-ish");
@@ -441,7 +424,7 @@ fn a_forged_baseline_line_for_a_bumped_version_is_a_finding_not_a_fact() {
     workspace
         .fixture
         .vendor(&krate("bump", "1.0.1").build_script("fn main() {}\n"));
-    workspace.update("bump");
+    workspace.fixture.cargo_update("bump");
     let baseline = workspace.fixture.read_file("trustcheck.lock");
     let forged = baseline.replace(
         "    { version = \"1.0.0\", license = \"MIT\", build = [], code = {} },\n",

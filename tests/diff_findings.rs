@@ -70,19 +70,7 @@ impl Repo {
     /// `cargo update -p dep` to the hour-old 1.1.0.
     fn bump(&self) {
         self.fixture.vendor(&krate("dep", "1.1.0"));
-        let output = isolate(
-            &mut std::process::Command::new(env!("CARGO")),
-            self.fixture.home.path(),
-        )
-        .args(["update", "--offline", "-p", "dep"])
-        .current_dir(self.fixture.root())
-        .output()
-        .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        self.fixture.cargo_update("dep");
     }
 
     fn run(&self, args: &[&str]) -> (i32, String, String) {

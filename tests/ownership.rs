@@ -593,15 +593,7 @@ fn owners_of_a_bumped_crate_were_never_asked_so_a_dormant_crates_new_owner_passe
         .unwrap()
         .push(user(666, "mallory"));
     fixture.vendor(&krate("tiny-ini", "1.1.0"));
-    let output = isolate(
-        &mut std::process::Command::new(env!("CARGO")),
-        fixture.home.path(),
-    )
-    .args(["update", "--offline", "-p", "tiny-ini"])
-    .current_dir(fixture.root())
-    .output()
-    .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    fixture.cargo_update("tiny-ini");
     assert!(fixture.read_file("Cargo.lock").contains("1.1.0"));
 
     api.clear();

@@ -102,15 +102,7 @@ fn a_stale_cache_entry_without_the_locked_version_let_the_august_2026_attack_thr
     // check, while that check's index entry (without 0.3.10) is still in the cache.
     index.publish("arrayref", &listed(Some(("0.3.10", now() - HOUR))));
     fixture.vendor(&krate("arrayref", "0.3.10"));
-    let output = isolate(
-        &mut std::process::Command::new(env!("CARGO")),
-        fixture.home.path(),
-    )
-    .args(["update", "--offline", "-p", "arrayref"])
-    .current_dir(fixture.root())
-    .output()
-    .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    fixture.cargo_update("arrayref");
     assert!(fixture.read_file("Cargo.lock").contains("0.3.10"));
 
     let (code, report, _) = tool(&fixture, cache.path(), &index, &db, &["check"]);
@@ -372,15 +364,7 @@ fn the_mass_yank_lure_advised_updating_to_the_one_release_left() {
 
     // The developer follows the lure anyway.
     fixture.vendor(&krate("bytesize-fmt", "1.2.1"));
-    let output = isolate(
-        &mut std::process::Command::new(env!("CARGO")),
-        fixture.home.path(),
-    )
-    .args(["update", "--offline", "-p", "bytesize-fmt"])
-    .current_dir(fixture.root())
-    .output()
-    .unwrap();
-    assert!(output.status.success(), "{output:?}");
+    fixture.cargo_update("bytesize-fmt");
     let (code, report) = check();
     assert_eq!(code, 1, "{report}");
     let findings = findings_of(&report, "bytesize-fmt");

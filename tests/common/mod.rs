@@ -138,6 +138,21 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// `cargo update --offline -p name`, against the vendored crates, as the developer runs it;
+    /// it must succeed.
+    pub fn cargo_update(&self, name: &str) {
+        let output = isolate(&mut Command::new(env!("CARGO")), self.home.path())
+            .args(["update", "--offline", "-p", name])
+            .current_dir(self.root())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "cargo update -p {name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// Writes the workspace (members at `members/<name>`) and vendors the crates, then locks it.
     pub fn new(members: Vec<Member>, crates: Vec<Crate>) -> Fixture {
         let fixture = Fixture {
