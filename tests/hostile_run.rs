@@ -13,19 +13,6 @@ use common::*;
 /// The limit after which a run that should end at once is killed.
 const KILL_AFTER: Duration = Duration::from_secs(60);
 
-/// A workspace depending on `names`, each at 1.0.0, and an advisory database.
-fn workspace(names: &[&str]) -> (Fixture, AdvisoryDb) {
-    let dependencies: String = names
-        .iter()
-        .map(|name| format!("{name} = \"1\"\n"))
-        .collect();
-    let fixture = Fixture::new(
-        vec![member("app", &format!("[dependencies]\n{dependencies}"))],
-        names.iter().map(|name| krate(name, "1.0.0")).collect(),
-    );
-    (fixture, AdvisoryDb::new())
-}
-
 /// The tool in `fixture` with its cache in `cache` and the database `db`.
 fn tool(fixture: &Fixture, cache: &Path, db: &AdvisoryDb) -> Command {
     let mut command = trustcheck(cache);
@@ -38,20 +25,9 @@ fn tool(fixture: &Fixture, cache: &Path, db: &AdvisoryDb) -> Command {
 }
 
 #[cfg(unix)]
-fn mkfifo(path: &Path) {
-    assert!(
-        Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .expect("mkfifo runs")
-            .success()
-    );
-}
-
-#[cfg(unix)]
 #[test]
 fn a_cargo_lock_fifo_hung_check_and_one_linked_to_dev_zero_fed_cargo_metadata_forever() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     let cache = tempfile::tempdir().unwrap();
     let lock = fixture.root().join("Cargo.lock");
     let refused = |what: &str| {
@@ -87,7 +63,7 @@ fn a_cargo_lock_fifo_hung_check_and_one_linked_to_dev_zero_fed_cargo_metadata_fo
 
 #[test]
 fn a_ban_of_b_underscore_inferred_did_not_ban_b_inferred() {
-    let (fixture, db) = workspace(&["b-inferred", "other_crate"]);
+    let (fixture, db) = workspace_depending_on(&["b-inferred", "other_crate"]);
     fixture.write_file(
         "trustcheck.toml",
         "[advisories]\nyanked = \"allow\"\n\n[releases]\nfresh = \"allow\"\n\n[[ban]]\ncrate = \"B_Inferred\"\nreason = \"malicious\"\n\n[[ban]]\ncrate = \"Other-Crate\"\nversion = \"1\"\nreason = \"also malicious\"\n",
@@ -379,7 +355,7 @@ fn check_offline_after_a_corrupt_fact_cache_entry_showed_only_cargos_failed_to_d
 
 #[test]
 fn a_pubtime_in_the_future_said_published_0_seconds_ago() {
-    let (fixture, db) = workspace(&["timewarp"]);
+    let (fixture, db) = workspace_depending_on(&["timewarp"]);
     let in_three_days = cargo_trustcheck::support::date::now() + 3 * 86_400;
     let file = index_file_published("timewarp", &[("1.0.0", false, in_three_days)]);
     let index = common::server::Server::start(move |request| {
@@ -411,7 +387,7 @@ fn a_pubtime_in_the_future_said_published_0_seconds_ago() {
 
 #[test]
 fn killed_runs_left_tmp_files_in_the_index_cache_for_good() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     let index = index_server(&[krate("alpha", "1.0.0")]);
     let cache = tempfile::tempdir().unwrap();
     let check = || {

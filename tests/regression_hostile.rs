@@ -64,19 +64,6 @@ fn run_within(command: &mut Command, limit: Duration) -> (i32, String, String, D
 /// The limit after which a run that should end quickly is killed.
 const KILL_AFTER: Duration = Duration::from_secs(90);
 
-/// A workspace depending on `names`, each at 1.0.0, and an advisory database.
-fn workspace(names: &[&str]) -> (Fixture, AdvisoryDb) {
-    let dependencies: String = names
-        .iter()
-        .map(|name| format!("{name} = \"1\"\n"))
-        .collect();
-    let fixture = Fixture::new(
-        vec![member("app", &format!("[dependencies]\n{dependencies}"))],
-        names.iter().map(|name| krate(name, "1.0.0")).collect(),
-    );
-    (fixture, AdvisoryDb::new())
-}
-
 /// The tool in `fixture`, with its cache in `cache`, the network timeout at 2 s, and git
 /// isolated from the developer's configuration.
 fn tool(fixture: &Fixture, cache: &Path) -> Command {
@@ -98,7 +85,7 @@ fn with_db<'a>(command: &'a mut Command, db: &AdvisoryDb) -> &'a mut Command {
 
 #[test]
 fn an_index_that_never_answers_no_longer_holds_check_for_minutes() {
-    let (fixture, db) = workspace(&["alpha", "beta"]);
+    let (fixture, db) = workspace_depending_on(&["alpha", "beta"]);
     let cache = tempfile::tempdir().unwrap();
     let index = Server::hanging();
     let (code, _, stderr, elapsed) = run_within(
@@ -121,7 +108,7 @@ fn an_index_that_never_answers_no_longer_holds_check_for_minutes() {
 
 #[test]
 fn an_index_that_never_answers_falls_back_to_cached_entries_quickly() {
-    let (fixture, db) = workspace(&["alpha", "beta"]);
+    let (fixture, db) = workspace_depending_on(&["alpha", "beta"]);
     let cache = tempfile::tempdir().unwrap();
     let index = index_server(&fixture.crates);
     let fetch = |index: &Server| {
@@ -150,7 +137,7 @@ fn an_index_that_never_answers_falls_back_to_cached_entries_quickly() {
 
 #[test]
 fn retry_after_100000_no_longer_holds_the_run() {
-    let (fixture, db) = workspace(&["alpha", "beta"]);
+    let (fixture, db) = workspace_depending_on(&["alpha", "beta"]);
     let cache = tempfile::tempdir().unwrap();
     let index = Server::start(|_| Reply::new(503, "busy").header("Retry-After", "100000"));
     let (code, stdout, stderr, elapsed) = run_within(
@@ -189,7 +176,7 @@ fn good_api(request: &common::server::Request) -> Reply {
 /// A workspace with a baseline (so that `fetch` refreshes ownership data) and a policy that
 /// allows yanked versions (no index) and a quick request rate.
 fn ownership_workspace(names: &[&str]) -> (Fixture, AdvisoryDb) {
-    let (fixture, db) = workspace(names);
+    let (fixture, db) = workspace_depending_on(names);
     fixture.write_file(
         "trustcheck.toml",
         &format!("{QUIET_POLICY}\n[ownership]\nrequests-per-second = 50\n"),
@@ -373,7 +360,7 @@ fn find_file(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
 
 #[test]
 fn an_empty_200_from_the_index_keeps_the_cached_yanked_entry() {
-    let (fixture, db) = workspace(&["yanky"]);
+    let (fixture, db) = workspace_depending_on(&["yanky"]);
     let cache = tempfile::tempdir().unwrap();
     let path = format!("/{}", index_path("yanky"));
     let file = index_file("yanky", &[("0.9.0", false), ("1.0.0", true)]);
@@ -431,7 +418,7 @@ fn an_empty_200_from_the_index_keeps_the_cached_yanked_entry() {
 
 #[test]
 fn a_clarified_license_file_outside_the_crate_is_a_policy_error_at_its_line_and_column() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     let cache = tempfile::tempdir().unwrap();
     for path in ["../../../../etc/passwd", "/etc/passwd"] {
         fixture.write_file(
@@ -485,7 +472,7 @@ fn a_license_file_symlinked_out_of_the_crate_is_never_hashed() {
 #[cfg(unix)]
 #[test]
 fn a_policy_symlinked_to_dev_zero_or_a_fifo_ends_with_exit_2_at_once() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     let cache = tempfile::tempdir().unwrap();
     let policy = fixture.root().join("trustcheck.toml");
     std::os::unix::fs::symlink("/dev/zero", &policy).unwrap();
@@ -522,24 +509,13 @@ fn a_policy_symlinked_to_dev_zero_or_a_fifo_ends_with_exit_2_at_once() {
     );
 }
 
-#[cfg(unix)]
-fn mkfifo(path: &Path) {
-    assert!(
-        Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .expect("mkfifo runs")
-            .success()
-    );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Item 18: the smaller ones in files, the advisory database and the policy loader.
 
 #[cfg(unix)]
 #[test]
 fn a_fifo_in_the_advisory_database_ends_with_exit_2_instead_of_hanging() {
-    let (fixture, _) = workspace(&["alpha"]);
+    let (fixture, _) = workspace_depending_on(&["alpha"]);
     let db = AdvisoryDb::new();
     db.add(
         "RUSTSEC-2099-0001",
@@ -564,7 +540,7 @@ fn a_fifo_in_the_advisory_database_ends_with_exit_2_instead_of_hanging() {
 
 #[test]
 fn an_advisory_database_without_advisories_is_exit_2_not_no_advisories() {
-    let (fixture, _) = workspace(&["alpha"]);
+    let (fixture, _) = workspace_depending_on(&["alpha"]);
     fixture.write_file("trustcheck.toml", QUIET_POLICY);
     let cache = tempfile::tempdir().unwrap();
     let empty = AdvisoryDb::empty();
@@ -628,7 +604,7 @@ fn an_advisory_database_without_advisories_is_exit_2_not_no_advisories() {
 
 #[test]
 fn a_non_utf8_policy_names_the_line_and_column_of_the_bad_byte() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     std::fs::write(
         fixture.root().join("trustcheck.toml"),
         [QUIET_POLICY.as_bytes(), b"# caf\xe9\n"].concat(),
@@ -648,7 +624,7 @@ fn a_non_utf8_policy_names_the_line_and_column_of_the_bad_byte() {
 
 #[test]
 fn a_non_utf8_baseline_names_the_line_and_column_of_the_bad_byte() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     fixture.write_file("trustcheck.toml", QUIET_POLICY);
     std::fs::write(
         fixture.root().join("trustcheck.lock"),
@@ -669,7 +645,7 @@ fn a_non_utf8_baseline_names_the_line_and_column_of_the_bad_byte() {
 
 #[test]
 fn eighty_thousand_exemptions_no_longer_take_a_minute_to_load() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     let expires = Date::today().add_days(60);
     let mut policy = String::from(QUIET_POLICY);
     for i in 0..80_000 {
@@ -700,7 +676,7 @@ fn eighty_thousand_exemptions_no_longer_take_a_minute_to_load() {
 
 #[test]
 fn a_baseline_with_merge_conflict_markers_is_reported_as_a_conflict_at_the_marker() {
-    let (fixture, db) = workspace(&["alpha"]);
+    let (fixture, db) = workspace_depending_on(&["alpha"]);
     fixture.write_file("trustcheck.toml", QUIET_POLICY);
     fixture.write_file(
         "trustcheck.lock",

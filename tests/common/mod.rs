@@ -639,6 +639,32 @@ pub fn index_server(crates: &[Crate]) -> server::Server {
     })
 }
 
+/// A workspace whose one member depends on `names`, each vendored at 1.0.0, and an advisory
+/// database.
+pub fn workspace_depending_on(names: &[&str]) -> (Fixture, AdvisoryDb) {
+    let dependencies: String = names
+        .iter()
+        .map(|name| format!("{name} = \"1\"\n"))
+        .collect();
+    let fixture = Fixture::new(
+        vec![member("app", &format!("[dependencies]\n{dependencies}"))],
+        names.iter().map(|name| krate(name, "1.0.0")).collect(),
+    );
+    (fixture, AdvisoryDb::new())
+}
+
+/// A named pipe at `path` (a FIFO: reading it blocks until someone writes).
+#[cfg(unix)]
+pub fn mkfifo(path: &Path) {
+    assert!(
+        Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo runs")
+            .success()
+    );
+}
+
 /// A sparse index on 127.0.0.1 whose files (by crate name) a test sets and rewrites between
 /// runs; a crate without a file answers 404. Its `server` counts the requests.
 pub struct SparseIndex {
